@@ -1,0 +1,37 @@
+# Two entry points on a fresh Debian machine: `make demo` and `make test`.
+# Each installs what is missing (scripts/bootstrap.sh), configures, builds and runs.
+JOBS ?= $(shell nproc)
+TREND := build/release/src/cli/trend
+
+.PHONY: demo test bootstrap build build-asan test-release test-asan bench format clean
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+build: bootstrap
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+build-asan: bootstrap
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+demo: build
+	$(TREND) run -c config/demo.yml --out build/demo-exports
+
+test-release: build
+	ctest --preset release -j $(JOBS)
+
+test-asan: build-asan
+	ctest --preset asan -j $(JOBS) -L golden
+
+test: test-release test-asan
+
+bench: build
+	bash bench/run_benchmarks.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build

@@ -1,0 +1,23 @@
+// `trend run`: one single-period analysis from a config file and a returns CSV.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace trend {
+
+struct RunOptions {
+  std::string config_path;
+  std::string returns_path;  // empty: data.csv_path
+  std::string json_path;     // empty: none; "-": stdout
+  std::string out_dir;       // empty: export.directory
+  std::optional<std::uint64_t> seed;
+  bool no_export = false;
+  bool quiet = false;
+};
+
+// Returns the process exit status; throws InputError for bad input.
+int RunCommand(const RunOptions& options);
+
+}  // namespace trend

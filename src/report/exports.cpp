@@ -1,0 +1,191 @@
+#include "report/exports.hpp"
+
+#include <fmt/format.h>
+#include <xlsxwriter.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "error/input_error.hpp"
+#include "report/json_report.hpp"
+#include "report/summary_table.hpp"
+#include "report/text_report.hpp"
+
+namespace trend {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string CsvNumber(const std::optional<double>& v) {
+  return v ? fmt::format("{}", *v) : std::string();
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw InputError(fmt::format("{}: cannot write the export", path.string()));
+  out << text;
+}
+
+// Values in the CSV/JSON/TXT tables are in display units: percentages x 100.
+double DisplayValue(double v, CellKind kind) { return kind == CellKind::kPercent ? v * 100.0 : v; }
+
+std::string SummaryCsv(const SummaryTable& t) {
+  std::string out = "Name";
+  for (const auto& c : t.columns) out += "," + CsvField(c.header);
+  out += "\n";
+  for (const auto& row : t.rows) {
+    out += CsvField(row.name);
+    for (std::size_t j = 0; j < t.columns.size(); ++j) {
+      const auto& v = row.values[j];
+      out += "," + CsvNumber(v ? std::optional<double>(DisplayValue(*v, t.columns[j].kind)) : std::nullopt);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::json SummaryJson(const SummaryTable& t) {
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& row : t.rows) {
+    nlohmann::json rec;
+    rec["Name"] = row.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.name);
+    for (std::size_t j = 0; j < t.columns.size(); ++j) {
+      const auto& v = row.values[j];
+      rec[t.columns[j].header] = v ? nlohmann::json(DisplayValue(*v, t.columns[j].kind)) : nlohmann::json(nullptr);
+    }
+    records.push_back(std::move(rec));
+  }
+  return records;
+}
+
+// Per-fund out-of-sample statistics with the fund names kept (the reference drops them).
+std::string MetricsCsv(const AnalysisResult& r) {
+  std::string out = "Fund,Weight,cagr,vol,sharpe,sortino,max_drawdown,information_ratio";
+  for (const auto& b : r.benchmarks) out += ",ir_" + CsvField(b.label);
+  out += "\n";
+  auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{}", x); };
+  for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
+    const Stats& s = r.out_sample_stats[i];
+    out += fmt::format("{},{},{},{},{},{},{},{}", CsvField(r.selected_funds[i]), num(r.fund_weights[i]),
+                       num(s.cagr), num(s.vol), num(s.sharpe), num(s.sortino), num(s.max_drawdown),
+                       num(s.information_ratio));
+    for (const auto& b : r.benchmarks) out += "," + num(b.fund_ir[i]);
+    out += "\n";
+  }
+  return out;
+}
+
+void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const AnalysisSettings& s) {
+  lxw_workbook* workbook = workbook_new(path.string().c_str());
+  if (workbook == nullptr) throw InputError(fmt::format("{}: cannot create the workbook", path.string()));
+  lxw_worksheet* sheet = workbook_add_worksheet(workbook, "summary");
+  lxw_format* bold = workbook_add_format(workbook);
+  format_set_bold(bold);
+  lxw_format* pct = workbook_add_format(workbook);
+  format_set_num_format(pct, "0.00%");
+  lxw_format* pct_red = workbook_add_format(workbook);
+  format_set_num_format(pct_red, "0.00%");
+  format_set_font_color(pct_red, LXW_COLOR_RED);
+  lxw_format* ratio = workbook_add_format(workbook);
+  format_set_num_format(ratio, "0.00");
+
+  worksheet_write_string(sheet, 0, 0, "Vol-Adj Trend Analysis", bold);
+  worksheet_write_string(sheet, 1, 0, InSampleLine(r).c_str(), nullptr);
+  worksheet_write_string(sheet, 2, 0, OutSampleLine(r).c_str(), nullptr);
+  worksheet_write_string(sheet, 3, 0, MetadataLine(r, s).c_str(), nullptr);
+
+  const SummaryTable t = BuildSummaryTable(r);
+  constexpr lxw_row_t kHeaderRow = 4;
+  worksheet_write_string(sheet, kHeaderRow, 0, "Name", bold);
+  worksheet_set_column(sheet, 0, 0, 24, nullptr);
+  for (std::size_t j = 0; j < t.columns.size(); ++j) {
+    const auto col = static_cast<lxw_col_t>(j + 1);
+    worksheet_write_string(sheet, kHeaderRow, col, t.columns[j].header.c_str(), bold);
+    worksheet_set_column(sheet, col, col, static_cast<double>(t.columns[j].header.size() + 2), nullptr);
+  }
+  lxw_row_t row_index = kHeaderRow + 1;
+  for (const auto& row : t.rows) {
+    if (row.name.empty()) continue;  // the workbook has no separator row
+    worksheet_write_string(sheet, row_index, 0, row.name.c_str(), nullptr);
+    for (std::size_t j = 0; j < t.columns.size(); ++j) {
+      const auto& v = row.values[j];
+      if (!v || !std::isfinite(*v)) continue;
+      const bool is_drawdown = t.columns[j].header.find("MaxDD") != std::string::npos;
+      lxw_format* format = t.columns[j].kind == CellKind::kRatio ? ratio : (is_drawdown ? pct_red : pct);
+      worksheet_write_number(sheet, row_index, static_cast<lxw_col_t>(j + 1), *v, format);
+    }
+    ++row_index;
+  }
+  worksheet_freeze_panes(sheet, kHeaderRow + 1, 0);
+  worksheet_autofilter(sheet, kHeaderRow, 0, row_index - 1, static_cast<lxw_col_t>(t.columns.size()));
+
+  // Scaled out-of-sample returns of the portfolios, for charts in a spreadsheet.
+  lxw_worksheet* returns = workbook_add_worksheet(workbook, "portfolio_returns");
+  lxw_format* date_format = workbook_add_format(workbook);
+  format_set_num_format(date_format, "yyyy-mm-dd");
+  const char* headers[] = {"Date", "Equal Weight", "User Weight"};
+  for (lxw_col_t c = 0; c < 3; ++c) worksheet_write_string(returns, 0, c, headers[c], bold);
+  for (std::size_t i = 0; i < r.out_dates.size(); ++i) {
+    const auto row = static_cast<lxw_row_t>(i + 1);
+    worksheet_write_string(returns, row, 0, FormatDate(r.out_dates[i]).c_str(), nullptr);
+    worksheet_write_number(returns, row, 1, r.out_ew[static_cast<Eigen::Index>(i)], pct);
+    worksheet_write_number(returns, row, 2, r.out_user[static_cast<Eigen::Index>(i)], pct);
+  }
+  worksheet_set_column(returns, 0, 2, 14, nullptr);
+
+  const lxw_error status = workbook_close(workbook);
+  if (status != LXW_NO_ERROR) {
+    throw InputError(fmt::format("{}: cannot write the workbook ({})", path.string(), lxw_strerror(status)));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> WriteExports(const AnalysisResult& r, const AnalysisSettings& s,
+                                      const ExportSettings& exports) {
+  std::vector<std::string> written;
+  if (exports.formats.empty()) return written;
+  const fs::path dir(exports.directory);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create the export directory: {}", dir.string(), ec.message()));
+  const std::string stem = fs::path(exports.filename).stem().string();
+  const SummaryTable table = BuildSummaryTable(r);
+  for (const auto& format : exports.formats) {
+    if (format == "csv") {
+      const fs::path summary = dir / (stem + "_summary.csv");
+      const fs::path metrics = dir / (stem + "_metrics.csv");
+      WriteFile(summary, SummaryCsv(table));
+      WriteFile(metrics, MetricsCsv(r));
+      written.push_back(summary.string());
+      written.push_back(metrics.string());
+    } else if (format == "json") {
+      const fs::path summary = dir / (stem + "_summary.json");
+      const fs::path full = dir / (stem + "_result.json");
+      WriteFile(summary, SummaryJson(table).dump(2) + "\n");
+      WriteFile(full, AnalysisToJsonText(r) + "\n");
+      written.push_back(summary.string());
+      written.push_back(full.string());
+    } else if (format == "txt") {
+      const fs::path path = dir / (stem + "_summary.txt");
+      WriteFile(path, FormatTextSummary(r, s));
+      written.push_back(path.string());
+    } else if (format == "xlsx") {
+      const fs::path path = dir / (stem + ".xlsx");
+      WriteWorkbook(path, r, s);
+      written.push_back(path.string());
+    }
+  }
+  return written;
+}
+
+}  // namespace trend
