@@ -12,7 +12,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::vector<double> RollingMean(const std::vector<double>& x, int window) {
   std::vector<double> out(x.size(), kNaN);
-  for (std::size_t t = 0; t + 1 >= static_cast<std::size_t>(window) && t < x.size(); ++t) {
+  for (std::size_t t = static_cast<std::size_t>(window) - 1; t < x.size(); ++t) {
     double sum = 0;
     bool ok = true;
     for (std::size_t k = t + 1 - static_cast<std::size_t>(window); k <= t; ++k) {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `trend run` on bad input: exit status 2 and exactly one line naming what was wrong.
+set -u
+trend="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+expect() {  # expect NAME EXPECTED_STDERR_LINE -- ARGS...
+  local name="$1" expected="$2"; shift 3
+  local err status
+  "$trend" "$@" >/dev/null 2>"$tmp/stderr"; status=$?
+  err=$(head -n 1 "$tmp/stderr")
+  if [ "$status" -ne 2 ] || [ "$err" != "$expected" ]; then
+    echo "FAIL $name: status $status"
+    echo "  expected: $expected"
+    echo "  got:      $err"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+printf 'Date,A,RF\n2020-01-31,0.1,0.001\n2020-02-29,0.1\n' > "$tmp/ragged.csv"
+printf 'data: {risk_free_column: RF}\n' > "$tmp/ok.yml"
+printf 'data: [unclosed\n' > "$tmp/broken.yml"
+
+expect missing_config "trend: error: $tmp/nope.yml: cannot open the config file" -- run -c "$tmp/nope.yml"
+expect malformed_yaml "trend: error: $tmp/broken.yml line 2, column 1: malformed YAML: end of sequence flow not found" -- run -c "$tmp/broken.yml"
+expect no_returns "trend: error: $tmp/ok.yml: data.csv_path is not set; pass --returns CSV" -- run -c "$tmp/ok.yml"
+expect missing_csv "trend: error: $tmp/none.csv: cannot open the returns file" -- run -c "$tmp/ok.yml" --returns "$tmp/none.csv"
+expect ragged_csv "trend: error: $tmp/ragged.csv line 3: expected 3 fields, found 2" -- run -c "$tmp/ok.yml" --returns "$tmp/ragged.csv"
+expect bad_flag "The following argument was not expected: --bogus" -- run -c "$tmp/ok.yml" --bogus
+
+echo "$(( 6 - failures )) passed, $failures failed"
+[ "$failures" -eq 0 ]

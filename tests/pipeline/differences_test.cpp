@@ -1,0 +1,87 @@
+// One test per deliberate difference from the reference (D1-D4; D6 is in the config tests,
+// D5 belongs to the multi-period engine). See docs/differences.md.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "data/prepare.hpp"
+#include "test_inputs.hpp"
+
+namespace trend {
+namespace {
+
+using testing::Analyse;
+using testing::kSpecReturns;
+using testing::SpecConfig;
+
+TEST(D1, DisabledVolAdjustMeansNoScalingAndNoTilt) {
+  const AnalysisResult r =
+      Analyse(kSpecReturns, SpecConfig({{"vol_adjust", "{enabled: false, target_vol: 0.10, floor_vol: 0.02}"}}));
+  for (double f : r.scale_factors) EXPECT_EQ(f, 1.0);
+  for (double w : r.fund_weights) EXPECT_NEAR(w, 1.0 / 3.0, 1e-15);
+  // Scaled returns are the raw returns less the monthly cost.
+  EXPECT_NEAR(r.out_scaled(0, 0), 0.004 - 0.001, 1e-15);
+  EXPECT_NEAR(r.out_scaled(0, 2), -0.03 - 0.001, 1e-15);
+}
+
+TEST(D2, BenchmarkColumnsAreNeverFunds) {
+  const AnalysisResult r = Analyse(kSpecReturns, SpecConfig({{"benchmarks", "{cta: C}"}}));
+  EXPECT_EQ(r.selected_funds, (std::vector<std::string>{"A", "B"}));
+  ASSERT_EQ(r.benchmarks.size(), 1u);
+  EXPECT_EQ(r.benchmarks[0].label, "cta");
+  EXPECT_EQ(r.benchmarks[0].fund_ir.size(), 2u);
+}
+
+TEST(D3, SignalWindowLongerThanHistoryKeepsThePortfolio) {
+  // The reference zeroes every weight when the window (63) exceeds the 8 in-sample months.
+  const AnalysisResult r = Analyse(kSpecReturns, SpecConfig({{"signals", "{window: 63}"}}));
+  const double total = std::accumulate(r.fund_weights.begin(), r.fund_weights.end(), 0.0);
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  EXPECT_GT(r.out_user_stats.cagr, 0.0);
+}
+
+TEST(D3, SignalStillDropsAFundWithMissingHistory) {
+  // A gap month between the windows with no data for B: B's signal window is incomplete.
+  std::string csv = kSpecReturns;
+  const AnalysisResult r = Analyse(
+      csv, SpecConfig({{"sample_split", "{in_start: 2020-01, in_end: 2020-07, out_start: 2020-09, out_end: 2020-12}"},
+                       {"signals", "{window: 2, min_periods: 2}"}}));
+  const double total = std::accumulate(r.fund_weights.begin(), r.fund_weights.end(), 0.0);
+  EXPECT_NEAR(total, 1.0, 1e-12);
+}
+
+TEST(D4, EveryDailyRowIsCompoundedIntoItsMonth) {
+  // Calendar-daily January 2021 with non-zero weekend returns, then February.
+  std::string csv = "Date,F\n";
+  double expected_january = 1.0;
+  for (int day = 1; day <= 31; ++day) {
+    csv += "2021-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + ",0.001\n";
+    expected_january *= 1.001;
+  }
+  for (int day = 1; day <= 28; ++day) {
+    csv += "2021-02-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + ",-0.0005\n";
+  }
+  const PreparedReturns p = PrepareReturns(ParseReturnsCsv(csv, "daily.csv"), {}, "daily.csv");
+  EXPECT_EQ(p.input_frequency, Frequency::kDaily);
+  EXPECT_TRUE(p.resampled);
+  ASSERT_EQ(p.monthly.rows(), 2u);
+  EXPECT_EQ(FormatDate(p.monthly.dates[0]), "2021-01-31");
+  EXPECT_NEAR(p.monthly.values(0, 0), expected_january - 1.0, 1e-15);
+  EXPECT_NEAR(p.monthly.values(1, 0), std::pow(0.9995, 28) - 1.0, 1e-15);
+}
+
+TEST(D4, BusinessDayFilesAreAccepted) {
+  std::string csv = "Date,F\n";
+  for (int day = 1; day <= 31; ++day) {
+    const Date d = DateFromCivil(2021, 3, day);
+    if (Weekday(d) >= 5) continue;
+    csv += FormatDate(d) + ",0.002\n";
+  }
+  const PreparedReturns p = PrepareReturns(ParseReturnsCsv(csv, "bdays.csv"), {}, "bdays.csv");
+  EXPECT_EQ(p.input_frequency, Frequency::kDaily);
+  EXPECT_NEAR(p.monthly.values(0, 0), std::pow(1.002, 23) - 1.0, 1e-15);
+}
+
+}  // namespace
+}  // namespace trend
