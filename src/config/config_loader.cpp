@@ -86,7 +86,7 @@ const std::set<std::string>& KnownKeys() {
 
 bool IsKnown(const std::string& path) {
   const auto& keys = KnownKeys();
-  if (keys.count(path)) return true;
+  if (keys.count(path) || keys.count(path + ".*")) return true;
   // An open section ("x.*") accepts every path below x.
   for (std::size_t dot = path.rfind('.'); dot != std::string::npos;
        dot = dot == 0 ? std::string::npos : path.rfind('.', dot - 1)) {

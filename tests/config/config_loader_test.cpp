@@ -27,7 +27,8 @@ TEST(D6, WholeConfigIsRead) {
       "  weighting_scheme: hrp\n"
       "  constraints: {max_weight: 0.3}\n"
       "  indices_list: [SPX]\n"
-      "vol_adjust: {enabled: false, target_vol: 0.12, window: {length: 24, decay: ewma}}\n",
+      "vol_adjust: {enabled: false, target_vol: 0.12, window: {length: 24, decay: ewma}}\n"
+      "benchmarks: {spx: SPX}\nrun: {seed: 42}\nexport: {formats: [csv]}\nmulti_period: {frequency: A}\n",
       "config.yml", "");
   const auto& p = c.settings.portfolio;
   EXPECT_EQ(p.selection_mode, "rank");
