@@ -23,7 +23,7 @@ test-release: build
 	ctest --preset release -j $(JOBS)
 
 test-asan: build-asan
-	ctest --preset asan -j $(JOBS) -L golden
+	ctest --preset asan -j $(JOBS)
 
 test: test-release test-asan
 

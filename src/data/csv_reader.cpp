@@ -41,8 +41,7 @@ bool ParsePlainDouble(std::string_view s, double& out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-// Splits one CSV record into fields (RFC 4180 quoting). `line` has no trailing newline.
-void SplitRecord(std::string_view line, std::vector<std::string>& fields) {
+void SplitQuotedRecord(std::string_view line, std::vector<std::string>& fields) {
   fields.clear();
   std::string current;
   bool quoted = false;
@@ -69,6 +68,27 @@ void SplitRecord(std::string_view line, std::vector<std::string>& fields) {
     }
   }
   fields.push_back(std::move(current));
+}
+
+// Splits one CSV record into fields (RFC 4180 quoting). `line` has no trailing newline.
+// Unquoted records, the common case, are split into views of the buffer without copying.
+void SplitRecord(std::string_view line, std::vector<std::string>& storage,
+                 std::vector<std::string_view>& fields) {
+  fields.clear();
+  if (line.find('"') == std::string_view::npos) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = line.find(',', start);
+      if (comma == std::string_view::npos) {
+        fields.push_back(line.substr(start));
+        return;
+      }
+      fields.push_back(line.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  SplitQuotedRecord(line, storage);
+  for (const auto& f : storage) fields.emplace_back(f);
 }
 
 std::string Lower(std::string_view s) {
@@ -110,7 +130,8 @@ bool ParseReturnCell(std::string_view cell, double& value, bool& has_percent) {
 ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
                              const CsvOptions& options) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF) text.remove_prefix(3);
-  std::vector<std::string> fields;
+  std::vector<std::string> storage;
+  std::vector<std::string_view> fields;
   std::size_t pos = 0;
   int line_no = 0;
   auto next_line = [&](std::string_view& line) -> bool {
@@ -126,7 +147,7 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
 
   std::string_view line;
   if (!next_line(line)) throw InputError(fmt::format("{}: the file is empty", source));
-  SplitRecord(line, fields);
+  SplitRecord(line, storage, fields);
   const int header_line = line_no;
   const std::size_t n_fields = fields.size();
 
@@ -164,7 +185,7 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   std::vector<int> row_lines;
   std::vector<char> has_percent(value_cols.size(), 0);
   while (next_line(line)) {
-    SplitRecord(line, fields);
+    SplitRecord(line, storage, fields);
     if (fields.size() != n_fields) {
       throw InputError(fmt::format("{} line {}: expected {} fields, found {}", source, line_no,
                                    n_fields, fields.size()));
