@@ -100,27 +100,32 @@ void DropEmptyRows(ReturnsFrame& frame) {
 void CheckLooksLikeReturns(const ReturnsFrame& frame, std::string_view source) {
   std::vector<double> magnitudes;
   for (std::size_t j = 0; j < frame.cols(); ++j) {
+    const auto column = frame.values.col(static_cast<Eigen::Index>(j));
+    // Fast path: every |x| <= 1 is returns-like whatever the median.
+    double max_abs = 0.0;
+    for (Eigen::Index i = 0; i < column.size(); ++i) {
+      const double a = std::abs(column[i]);
+      if (a > max_abs) max_abs = a;  // NaN compares false
+    }
+    if (max_abs <= 1.0) continue;
     magnitudes.clear();
-    double min_value = std::numeric_limits<double>::infinity();
     int negatives = 0;
-    for (Eigen::Index i = 0; i < frame.values.rows(); ++i) {
-      const double x = frame.values(i, static_cast<Eigen::Index>(j));
+    for (Eigen::Index i = 0; i < column.size(); ++i) {
+      const double x = column[i];
       if (std::isnan(x)) continue;
       magnitudes.push_back(std::abs(x));
-      min_value = std::min(min_value, x);
       negatives += x < 0 ? 1 : 0;
     }
-    if (magnitudes.empty()) continue;
-    const double max_abs = *std::max_element(magnitudes.begin(), magnitudes.end());
     auto mid = magnitudes.begin() + static_cast<std::ptrdiff_t>(magnitudes.size() / 2);
     std::nth_element(magnitudes.begin(), mid, magnitudes.end());
     double median = *mid;
     if (magnitudes.size() % 2 == 0) {
       median = 0.5 * (median + *std::max_element(magnitudes.begin(), mid));
     }
-    const double negative_share = static_cast<double>(negatives) / static_cast<double>(magnitudes.size());
-    const bool returns_like = max_abs <= 1.0 || (median <= 0.5 && max_abs <= 5.0) ||
-                              (negative_share >= 0.05 && max_abs <= 10.0);
+    const double negative_share =
+        static_cast<double>(negatives) / static_cast<double>(magnitudes.size());
+    const bool returns_like =
+        (median <= 0.5 && max_abs <= 5.0) || (negative_share >= 0.05 && max_abs <= 10.0);
     if (!returns_like) {
       throw InputError(fmt::format(
           "{}: column '{}' does not look like decimal returns (median |x| {:.4g}, max |x| {:.4g}); "

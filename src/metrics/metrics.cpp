@@ -101,15 +101,29 @@ double InformationRatioOfActive(const SeriesView& active, double ppy) {
   return m.mean * ppy / tracking_error;
 }
 
+// The same definitions as the single metrics, with each pass over the data done once.
 Stats ComputeStats(const SeriesView& r, const SeriesView& rf, Eigen::VectorXd& scratch) {
   scratch = r - rf;
+  const double sqrt_ppy = std::sqrt(kPeriodsPerYear);
+  const bool enough_rows = r.size() >= 2;
   Stats s;
   s.cagr = AnnualReturn(r);
-  s.vol = Volatility(r);
-  s.sharpe = SharpeOfExcess(scratch);
-  s.sortino = SortinoOfExcess(scratch);
+  s.vol = enough_rows ? SampleMoments(r).sample_std * sqrt_ppy : kNaN;
   s.max_drawdown = MaxDrawdown(r);
-  s.information_ratio = InformationRatioOfActive(scratch);
+
+  const double excess_cagr = AnnualReturn(scratch);
+  const Moments excess = SampleMoments(scratch);
+  const double excess_vol = enough_rows ? excess.sample_std * sqrt_ppy : kNaN;
+  s.sharpe = (excess_vol == 0.0 || std::isnan(excess_vol)) ? kNaN : excess_cagr / excess_vol;
+  s.information_ratio = (!enough_rows || std::isnan(excess_vol) || std::abs(excess_vol) <= 1e-15)
+                            ? kNaN
+                            : excess.mean * kPeriodsPerYear / excess_vol;
+
+  const Moments downside = SampleMoments(scratch, [](double x) { return x < 0.0; });
+  double deviation = kNaN;
+  if (downside.count == 1) deviation = 2.0 * std::abs(downside.mean);
+  if (downside.count > 1) deviation = downside.sample_std * sqrt_ppy;
+  s.sortino = (deviation == 0.0 || std::isnan(deviation)) ? kNaN : excess_cagr / deviation;
   return s;
 }
 

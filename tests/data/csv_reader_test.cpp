@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "error/input_error.hpp"
 
@@ -83,6 +84,63 @@ TEST(CsvReaderErrors, DuplicateColumn) {
 TEST(CsvReaderErrors, EmptyColumn) {
   EXPECT_EQ(ErrorOf("Date,A,B\n2020-01-31,0.1,\n2020-02-29,0.2,\n"),
             "returns.csv: column 'B' has no numeric values");
+}
+
+}  // namespace
+}  // namespace trend
+
+namespace trend {
+namespace {
+
+// The short-decimal fast path must give exactly the double std::strtod gives.
+TEST(CsvReader, NumbersAreCorrectlyRounded) {
+  const char* texts[] = {"0.0150024742374", "-0.030529329431", "0.1", "-0.2", "1e-3", "0.30000000000000004",
+                         "123456789012345", "0.000000000000000000001234", "+0.5", "-0", "2.5E+2",
+                         "0.11428571428571428", "7.", ".5"};
+  for (const char* text : texts) {
+    double value = 0;
+    bool percent = false;
+    ASSERT_TRUE(ParseReturnCell(text, value, percent)) << text;
+    EXPECT_EQ(value, std::strtod(text, nullptr)) << text;
+  }
+}
+
+}  // namespace
+}  // namespace trend
+
+namespace trend {
+namespace {
+
+// A file large enough to be parsed on several threads: same frame, same exact errors.
+std::string LargeCsv(int rows, int bad_row = -1, const char* bad_cell = "oops") {
+  std::string csv = "Date";
+  for (int j = 0; j < 40; ++j) csv += ",F" + std::to_string(j);
+  csv += "\n";
+  Date d = DateFromCivil(1990, 1, 1);
+  for (int i = 0; i < rows; ++i) {
+    csv += FormatDate(Date{d.days + i});
+    for (int j = 0; j < 40; ++j) {
+      csv += i == bad_row && j == 7 ? std::string(",") + bad_cell : ",0.0123456789" + std::to_string(j % 10);
+    }
+    csv += "\n";
+  }
+  return csv;
+}
+
+TEST(CsvReaderParallel, LargeFileMatchesRowByRowValues) {
+  const ReturnsFrame f = ParseReturnsCsv(LargeCsv(6000), "big.csv");
+  ASSERT_EQ(f.rows(), 6000u);
+  EXPECT_EQ(f.values(5999, 3), 0.01234567893);
+  EXPECT_EQ(FormatDate(f.dates[5999]), FormatDate(Date{DateFromCivil(1990, 1, 1).days + 5999}));
+}
+
+TEST(CsvReaderParallel, ErrorLineIsExactInAnyChunk) {
+  try {
+    ParseReturnsCsv(LargeCsv(6000, 5500), "big.csv");
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "big.csv line 5502, column 'F7': 'oops' is not a number");
+  }
 }
 
 }  // namespace
