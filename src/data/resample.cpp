@@ -55,8 +55,14 @@ ReturnsFrame ToMonthEnd(const ReturnsFrame& frame, Frequency input_frequency) {
     out.dates.push_back(MonthEndFromIndex(month));
     i = j;
   }
-  out.values.resize(static_cast<Eigen::Index>(groups.size()), cols);
   const bool compound = input_frequency != Frequency::kMonthly;
+  if (!compound && groups.size() == frame.rows()) {
+    // One row per month (the usual monthly file): only the labels change.
+    out.values = frame.values;
+    DropEmptyRows(out);
+    return out;
+  }
+  out.values.resize(static_cast<Eigen::Index>(groups.size()), cols);
   for (Eigen::Index c = 0; c < cols; ++c) {
     const auto column = frame.values.col(c);
     for (std::size_t g = 0; g < groups.size(); ++g) {
