@@ -36,8 +36,10 @@ std::string MakeReturnsCsv(const PanelShape& shape) {
     alpha[i] = (0.02 + 0.06 * uniform(gen)) / per_year;
     sigma[i] = (0.06 + 0.14 * uniform(gen)) * vol_scale;
     const double kind = uniform(gen);
-    if (kind < 0.15) start[i] = static_cast<int>(uniform(gen) * shape.periods * 0.5);       // late start
-    else if (kind < 0.27) stop[i] = shape.periods - static_cast<int>(uniform(gen) * shape.periods * 0.3);  // closure
+    if (kind < 0.15)
+      start[i] = static_cast<int>(uniform(gen) * shape.periods * 0.5);  // late start
+    else if (kind < 0.27)
+      stop[i] = shape.periods - static_cast<int>(uniform(gen) * shape.periods * 0.3);  // closure
   }
   std::string csv = "Date";
   for (int i = 0; i < n; ++i) csv += fmt::format(",F{:03d}", i + 1);
@@ -47,8 +49,10 @@ std::string MakeReturnsCsv(const PanelShape& shape) {
     const double market = 0.07 / per_year + 0.15 * vol_scale * normal(gen);
     csv += FormatDate(dates[t]);
     for (int i = 0; i < n; ++i) {
-      const double r = std::clamp(alpha[i] + beta[i] * market + sigma[i] * tails(gen) * 0.77, -0.6, 2.0);
-      if (hole_left[i] == 0 && uniform(gen) < 0.002) hole_left[i] = 1 + static_cast<int>(uniform(gen) * 3);
+      const double r =
+          std::clamp(alpha[i] + beta[i] * market + sigma[i] * tails(gen) * 0.77, -0.6, 2.0);
+      if (hole_left[i] == 0 && uniform(gen) < 0.002)
+        hole_left[i] = 1 + static_cast<int>(uniform(gen) * 3);
       const bool missing = t < start[i] || t >= stop[i] || hole_left[i] > 0;
       if (hole_left[i] > 0) --hole_left[i];
       csv += missing ? std::string(",") : fmt::format(",{:.12g}", r);
@@ -58,7 +62,8 @@ std::string MakeReturnsCsv(const PanelShape& shape) {
   return csv;
 }
 
-std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int split_year, int last_year) {
+std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int split_year,
+                              int last_year) {
   return fmt::format(
       "data: {{csv_path: '{}', risk_free_column: RF, missing_policy: ffill, missing_limit: 3}}\n"
       "preprocessing: {{missing_data: {{policy: ffill, limit: 3}}}}\n"

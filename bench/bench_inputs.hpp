@@ -8,8 +8,8 @@ namespace trend::bench {
 
 struct PanelShape {
   int funds = 500;
-  int periods = 360;      // months, or days when daily
-  bool daily = false;     // calendar-daily rows
+  int periods = 360;   // months, or days when daily
+  bool daily = false;  // calendar-daily rows
   int start_year = 1995;
   unsigned seed = 7;
 };
@@ -18,6 +18,7 @@ struct PanelShape {
 std::string MakeReturnsCsv(const PanelShape& shape);
 
 // Config for the end-to-end case: rank top 50 by Sharpe, HRP, explicit RF, MKT as index.
-std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int split_year, int last_year);
+std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int split_year,
+                              int last_year);
 
 }  // namespace trend::bench

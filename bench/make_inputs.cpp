@@ -14,8 +14,11 @@ int main(int argc, char** argv) {
   };
   using trend::bench::PanelShape;
   write("bench_500x360.csv", trend::bench::MakeReturnsCsv(PanelShape{500, 360, false, 1995, 7}));
-  write("bench_500x360.yml", trend::bench::MakeRankHrpConfig("bench_500x360.csv", 1995, 2020, 2024));
-  write("bench_daily_200x10y.csv", trend::bench::MakeReturnsCsv(PanelShape{200, 3653, true, 2014, 11}));
-  write("bench_daily_200x10y.yml", trend::bench::MakeRankHrpConfig("bench_daily_200x10y.csv", 2014, 2021, 2023));
+  write("bench_500x360.yml",
+        trend::bench::MakeRankHrpConfig("bench_500x360.csv", 1995, 2020, 2024));
+  write("bench_daily_200x10y.csv",
+        trend::bench::MakeReturnsCsv(PanelShape{200, 3653, true, 2014, 11}));
+  write("bench_daily_200x10y.yml",
+        trend::bench::MakeRankHrpConfig("bench_daily_200x10y.csv", 2014, 2021, 2023));
   return 0;
 }

@@ -65,7 +65,8 @@ void BM_RankSelectTop50Of500x300(benchmark::State& state) {
 BENCHMARK(BM_RankSelectTop50Of500x300);
 
 // The whole single-period analysis in process, from a parsed CSV to the result.
-void RunEndToEnd(benchmark::State& state, const bench::PanelShape& shape, int first, int split, int last) {
+void RunEndToEnd(benchmark::State& state, const bench::PanelShape& shape, int first, int split,
+                 int last) {
   const std::string csv = bench::MakeReturnsCsv(shape);
   const AnalysisSettings settings =
       ParseConfig(bench::MakeRankHrpConfig("x.csv", first, split, last), "bench.yml", "").settings;

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand("run", "Run the analysis described by a config file");
   run_cmd->add_option("-c,--config", run.config_path, "YAML config (reference schema)")->required();
   run_cmd->add_option("--returns", run.returns_path, "Returns CSV (overrides data.csv_path)");
-  run_cmd->add_option("--json", run.json_path, "Write the full result as JSON to PATH, or - for stdout");
+  run_cmd->add_option("--json", run.json_path,
+                      "Write the full result as JSON to PATH, or - for stdout");
   run_cmd->add_option("--out", run.out_dir, "Write the exports (export.formats) to DIR");
   run_cmd->add_option("--seed", run.seed, "Random-selection seed (overrides seed)");
   run_cmd->add_flag("--no-export", run.no_export, "Skip the file exports");

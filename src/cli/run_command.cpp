@@ -17,12 +17,15 @@ namespace trend {
 
 int RunCommand(const RunOptions& options) {
   LoadedConfig config = LoadConfigFile(options.config_path);
-  for (const auto& warning : config.warnings) std::fprintf(stderr, "trend: warning: %s\n", warning.c_str());
+  for (const auto& warning : config.warnings)
+    std::fprintf(stderr, "trend: warning: %s\n", warning.c_str());
   AnalysisSettings& settings = config.settings;
   if (options.seed) settings.seed = *options.seed;
-  const std::string returns_path = options.returns_path.empty() ? settings.data.csv_path : options.returns_path;
+  const std::string returns_path =
+      options.returns_path.empty() ? settings.data.csv_path : options.returns_path;
   if (returns_path.empty()) {
-    throw InputError(fmt::format("{}: data.csv_path is not set; pass --returns CSV", options.config_path));
+    throw InputError(
+        fmt::format("{}: data.csv_path is not set; pass --returns CSV", options.config_path));
   }
   CsvOptions csv;
   csv.date_column = settings.data.date_column;
@@ -35,7 +38,8 @@ int RunCommand(const RunOptions& options) {
       std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
       std::ofstream out(options.json_path);
-      if (!out) throw InputError(fmt::format("{}: cannot write the JSON result", options.json_path));
+      if (!out)
+        throw InputError(fmt::format("{}: cannot write the JSON result", options.json_path));
       out << text;
     }
   }

@@ -19,67 +19,177 @@ namespace {
 // reference reads but ignores are listed so they are accepted without a warning.
 const std::set<std::string>& KnownKeys() {
   static const std::set<std::string> kKeys = {
-      "version", "seed", "jobs", "checkpoint_dir", "benchmarks.*", "performance.*", "output.*",
-      "run.*", "export.*", "multi_period.*",
+      "version",
+      "seed",
+      "jobs",
+      "checkpoint_dir",
+      "benchmarks.*",
+      "performance.*",
+      "output.*",
+      "run.*",
+      "export.*",
+      "multi_period.*",
       // data
-      "data", "data.csv_path", "data.date_column", "data.frequency", "data.timezone",
-      "data.missing_policy.*", "data.missing_limit.*", "data.nan_policy.*", "data.nan_limit.*",
-      "data.missing_policy", "data.missing_limit", "data.nan_policy", "data.nan_limit",
-      "data.risk_free_column", "data.allow_risk_free_fallback", "data.universe_membership_path",
-      "data.max_lag_days", "data.as_of", "data.managers_glob", "data.indices_glob",
-      "data.price_column", "data.currency", "data.lookback_required", "data.missing_fill_limit",
+      "data",
+      "data.csv_path",
+      "data.date_column",
+      "data.frequency",
+      "data.timezone",
+      "data.missing_policy.*",
+      "data.missing_limit.*",
+      "data.nan_policy.*",
+      "data.nan_limit.*",
+      "data.missing_policy",
+      "data.missing_limit",
+      "data.nan_policy",
+      "data.nan_limit",
+      "data.risk_free_column",
+      "data.allow_risk_free_fallback",
+      "data.universe_membership_path",
+      "data.max_lag_days",
+      "data.as_of",
+      "data.managers_glob",
+      "data.indices_glob",
+      "data.price_column",
+      "data.currency",
+      "data.lookback_required",
+      "data.missing_fill_limit",
       // preprocessing
-      "preprocessing", "preprocessing.holiday_calendar", "preprocessing.missing_data",
-      "preprocessing.missing_data.policy", "preprocessing.missing_data.limit",
-      "preprocessing.missing_data.per_asset.*", "preprocessing.missing_data.per_asset_limit.*",
-      "preprocessing.missing_data.per_asset", "preprocessing.missing_data.per_asset_limit",
-      "preprocessing.de_duplicate", "preprocessing.winsorise.*", "preprocessing.log_prices",
-      "preprocessing.resample.*", "preprocessing.steps.*", "preprocessing.winsorise",
-      "preprocessing.resample", "preprocessing.steps",
+      "preprocessing",
+      "preprocessing.holiday_calendar",
+      "preprocessing.missing_data",
+      "preprocessing.missing_data.policy",
+      "preprocessing.missing_data.limit",
+      "preprocessing.missing_data.per_asset.*",
+      "preprocessing.missing_data.per_asset_limit.*",
+      "preprocessing.missing_data.per_asset",
+      "preprocessing.missing_data.per_asset_limit",
+      "preprocessing.de_duplicate",
+      "preprocessing.winsorise.*",
+      "preprocessing.log_prices",
+      "preprocessing.resample.*",
+      "preprocessing.steps.*",
+      "preprocessing.winsorise",
+      "preprocessing.resample",
+      "preprocessing.steps",
       // vol_adjust
-      "vol_adjust", "vol_adjust.enabled", "vol_adjust.target_vol", "vol_adjust.floor_vol",
-      "vol_adjust.warmup_periods", "vol_adjust.window", "vol_adjust.window.length",
-      "vol_adjust.window.decay", "vol_adjust.window.lambda", "vol_adjust.window.ewma_lambda",
+      "vol_adjust",
+      "vol_adjust.enabled",
+      "vol_adjust.target_vol",
+      "vol_adjust.floor_vol",
+      "vol_adjust.warmup_periods",
+      "vol_adjust.window",
+      "vol_adjust.window.length",
+      "vol_adjust.window.decay",
+      "vol_adjust.window.lambda",
+      "vol_adjust.window.ewma_lambda",
       // sample_split
-      "sample_split", "sample_split.in_start", "sample_split.in_end", "sample_split.out_start",
-      "sample_split.out_end", "sample_split.method", "sample_split.date", "sample_split.ratio",
-      "sample_split.rolling_walk.*", "sample_split.folds.*", "sample_split.rolling_walk",
+      "sample_split",
+      "sample_split.in_start",
+      "sample_split.in_end",
+      "sample_split.out_start",
+      "sample_split.out_end",
+      "sample_split.method",
+      "sample_split.date",
+      "sample_split.ratio",
+      "sample_split.rolling_walk.*",
+      "sample_split.folds.*",
+      "sample_split.rolling_walk",
       "sample_split.folds",
       // portfolio
-      "portfolio", "portfolio.selection_mode", "portfolio.random_n", "portfolio.manual_list",
-      "portfolio.manual_list.*", "portfolio.custom_weights", "portfolio.custom_weights.*",
-      "portfolio.rank", "portfolio.rank.inclusion_approach", "portfolio.rank.n",
-      "portfolio.rank.pct", "portfolio.rank.threshold", "portfolio.rank.score_by",
-      "portfolio.rank.blended_weights", "portfolio.rank.blended_weights.*",
-      "portfolio.rank.transform", "portfolio.rank.transform_mode", "portfolio.rank.zscore_window",
-      "portfolio.rank.zscore_ddof", "portfolio.rank.rank_pct", "portfolio.rank.limit_one_per_firm",
-      "portfolio.indices_list", "portfolio.indices_list.*", "portfolio.weighting_scheme",
-      "portfolio.constraints", "portfolio.constraints.long_only", "portfolio.constraints.max_weight",
-      "portfolio.constraints.group_caps", "portfolio.constraints.group_caps.*",
-      "portfolio.constraints.groups", "portfolio.constraints.groups.*",
-      "portfolio.constraints.max_funds", "portfolio.constraints.min_weight",
-      "portfolio.constraints.min_weight_strikes", "portfolio.constraints.cash_weight",
-      "portfolio.previous_weights", "portfolio.previous_weights.*", "portfolio.lambda_tc",
-      "portfolio.max_turnover", "portfolio.weight_policy", "portfolio.weight_policy.mode",
-      "portfolio.weight_policy.policy", "portfolio.weight_policy.min_assets",
-      "portfolio.transaction_cost_bps", "portfolio.weighting.*", "portfolio.weighting",
-      "portfolio.selector.*", "portfolio.selector", "portfolio.policy",
-      "portfolio.threshold_hold.*", "portfolio.threshold_hold", "portfolio.rebalance_freq",
-      "portfolio.rebalance_calendar", "portfolio.leverage_cap", "portfolio.cost_model.*",
-      "portfolio.cost_model", "portfolio.robustness.*", "portfolio.robustness",
+      "portfolio",
+      "portfolio.selection_mode",
+      "portfolio.random_n",
+      "portfolio.manual_list",
+      "portfolio.manual_list.*",
+      "portfolio.custom_weights",
+      "portfolio.custom_weights.*",
+      "portfolio.rank",
+      "portfolio.rank.inclusion_approach",
+      "portfolio.rank.n",
+      "portfolio.rank.pct",
+      "portfolio.rank.threshold",
+      "portfolio.rank.score_by",
+      "portfolio.rank.blended_weights",
+      "portfolio.rank.blended_weights.*",
+      "portfolio.rank.transform",
+      "portfolio.rank.transform_mode",
+      "portfolio.rank.zscore_window",
+      "portfolio.rank.zscore_ddof",
+      "portfolio.rank.rank_pct",
+      "portfolio.rank.limit_one_per_firm",
+      "portfolio.indices_list",
+      "portfolio.indices_list.*",
+      "portfolio.weighting_scheme",
+      "portfolio.constraints",
+      "portfolio.constraints.long_only",
+      "portfolio.constraints.max_weight",
+      "portfolio.constraints.group_caps",
+      "portfolio.constraints.group_caps.*",
+      "portfolio.constraints.groups",
+      "portfolio.constraints.groups.*",
+      "portfolio.constraints.max_funds",
+      "portfolio.constraints.min_weight",
+      "portfolio.constraints.min_weight_strikes",
+      "portfolio.constraints.cash_weight",
+      "portfolio.previous_weights",
+      "portfolio.previous_weights.*",
+      "portfolio.lambda_tc",
+      "portfolio.max_turnover",
+      "portfolio.weight_policy",
+      "portfolio.weight_policy.mode",
+      "portfolio.weight_policy.policy",
+      "portfolio.weight_policy.min_assets",
+      "portfolio.transaction_cost_bps",
+      "portfolio.weighting.*",
+      "portfolio.weighting",
+      "portfolio.selector.*",
+      "portfolio.selector",
+      "portfolio.policy",
+      "portfolio.threshold_hold.*",
+      "portfolio.threshold_hold",
+      "portfolio.rebalance_freq",
+      "portfolio.rebalance_calendar",
+      "portfolio.leverage_cap",
+      "portfolio.cost_model.*",
+      "portfolio.cost_model",
+      "portfolio.robustness.*",
+      "portfolio.robustness",
       "portfolio.turnover_cap",
       // regime
-      "regime", "regime.enabled", "regime.proxy", "regime.method", "regime.lookback",
-      "regime.smoothing", "regime.threshold", "regime.neutral_band", "regime.min_observations",
-      "regime.risk_on_label", "regime.risk_off_label", "regime.default_label", "regime.cache",
+      "regime",
+      "regime.enabled",
+      "regime.proxy",
+      "regime.method",
+      "regime.lookback",
+      "regime.smoothing",
+      "regime.threshold",
+      "regime.neutral_band",
+      "regime.min_observations",
+      "regime.risk_on_label",
+      "regime.risk_off_label",
+      "regime.default_label",
+      "regime.cache",
       "regime.annualise_volatility",
       // metrics
-      "metrics", "metrics.registry", "metrics.registry.*", "metrics.rf_rate_annual",
-      "metrics.use_continuous", "metrics.alpha_reference", "metrics.compute",
-      "metrics.compute.*", "metrics.bootstrap_ci", "metrics.bootstrap_ci.*",
+      "metrics",
+      "metrics.registry",
+      "metrics.registry.*",
+      "metrics.rf_rate_annual",
+      "metrics.use_continuous",
+      "metrics.alpha_reference",
+      "metrics.compute",
+      "metrics.compute.*",
+      "metrics.bootstrap_ci",
+      "metrics.bootstrap_ci.*",
       // signals
-      "signals", "signals.window", "signals.min_periods", "signals.lag", "signals.vol_adjust",
-      "signals.vol_target", "signals.zscore",
+      "signals",
+      "signals.window",
+      "signals.min_periods",
+      "signals.lag",
+      "signals.vol_adjust",
+      "signals.vol_target",
+      "signals.zscore",
   };
   return kKeys;
 }
@@ -96,14 +206,20 @@ bool IsKnown(const std::string& path) {
   return false;
 }
 
-bool HasOpenSection(const std::string& path) { return KnownKeys().count(path + ".*") > 0; }
+bool HasOpenSection(const std::string& path) {
+  return KnownKeys().count(path + ".*") > 0;
+}
 
 std::string Canonical(std::string_view name) {
   static const std::map<std::string, std::string, std::less<>> kAliases = {
-      {"annual_return", "AnnualReturn"}, {"volatility", "Volatility"},
-      {"sharpe_ratio", "Sharpe"},        {"sharpe", "Sharpe"},
-      {"sortino_ratio", "Sortino"},      {"max_drawdown", "MaxDrawdown"},
-      {"information_ratio", "InformationRatio"}, {"avg_corr", "AvgCorr"}};
+      {"annual_return", "AnnualReturn"},
+      {"volatility", "Volatility"},
+      {"sharpe_ratio", "Sharpe"},
+      {"sharpe", "Sharpe"},
+      {"sortino_ratio", "Sortino"},
+      {"max_drawdown", "MaxDrawdown"},
+      {"information_ratio", "InformationRatio"},
+      {"avg_corr", "AvgCorr"}};
   const auto it = kAliases.find(name);
   return it == kAliases.end() ? std::string(name) : it->second;
 }
@@ -155,7 +271,8 @@ class Reader {
 
   int Integer(const YAML::Node& node, const std::string& path) const {
     const double value = Number(node, path);
-    if (value != std::floor(value) || std::abs(value) > 1e9) Fail(node, path, "expected an integer");
+    if (value != std::floor(value) || std::abs(value) > 1e9)
+      Fail(node, path, "expected an integer");
     return static_cast<int>(value);
   }
 
@@ -211,7 +328,8 @@ class Reader {
   std::vector<std::string> warnings_;
 };
 
-MissingPolicyKind ParsePolicyName(const Reader& r, const YAML::Node& node, const std::string& path) {
+MissingPolicyKind ParsePolicyName(const Reader& r, const YAML::Node& node,
+                                  const std::string& path) {
   std::string name = r.String(node, path);
   std::transform(name.begin(), name.end(), name.begin(), ::tolower);
   if (name.empty() || name == "drop" || name == "none") return MissingPolicyKind::kDrop;
@@ -381,11 +499,16 @@ void ParseSampleSplit(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   const YAML::Node ss = r.Section(root, "sample_split");
   auto& sp = s.sample_split;
   const std::string prefix = "sample_split";
-  r.Optional(ss, "in_start", prefix, [&](const auto& n, const auto& p) { sp.in_start = ParseBound(r, n, p, false); });
-  r.Optional(ss, "in_end", prefix, [&](const auto& n, const auto& p) { sp.in_end = ParseBound(r, n, p, true); });
-  r.Optional(ss, "out_start", prefix, [&](const auto& n, const auto& p) { sp.out_start = ParseBound(r, n, p, false); });
-  r.Optional(ss, "out_end", prefix, [&](const auto& n, const auto& p) { sp.out_end = ParseBound(r, n, p, true); });
-  r.Optional(ss, "method", prefix, [&](const auto& n, const auto& p) { sp.method = r.String(n, p); });
+  r.Optional(ss, "in_start", prefix,
+             [&](const auto& n, const auto& p) { sp.in_start = ParseBound(r, n, p, false); });
+  r.Optional(ss, "in_end", prefix,
+             [&](const auto& n, const auto& p) { sp.in_end = ParseBound(r, n, p, true); });
+  r.Optional(ss, "out_start", prefix,
+             [&](const auto& n, const auto& p) { sp.out_start = ParseBound(r, n, p, false); });
+  r.Optional(ss, "out_end", prefix,
+             [&](const auto& n, const auto& p) { sp.out_end = ParseBound(r, n, p, true); });
+  r.Optional(ss, "method", prefix,
+             [&](const auto& n, const auto& p) { sp.method = r.String(n, p); });
   r.Optional(ss, "date", prefix, [&](const auto& n, const auto& p) {
     const std::string text = r.String(n, p);
     if (auto m = ParseMonthLabel(text)) {
@@ -420,7 +543,8 @@ void ParseRank(Reader& r, const YAML::Node& rank, AnalysisSettings& s) {
     k.pct = r.Number(n, p);
     if (!(*k.pct > 0 && *k.pct <= 1)) r.Fail(n, p, "expected a fraction in (0, 1]");
   });
-  r.Optional(rank, "threshold", prefix, [&](const auto& n, const auto& p) { k.threshold = r.Number(n, p); });
+  r.Optional(rank, "threshold", prefix,
+             [&](const auto& n, const auto& p) { k.threshold = r.Number(n, p); });
   r.Optional(rank, "score_by", prefix, [&](const auto& n, const auto& p) {
     k.score_by = r.String(n, p) == "blended" ? "blended" : Canonical(r.String(n, p));
   });
@@ -445,9 +569,12 @@ void ParseRank(Reader& r, const YAML::Node& rank, AnalysisSettings& s) {
       }
     });
   }
-  r.Optional(rank, "zscore_window", prefix, [&](const auto& n, const auto& p) { k.zscore_window = r.Integer(n, p); });
-  r.Optional(rank, "zscore_ddof", prefix, [&](const auto& n, const auto& p) { k.zscore_ddof = r.Integer(n, p); });
-  r.Optional(rank, "rank_pct", prefix, [&](const auto& n, const auto& p) { k.rank_pct = r.Number(n, p); });
+  r.Optional(rank, "zscore_window", prefix,
+             [&](const auto& n, const auto& p) { k.zscore_window = r.Integer(n, p); });
+  r.Optional(rank, "zscore_ddof", prefix,
+             [&](const auto& n, const auto& p) { k.zscore_ddof = r.Integer(n, p); });
+  r.Optional(rank, "rank_pct", prefix,
+             [&](const auto& n, const auto& p) { k.rank_pct = r.Number(n, p); });
   r.Optional(rank, "limit_one_per_firm", prefix,
              [&](const auto& n, const auto& p) { k.limit_one_per_firm = r.Bool(n, p); });
 }
@@ -456,9 +583,8 @@ void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   const YAML::Node pf = r.Section(root, "portfolio");
   auto& p = s.portfolio;
   const std::string prefix = "portfolio";
-  r.Optional(pf, "selection_mode", prefix, [&](const auto& n, const auto& path) {
-    p.selection_mode = r.String(n, path);
-  });
+  r.Optional(pf, "selection_mode", prefix,
+             [&](const auto& n, const auto& path) { p.selection_mode = r.String(n, path); });
   r.Optional(pf, "random_n", prefix, [&](const auto& n, const auto& path) {
     p.random_n = r.Integer(n, path);
     if (p.random_n < 1) r.Fail(n, path, "expected a number of funds >= 1");
@@ -475,12 +601,15 @@ void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   r.Optional(pf, "constraints", prefix, [&](const YAML::Node& c, const std::string& cp) {
     if (!c.IsMap()) r.Fail(c, cp, "expected a mapping");
     auto& k = p.constraints;
-    r.Optional(c, "long_only", cp, [&](const auto& n, const auto& path) { k.long_only = r.Bool(n, path); });
+    r.Optional(c, "long_only", cp,
+               [&](const auto& n, const auto& path) { k.long_only = r.Bool(n, path); });
     r.Optional(c, "max_weight", cp, [&](const auto& n, const auto& path) {
       k.max_weight = r.Number(n, path);
-      if (!(*k.max_weight > 0 && *k.max_weight <= 1)) r.Fail(n, path, "expected a weight in (0, 1]");
+      if (!(*k.max_weight > 0 && *k.max_weight <= 1))
+        r.Fail(n, path, "expected a weight in (0, 1]");
     });
-    r.Optional(c, "group_caps", cp, [&](const auto& n, const auto& path) { k.group_caps = r.NumberMap(n, path); });
+    r.Optional(c, "group_caps", cp,
+               [&](const auto& n, const auto& path) { k.group_caps = r.NumberMap(n, path); });
     r.Optional(c, "groups", cp, [&](const YAML::Node& n, const std::string& path) {
       if (!n.IsMap()) r.Fail(n, path, "expected a mapping of fund: group");
       for (const auto& item : n) {
@@ -504,10 +633,14 @@ void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
     for (const char* key : {"policy", "mode"}) {
       r.Optional(w, key, wp, [&](const auto& n, const auto& path) {
         const std::string mode = r.String(n, path);
-        if (mode == "drop") p.weight_policy.mode = WeightPolicyMode::kDrop;
-        else if (mode == "carry") p.weight_policy.mode = WeightPolicyMode::kCarry;
-        else if (mode == "cash") p.weight_policy.mode = WeightPolicyMode::kCash;
-        else r.Fail(n, path, "expected one of drop, carry, cash");
+        if (mode == "drop")
+          p.weight_policy.mode = WeightPolicyMode::kDrop;
+        else if (mode == "carry")
+          p.weight_policy.mode = WeightPolicyMode::kCarry;
+        else if (mode == "cash")
+          p.weight_policy.mode = WeightPolicyMode::kCash;
+        else
+          r.Fail(n, path, "expected one of drop, carry, cash");
       });
     }
     r.Optional(w, "min_assets", wp, [&](const auto& n, const auto& path) {
@@ -524,13 +657,17 @@ void ParseRegime(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   const YAML::Node rg = r.Section(root, "regime");
   auto& g = s.regime;
   const std::string prefix = "regime";
-  r.Optional(rg, "enabled", prefix, [&](const auto& n, const auto& p) { g.enabled = r.Bool(n, p); });
+  r.Optional(rg, "enabled", prefix,
+             [&](const auto& n, const auto& p) { g.enabled = r.Bool(n, p); });
   r.Optional(rg, "proxy", prefix, [&](const auto& n, const auto& p) { g.proxy = r.String(n, p); });
   r.Optional(rg, "method", prefix, [&](const auto& n, const auto& p) {
     std::string m = r.String(n, p);
-    if (m == "rolling" || m == "return" || m == "rolling_return") g.method = "rolling_return";
-    else if (m == "volatility" || m == "vol" || m == "std") g.method = "volatility";
-    else r.Fail(n, p, "expected rolling_return or volatility");
+    if (m == "rolling" || m == "return" || m == "rolling_return")
+      g.method = "rolling_return";
+    else if (m == "volatility" || m == "vol" || m == "std")
+      g.method = "volatility";
+    else
+      r.Fail(n, p, "expected rolling_return or volatility");
   });
   auto positive_int = [&](int& field) {
     return [&](const auto& n, const auto& p) {
@@ -540,12 +677,18 @@ void ParseRegime(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   };
   r.Optional(rg, "lookback", prefix, positive_int(g.lookback));
   r.Optional(rg, "smoothing", prefix, positive_int(g.smoothing));
-  r.Optional(rg, "min_observations", prefix, [&](const auto& n, const auto& p) { g.min_observations = r.Integer(n, p); });
-  r.Optional(rg, "threshold", prefix, [&](const auto& n, const auto& p) { g.threshold = r.Number(n, p); });
-  r.Optional(rg, "neutral_band", prefix, [&](const auto& n, const auto& p) { g.neutral_band = std::abs(r.Number(n, p)); });
-  r.Optional(rg, "risk_on_label", prefix, [&](const auto& n, const auto& p) { g.risk_on_label = r.String(n, p); });
-  r.Optional(rg, "risk_off_label", prefix, [&](const auto& n, const auto& p) { g.risk_off_label = r.String(n, p); });
-  r.Optional(rg, "default_label", prefix, [&](const auto& n, const auto& p) { g.default_label = r.String(n, p); });
+  r.Optional(rg, "min_observations", prefix,
+             [&](const auto& n, const auto& p) { g.min_observations = r.Integer(n, p); });
+  r.Optional(rg, "threshold", prefix,
+             [&](const auto& n, const auto& p) { g.threshold = r.Number(n, p); });
+  r.Optional(rg, "neutral_band", prefix,
+             [&](const auto& n, const auto& p) { g.neutral_band = std::abs(r.Number(n, p)); });
+  r.Optional(rg, "risk_on_label", prefix,
+             [&](const auto& n, const auto& p) { g.risk_on_label = r.String(n, p); });
+  r.Optional(rg, "risk_off_label", prefix,
+             [&](const auto& n, const auto& p) { g.risk_off_label = r.String(n, p); });
+  r.Optional(rg, "default_label", prefix,
+             [&](const auto& n, const auto& p) { g.default_label = r.String(n, p); });
   r.Optional(rg, "annualise_volatility", prefix,
              [&](const auto& n, const auto& p) { g.annualise_volatility = r.Bool(n, p); });
 }
@@ -560,7 +703,8 @@ void ParseMetrics(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
     for (std::size_t i = 0; i < names.size(); ++i) {
       const std::string canonical = Canonical(names[i]);
       const auto& known = DefaultScoreMetrics();
-      if (std::find(known.begin(), known.end(), canonical) == known.end() && canonical != "AvgCorr") {
+      if (std::find(known.begin(), known.end(), canonical) == known.end() &&
+          canonical != "AvgCorr") {
         r.Fail(n[i], fmt::format("{}[{}]", p, i),
                "unknown metric; expected one of annual_return, volatility, sharpe_ratio, "
                "sortino_ratio, max_drawdown, information_ratio, avg_corr");
@@ -578,13 +722,16 @@ void ParseSignals(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
     g.window = r.Integer(n, p);
     if (*g.window < 1) r.Fail(n, p, "expected a window >= 1");
   });
-  r.Optional(sg, "min_periods", prefix, [&](const auto& n, const auto& p) { g.min_periods = r.Integer(n, p); });
+  r.Optional(sg, "min_periods", prefix,
+             [&](const auto& n, const auto& p) { g.min_periods = r.Integer(n, p); });
   r.Optional(sg, "lag", prefix, [&](const auto& n, const auto& p) {
     g.lag = r.Integer(n, p);
     if (g.lag < 1) r.Fail(n, p, "expected a lag >= 1");
   });
-  r.Optional(sg, "vol_adjust", prefix, [&](const auto& n, const auto& p) { g.vol_adjust = r.Bool(n, p); });
-  r.Optional(sg, "vol_target", prefix, [&](const auto& n, const auto& p) { g.vol_target = r.Number(n, p); });
+  r.Optional(sg, "vol_adjust", prefix,
+             [&](const auto& n, const auto& p) { g.vol_adjust = r.Bool(n, p); });
+  r.Optional(sg, "vol_target", prefix,
+             [&](const auto& n, const auto& p) { g.vol_target = r.Number(n, p); });
   r.Optional(sg, "zscore", prefix, [&](const auto& n, const auto& p) { g.zscore = r.Bool(n, p); });
 }
 
@@ -602,13 +749,15 @@ void ParseExport(Reader& r, const YAML::Node& root, const std::string& base_dir,
     e.directory = r.String(n, p);
     has_directory = true;
   });
-  r.Optional(ex, "filename", "export", [&](const auto& n, const auto& p) { e.filename = r.String(n, p); });
+  r.Optional(ex, "filename", "export",
+             [&](const auto& n, const auto& p) { e.filename = r.String(n, p); });
   r.Optional(ex, "formats", "export", [&](const auto& n, const auto& p) {
     for (std::size_t i = 0; i < n.size(); ++i) {
       std::string f = r.String(n[i], fmt::format("{}[{}]", p, i));
       std::string lower = f;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      if (lower != "csv" && lower != "json" && lower != "xlsx" && lower != "excel" && lower != "txt") {
+      if (lower != "csv" && lower != "json" && lower != "xlsx" && lower != "excel" &&
+          lower != "txt") {
         r.Fail(n[i], fmt::format("{}[{}]", p, i), "expected one of csv, json, xlsx, txt");
       }
       add_format(f);
@@ -616,7 +765,8 @@ void ParseExport(Reader& r, const YAML::Node& root, const std::string& base_dir,
   });
   const YAML::Node out = root["output"];
   if (out && out.IsMap()) {
-    r.Optional(out, "format", "output", [&](const auto& n, const auto& p) { add_format(r.String(n, p)); });
+    r.Optional(out, "format", "output",
+               [&](const auto& n, const auto& p) { add_format(r.String(n, p)); });
     r.Optional(out, "path", "output", [&](const auto& n, const auto& p) {
       const std::filesystem::path path(r.String(n, p));
       if (!has_directory && path.has_parent_path()) e.directory = path.parent_path().string();
@@ -635,11 +785,16 @@ void ParseMultiPeriod(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   if (!mp.IsMap()) r.Fail(mp, "multi_period", "expected a mapping");
   MultiPeriodSettings m;
   const std::string prefix = "multi_period";
-  r.Optional(mp, "frequency", prefix, [&](const auto& n, const auto& p) { m.frequency = r.String(n, p); });
-  r.Optional(mp, "in_sample_len", prefix, [&](const auto& n, const auto& p) { m.in_sample_len = r.Integer(n, p); });
-  r.Optional(mp, "out_sample_len", prefix, [&](const auto& n, const auto& p) { m.out_sample_len = r.Integer(n, p); });
-  r.Optional(mp, "start", prefix, [&](const auto& n, const auto& p) { m.start_month = ParseMonth(r, n, p); });
-  r.Optional(mp, "end", prefix, [&](const auto& n, const auto& p) { m.end_month = ParseMonth(r, n, p); });
+  r.Optional(mp, "frequency", prefix,
+             [&](const auto& n, const auto& p) { m.frequency = r.String(n, p); });
+  r.Optional(mp, "in_sample_len", prefix,
+             [&](const auto& n, const auto& p) { m.in_sample_len = r.Integer(n, p); });
+  r.Optional(mp, "out_sample_len", prefix,
+             [&](const auto& n, const auto& p) { m.out_sample_len = r.Integer(n, p); });
+  r.Optional(mp, "start", prefix,
+             [&](const auto& n, const auto& p) { m.start_month = ParseMonth(r, n, p); });
+  r.Optional(mp, "end", prefix,
+             [&](const auto& n, const auto& p) { m.end_month = ParseMonth(r, n, p); });
   s.multi_period = m;
 }
 
@@ -656,8 +811,8 @@ LoadedConfig ParseConfig(std::string_view yaml_text, std::string_view source,
   }
   if (!root || root.IsNull()) throw InputError(fmt::format("{}: the config file is empty", source));
   if (!root.IsMap()) {
-    throw InputError(fmt::format("{}: the config must be a mapping of sections (data, portfolio, ...)",
-                                 source));
+    throw InputError(
+        fmt::format("{}: the config must be a mapping of sections (data, portfolio, ...)", source));
   }
   Reader r{std::string(source)};
   LoadedConfig out;

@@ -147,8 +147,8 @@ struct AnalysisSettings {
 
 // The canonical metric names the score frame and rank selection know.
 inline const std::vector<std::string>& DefaultScoreMetrics() {
-  static const std::vector<std::string> kNames = {"AnnualReturn", "Volatility", "Sharpe",
-                                                  "Sortino",      "MaxDrawdown", "InformationRatio"};
+  static const std::vector<std::string> kNames = {
+      "AnnualReturn", "Volatility", "Sharpe", "Sortino", "MaxDrawdown", "InformationRatio"};
   return kNames;
 }
 

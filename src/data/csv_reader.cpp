@@ -2,15 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <limits>
@@ -35,8 +35,9 @@ std::string_view Trim(std::string_view s) {
 bool IsMissingToken(std::string_view s) {
   // pandas' default NA spellings.
   static constexpr std::array<std::string_view, 19> kTokens = {
-      "",     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-      "<NA>", "N/A",  "NA",       "NULL", "NaN",    "None",     "n/a",  "nan",  "null"};
+      "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+      "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+      "NaN",  "None",   "n/a",      "nan",  "null"};
   return std::find(kTokens.begin(), kTokens.end(), s) != kTokens.end();
 }
 
@@ -217,7 +218,8 @@ struct ParsedRows {
 void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, ParsedRows& out) {
   const std::size_t n_values = layout.value_cols.size();
   out.has_percent.assign(n_values, 0);
-  out.cells.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n') + 1) * n_values);
+  out.cells.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n') + 1) *
+                    n_values);
   std::vector<std::string> storage;
   std::vector<std::string_view> fields;
   LineCursor cursor(text, first_line);
@@ -226,8 +228,8 @@ void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, P
     const int line_no = cursor.line_no();
     SplitRecord(line, storage, fields);
     if (fields.size() != layout.n_fields) {
-      throw InputError(fmt::format("{} line {}: expected {} fields, found {}", layout.source, line_no,
-                                   layout.n_fields, fields.size()));
+      throw InputError(fmt::format("{} line {}: expected {} fields, found {}", layout.source,
+                                   line_no, layout.n_fields, fields.size()));
     }
     const std::string_view date_text = Trim(fields[layout.date_col]);
     const auto date = ParseDate(date_text);
@@ -238,8 +240,8 @@ void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, P
     if (!out.dates.empty()) {
       const Date prev = out.dates.back();
       if (*date == prev) {
-        throw InputError(fmt::format("{} line {}: duplicate date {} (also on line {})", layout.source,
-                                     line_no, FormatDate(*date), out.lines.back()));
+        throw InputError(fmt::format("{} line {}: duplicate date {} (also on line {})",
+                                     layout.source, line_no, FormatDate(*date), out.lines.back()));
       }
       if (*date < prev) {
         throw InputError(fmt::format(
@@ -254,7 +256,8 @@ void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, P
       bool percent = false;
       if (!ParseReturnCell(fields[layout.value_cols[j]], value, percent)) {
         throw InputError(fmt::format("{} line {}, column '{}': '{}' is not a number", layout.source,
-                                     line_no, (*layout.columns)[j], Trim(fields[layout.value_cols[j]])));
+                                     line_no, (*layout.columns)[j],
+                                     Trim(fields[layout.value_cols[j]])));
       }
       if (percent) out.has_percent[j] = 1;
       out.cells.push_back(value);
@@ -267,15 +270,18 @@ struct ParsedParts {
   std::vector<ParsedRows> parts;
 };
 
-ParsedParts MergeParts(std::vector<ParsedRows> parts) { return ParsedParts{std::move(parts)}; }
+ParsedParts MergeParts(std::vector<ParsedRows> parts) {
+  return ParsedParts{std::move(parts)};
+}
 
 // Large files are parsed in line-aligned chunks on several threads. Any problem (a bad cell,
 // dates out of order across chunks) is reported by re-parsing sequentially, so the message
 // and line number are exactly those of the one-thread parse.
 ParsedParts ParseRowsParallel(std::string_view body, int first_line, const CsvLayout& layout) {
   constexpr std::size_t kMinChunkBytes = 1 << 20;
-  const std::size_t threads = std::min<std::size_t>(
-      std::max(1u, std::thread::hardware_concurrency()), std::max<std::size_t>(1, body.size() / kMinChunkBytes));
+  const std::size_t threads =
+      std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                            std::max<std::size_t>(1, body.size() / kMinChunkBytes));
   if (threads <= 1) {
     std::vector<ParsedRows> one(1);
     ParseRows(body, first_line, layout, one[0]);
@@ -350,13 +356,14 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
     std::string name(Trim(fields[i]));
     if (!date_col && Lower(name) == wanted) date_col = i;
     if (!seen.emplace(name, static_cast<int>(i)).second) {
-      throw InputError(fmt::format("{} line {}: duplicate column name '{}'", source, header_line, name));
+      throw InputError(
+          fmt::format("{} line {}: duplicate column name '{}'", source, header_line, name));
     }
     headers.push_back(std::move(name));
   }
   if (!date_col) {
-    throw InputError(fmt::format("{} line {}: no date column '{}' in the header", source, header_line,
-                                 options.date_column));
+    throw InputError(fmt::format("{} line {}: no date column '{}' in the header", source,
+                                 header_line, options.date_column));
   }
   layout.date_col = *date_col;
 
@@ -372,8 +379,8 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   }
   layout.columns = &frame.columns;
 
-  const ParsedParts parsed = ParseRowsParallel(text.substr(std::min(cursor.position(), text.size())),
-                                               header_line + 1, layout);
+  const ParsedParts parsed = ParseRowsParallel(
+      text.substr(std::min(cursor.position(), text.size())), header_line + 1, layout);
   const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
   std::vector<char> has_percent(layout.value_cols.size(), 0);
   for (const auto& part : parsed.parts) {

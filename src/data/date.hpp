@@ -30,7 +30,9 @@ bool IsValidCivil(int year, int month, int day);
 int MonthIndex(Date date);
 Date MonthEndFromIndex(int month_index);
 Date MonthStartFromIndex(int month_index);
-inline Date MonthEnd(Date date) { return MonthEndFromIndex(MonthIndex(date)); }
+inline Date MonthEnd(Date date) {
+  return MonthEndFromIndex(MonthIndex(date));
+}
 
 // 0 = Monday ... 6 = Sunday.
 int Weekday(Date date);
@@ -42,7 +44,7 @@ std::optional<Date> ParseDate(std::string_view text);
 // "YYYY-MM" labels as used by sample_split and multi_period.
 std::optional<int> ParseMonthLabel(std::string_view text);
 
-std::string FormatDate(Date date);          // YYYY-MM-DD
-std::string FormatMonth(int month_index);   // YYYY-MM
+std::string FormatDate(Date date);         // YYYY-MM-DD
+std::string FormatMonth(int month_index);  // YYYY-MM
 
 }  // namespace trend

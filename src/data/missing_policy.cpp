@@ -10,9 +10,12 @@ namespace trend {
 
 std::string_view MissingPolicyName(MissingPolicyKind kind) {
   switch (kind) {
-    case MissingPolicyKind::kDrop: return "drop";
-    case MissingPolicyKind::kFfill: return "ffill";
-    case MissingPolicyKind::kZero: return "zero";
+    case MissingPolicyKind::kDrop:
+      return "drop";
+    case MissingPolicyKind::kFfill:
+      return "ffill";
+    case MissingPolicyKind::kZero:
+      return "zero";
   }
   return "drop";
 }
@@ -109,8 +112,8 @@ MissingReport ApplyLoadMissingPolicy(ReturnsFrame& frame, const MissingPolicy& p
   for (const auto& [name, n] : report.filled) report.total_filled += n;
   if (report.dropped.size() == frame.cols()) {
     throw InputError(fmt::format(
-        "{}: every column has missing values and data.missing_policy ({}) removed them all",
-        source, MissingPolicyName(policy.default_policy)));
+        "{}: every column has missing values and data.missing_policy ({}) removed them all", source,
+        MissingPolicyName(policy.default_policy)));
   }
   KeepColumns(frame, keep);
   return report;

@@ -26,8 +26,8 @@ struct MissingPolicy {
 };
 
 struct MissingReport {
-  std::vector<std::string> dropped;       // columns removed, in frame order
-  std::map<std::string, int> filled;      // cells filled per column
+  std::vector<std::string> dropped;   // columns removed, in frame order
+  std::map<std::string, int> filled;  // cells filled per column
   int total_filled = 0;
 };
 

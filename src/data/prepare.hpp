@@ -10,10 +10,10 @@
 namespace trend {
 
 struct PreparedReturns {
-  ReturnsFrame monthly;        // calendar month-end rows
+  ReturnsFrame monthly;  // calendar month-end rows
   Frequency input_frequency = Frequency::kMonthly;
-  bool resampled = false;      // input was not monthly and was compounded to months
-  std::vector<Date> raw_dates; // dates of the loaded file (for the derived sample split)
+  bool resampled = false;       // input was not monthly and was compounded to months
+  std::vector<Date> raw_dates;  // dates of the loaded file (for the derived sample split)
   MissingReport load_report;
   MissingReport panel_report;
 };

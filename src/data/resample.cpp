@@ -17,11 +17,16 @@ Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view sourc
   for (std::size_t i = 1; i < dates.size(); ++i) {
     const int gap = dates[i].days - dates[i - 1].days;
     int bucket = -1;
-    if (gap > 0 && gap <= 4) bucket = 0;
-    else if (gap >= 5 && gap <= 9) bucket = 1;
-    else if (gap > 9 && gap <= 45) bucket = 2;
-    else if (gap > 45 && gap <= 120) bucket = 3;
-    else if (gap > 120) bucket = 4;
+    if (gap > 0 && gap <= 4)
+      bucket = 0;
+    else if (gap >= 5 && gap <= 9)
+      bucket = 1;
+    else if (gap > 9 && gap <= 45)
+      bucket = 2;
+    else if (gap > 45 && gap <= 120)
+      bucket = 3;
+    else if (gap > 120)
+      bucket = 4;
     if (bucket >= 0) {
       ++counts[static_cast<std::size_t>(bucket)];
       ++classified;

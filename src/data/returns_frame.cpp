@@ -37,22 +37,32 @@ ReturnsFrame ReturnsFrame::SelectRows(const std::vector<bool>& keep) const {
 
 char FrequencyCode(Frequency f) {
   switch (f) {
-    case Frequency::kDaily: return 'D';
-    case Frequency::kWeekly: return 'W';
-    case Frequency::kMonthly: return 'M';
-    case Frequency::kQuarterly: return 'Q';
-    case Frequency::kYearly: return 'Y';
+    case Frequency::kDaily:
+      return 'D';
+    case Frequency::kWeekly:
+      return 'W';
+    case Frequency::kMonthly:
+      return 'M';
+    case Frequency::kQuarterly:
+      return 'Q';
+    case Frequency::kYearly:
+      return 'Y';
   }
   return 'M';
 }
 
 std::string_view FrequencyLabel(Frequency f) {
   switch (f) {
-    case Frequency::kDaily: return "Daily";
-    case Frequency::kWeekly: return "Weekly";
-    case Frequency::kMonthly: return "Monthly";
-    case Frequency::kQuarterly: return "Quarterly";
-    case Frequency::kYearly: return "Annual";
+    case Frequency::kDaily:
+      return "Daily";
+    case Frequency::kWeekly:
+      return "Weekly";
+    case Frequency::kMonthly:
+      return "Monthly";
+    case Frequency::kQuarterly:
+      return "Quarterly";
+    case Frequency::kYearly:
+      return "Annual";
   }
   return "Monthly";
 }

@@ -38,15 +38,20 @@ std::string_view ScoreMetricName(ScoreMetric metric) {
 double EvaluateScoreMetric(ScoreMetric metric, const SeriesView& r, const SeriesView* sharpe_rf,
                            Eigen::VectorXd& scratch) {
   switch (metric) {
-    case ScoreMetric::kAnnualReturn: return AnnualReturn(r);
-    case ScoreMetric::kVolatility: return Volatility(r);
+    case ScoreMetric::kAnnualReturn:
+      return AnnualReturn(r);
+    case ScoreMetric::kVolatility:
+      return Volatility(r);
     case ScoreMetric::kSharpe:
       if (sharpe_rf == nullptr) return SharpeOfExcess(r);
       scratch = r - *sharpe_rf;
       return SharpeOfExcess(scratch);
-    case ScoreMetric::kSortino: return SortinoOfExcess(r);
-    case ScoreMetric::kMaxDrawdown: return MaxDrawdown(r);
-    case ScoreMetric::kInformationRatio: return InformationRatioOfActive(r);
+    case ScoreMetric::kSortino:
+      return SortinoOfExcess(r);
+    case ScoreMetric::kMaxDrawdown:
+      return MaxDrawdown(r);
+    case ScoreMetric::kInformationRatio:
+      return InformationRatioOfActive(r);
   }
   return 0.0;
 }

@@ -70,7 +70,8 @@ Windows ResolveWindows(const PreparedReturns& data, const SampleSplitSettings& s
         if (!std::isfinite(ratio) || ratio <= 0) ratio = 0.5;
         if (ratio >= 1) ratio = 0.9;
         const auto len = static_cast<long>(months.size());
-        const long k = std::clamp(static_cast<long>(std::nearbyint(static_cast<double>(len) * ratio)), 1L, len - 1);
+        const long k = std::clamp(
+            static_cast<long>(std::nearbyint(static_cast<double>(len) * ratio)), 1L, len - 1);
         in_first = months.front();
         in_last = months[static_cast<std::size_t>(k - 1)];
         out_first = months[static_cast<std::size_t>(k)];
@@ -98,7 +99,8 @@ std::vector<Eigen::Index> RowsIn(const std::vector<Date>& dates, const Window& w
 // Rows x chosen columns of the panel.
 Eigen::MatrixXd Slice(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
                       const std::vector<std::size_t>& cols) {
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(cols.size()));
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()),
+                      static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
@@ -117,7 +119,8 @@ Eigen::VectorXd SliceColumn(const Eigen::MatrixXd& values, const std::vector<Eig
   return out;
 }
 
-int CountValid(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows, std::size_t col) {
+int CountValid(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
+               std::size_t col) {
   int n = 0;
   for (Eigen::Index r : rows) n += std::isnan(values(r, static_cast<Eigen::Index>(col))) ? 0 : 1;
   return n;
@@ -194,8 +197,10 @@ WeightOutcome ConstrainedWeights(const std::vector<std::string>& funds,
       turnover = t.turnover;
       // Back to the selected funds (names only in previous_weights are dropped).
       std::map<std::string, double> by_name;
-      for (std::size_t i = 0; i < t.funds.size(); ++i) by_name[t.funds[i]] = t.weights[static_cast<Eigen::Index>(i)];
-      for (std::size_t k = 0; k < n; ++k) w[static_cast<Eigen::Index>(k)] = by_name[sorted_funds[k]];
+      for (std::size_t i = 0; i < t.funds.size(); ++i)
+        by_name[t.funds[i]] = t.weights[static_cast<Eigen::Index>(i)];
+      for (std::size_t k = 0; k < n; ++k)
+        w[static_cast<Eigen::Index>(k)] = by_name[sorted_funds[k]];
     }
     const double total = w.sum();
     if (total != 0.0) w /= total;
@@ -354,12 +359,14 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   const std::string data_span = fmt::format("{}..{}", FormatMonth(MonthIndex(panel.dates.front())),
                                             FormatMonth(MonthIndex(panel.dates.back())));
   if (in_rows.empty()) {
-    throw InputError(fmt::format("sample_split: the in-sample window {} to {} has no rows (data covers {})",
-                                 FormatDate(windows.in.start), FormatDate(windows.in.end), data_span));
+    throw InputError(
+        fmt::format("sample_split: the in-sample window {} to {} has no rows (data covers {})",
+                    FormatDate(windows.in.start), FormatDate(windows.in.end), data_span));
   }
   if (out_rows.empty()) {
-    throw InputError(fmt::format("sample_split: the out-of-sample window {} to {} has no rows (data covers {})",
-                                 FormatDate(windows.out.start), FormatDate(windows.out.end), data_span));
+    throw InputError(
+        fmt::format("sample_split: the out-of-sample window {} to {} has no rows (data covers {})",
+                    FormatDate(windows.out.start), FormatDate(windows.out.end), data_span));
   }
   for (auto r : in_rows) result.in_dates.push_back(panel.dates[static_cast<std::size_t>(r)]);
   for (auto r : out_rows) result.out_dates.push_back(panel.dates[static_cast<std::size_t>(r)]);
@@ -378,8 +385,9 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     }
   }
   if (!pf.indices_list.empty() && result.accepted_indices.empty()) {
-    throw InputError(fmt::format("portfolio.indices_list: none of [{}] has data in the in-sample window",
-                                 JoinNames(pf.indices_list)));
+    throw InputError(
+        fmt::format("portfolio.indices_list: none of [{}] has data in the in-sample window",
+                    JoinNames(pf.indices_list)));
   }
 
   // Risk-free (§1.4): coverage over the month grid spanning both windows.
@@ -398,21 +406,25 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     const std::string& name = *settings.data.risk_free_column;
     const auto col = panel.FindColumn(name);
     if (!col) {
-      throw InputError(fmt::format("data.risk_free_column = '{}': no such column in the returns (columns: {})",
-                                   name, JoinNames(panel.columns)));
+      throw InputError(
+          fmt::format("data.risk_free_column = '{}': no such column in the returns (columns: {})",
+                      name, JoinNames(panel.columns)));
     }
     if (index_set.count(name)) {
-      throw InputError(fmt::format("data.risk_free_column = '{}' is also listed in portfolio.indices_list", name));
+      throw InputError(fmt::format(
+          "data.risk_free_column = '{}' is also listed in portfolio.indices_list", name));
     }
     if (std::find(ret_cols.begin(), ret_cols.end(), *col) == ret_cols.end()) {
-      throw InputError(fmt::format(
-          "data.risk_free_column = '{}' has too few values in the analysis windows ({} of {} months)",
-          name, CountValid(panel.values, span_rows, *col), grid_len));
+      throw InputError(
+          fmt::format("data.risk_free_column = '{}' has too few values in the analysis windows ({} "
+                      "of {} months)",
+                      name, CountValid(panel.values, span_rows, *col), grid_len));
     }
     rf_col = *col;
     result.risk_free_source = "configured";
   } else if (settings.data.allow_risk_free_fallback) {
-    if (ret_cols.empty()) throw InputError("no column has enough data to serve as the risk-free rate");
+    if (ret_cols.empty())
+      throw InputError("no column has enough data to serve as the risk-free rate");
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t j : ret_cols) {
       const double sd = Volatility(SliceColumn(panel.values, span_rows, j), 1.0);
@@ -445,7 +457,9 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     if (restricted.empty()) {
       for (const auto& [name, w] : *pf.custom_weights) {
         const auto col = panel.FindColumn(name);
-        if (!col) throw InputError(fmt::format("portfolio.custom_weights: '{}' is not a column of the returns", name));
+        if (!col)
+          throw InputError(
+              fmt::format("portfolio.custom_weights: '{}' is not a column of the returns", name));
         restricted.push_back(*col);
       }
     }
@@ -467,7 +481,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   if (pf.selection_mode == "manual") {
     for (const auto& name : pf.manual_list) {
       if (!panel.FindColumn(name)) {
-        throw InputError(fmt::format("portfolio.manual_list: '{}' is not a column of the returns", name));
+        throw InputError(
+            fmt::format("portfolio.manual_list: '{}' is not a column of the returns", name));
       }
     }
   }
@@ -502,7 +517,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   for (const auto& name : settings.metrics) {
     if (ScoreMetricFromName(name)) result.score_metrics.push_back(name);
   }
-  result.score_frame.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(result.score_metrics.size()));
+  result.score_frame.resize(static_cast<Eigen::Index>(n),
+                            static_cast<Eigen::Index>(result.score_metrics.size()));
   for (std::size_t m = 0; m < result.score_metrics.size(); ++m) {
     const ScoreMetric metric = *ScoreMetricFromName(result.score_metrics[m]);
     for (std::size_t i = 0; i < n; ++i) {
@@ -520,8 +536,9 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     const auto scheme = registries.weighting->Create(pf.weighting_scheme);
     if (!scheme) {
       result.weight_engine_fallback = WeightEngineFallback{
-          pf.weighting_scheme, fmt::format("unknown weighting scheme '{}'; available: {}",
-                                           pf.weighting_scheme, JoinNames(registries.weighting->Names()))};
+          pf.weighting_scheme,
+          fmt::format("unknown weighting scheme '{}'; available: {}", pf.weighting_scheme,
+                      JoinNames(registries.weighting->Names()))};
     } else {
       const Eigen::VectorXd w = scheme->Weights(SampleCovariance(in_raw));
       for (std::size_t i = 0; i < n; ++i) {
@@ -560,7 +577,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   }
   const auto first_out = std::find(signal_rows.begin(), signal_rows.end(), out_rows.front());
   const Eigen::MatrixXd signal_span = Slice(panel.values, signal_rows, fund_cols);
-  const int risk_window = settings.vol_adjust.window_length.value_or(static_cast<int>(in_rows.size()));
+  const int risk_window =
+      settings.vol_adjust.window_length.value_or(static_cast<int>(in_rows.size()));
   const std::vector<bool> signal_valid =
       SignalValid(signal_span, static_cast<Eigen::Index>(first_out - signal_rows.begin()),
                   settings.signals, risk_window);
@@ -571,7 +589,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   const int warmup = settings.vol_adjust.warmup_periods;
   result.in_scaled = ScaleReturns(in_raw, result.scale_factors, settings.monthly_cost, warmup);
   result.out_scaled = ScaleReturns(out_raw, result.scale_factors, settings.monthly_cost, warmup);
-  const Eigen::Map<const Eigen::VectorXd> user_w(result.fund_weights.data(), static_cast<Eigen::Index>(n));
+  const Eigen::Map<const Eigen::VectorXd> user_w(result.fund_weights.data(),
+                                                 static_cast<Eigen::Index>(n));
   result.in_ew = result.in_scaled.rowwise().mean();
   result.out_ew = result.out_scaled.rowwise().mean();
   result.in_user = result.in_scaled * user_w;
@@ -597,9 +616,12 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   std::vector<std::pair<std::string, std::string>> bench_map;
   for (const auto& idx : result.accepted_indices) bench_map.emplace_back(idx, idx);
   for (const auto& entry : settings.benchmarks) {
-    auto it = std::find_if(bench_map.begin(), bench_map.end(), [&](auto& e) { return e.first == entry.first; });
-    if (it == bench_map.end()) bench_map.push_back(entry);
-    else it->second = entry.second;
+    auto it = std::find_if(bench_map.begin(), bench_map.end(),
+                           [&](auto& e) { return e.first == entry.first; });
+    if (it == bench_map.end())
+      bench_map.push_back(entry);
+    else
+      it->second = entry.second;
   }
   for (const auto& [label, column] : bench_map) {
     const auto col = panel.FindColumn(column);

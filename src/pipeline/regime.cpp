@@ -35,7 +35,8 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
     if (t + 1 < lookback) continue;
     if (s.method == "volatility") {
       double sum = 0;
-      for (std::size_t k = t + 1 - lookback; k <= t; ++k) sum += proxy[static_cast<Eigen::Index>(k)];
+      for (std::size_t k = t + 1 - lookback; k <= t; ++k)
+        sum += proxy[static_cast<Eigen::Index>(k)];
       const double mean = sum / static_cast<double>(lookback);
       double ss = 0;
       for (std::size_t k = t + 1 - lookback; k <= t; ++k) {
@@ -46,7 +47,8 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
                (s.annualise_volatility ? std::sqrt(kPeriodsPerYear) : 1.0);
     } else {
       double growth = 1.0;
-      for (std::size_t k = t + 1 - lookback; k <= t; ++k) growth *= 1.0 + proxy[static_cast<Eigen::Index>(k)];
+      for (std::size_t k = t + 1 - lookback; k <= t; ++k)
+        growth *= 1.0 + proxy[static_cast<Eigen::Index>(k)];
       raw[t] = growth - 1.0;
     }
   }
@@ -57,8 +59,10 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
     if (std::isnan(raw[t])) continue;
     const double signal = s.method == "volatility" ? s.threshold - raw[t] : raw[t] - s.threshold;
     if (s.neutral_band > 0) {
-      if (signal >= s.neutral_band) on[t] = true;
-      else if (signal <= -s.neutral_band) on[t] = false;
+      if (signal >= s.neutral_band)
+        on[t] = true;
+      else if (signal <= -s.neutral_band)
+        on[t] = false;
     } else {
       on[t] = signal >= 0;
     }
@@ -70,8 +74,7 @@ RegimeTable BuildRegimeTable(const std::vector<Date>& proxy_dates,
                              const Eigen::Ref<const Eigen::VectorXd>& proxy,
                              const std::vector<Date>& out_dates,
                              const std::vector<PortfolioSeries>& portfolios,
-                             const Eigen::Ref<const Eigen::VectorXd>& rf,
-                             const RegimeSettings& s) {
+                             const Eigen::Ref<const Eigen::VectorXd>& rf, const RegimeSettings& s) {
   // Proxy history without its missing rows.
   std::vector<Date> dates;
   std::vector<double> values;
@@ -80,8 +83,9 @@ RegimeTable BuildRegimeTable(const std::vector<Date>& proxy_dates,
     dates.push_back(proxy_dates[static_cast<std::size_t>(i)]);
     values.push_back(proxy[i]);
   }
-  const std::vector<bool> labels =
-      RegimeLabels(Eigen::Map<const Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size())), s);
+  const std::vector<bool> labels = RegimeLabels(
+      Eigen::Map<const Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size())),
+      s);
 
   // Out-of-sample labels: the latest label on or before each date, else the first one after.
   std::vector<bool> out_on(out_dates.size(), true);

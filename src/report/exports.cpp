@@ -36,7 +36,9 @@ void WriteFile(const fs::path& path, const std::string& text) {
 }
 
 // Values in the CSV/JSON/TXT tables are in display units: percentages x 100.
-double DisplayValue(double v, CellKind kind) { return kind == CellKind::kPercent ? v * 100.0 : v; }
+double DisplayValue(double v, CellKind kind) {
+  return kind == CellKind::kPercent ? v * 100.0 : v;
+}
 
 std::string SummaryCsv(const SummaryTable& t) {
   std::string out = "Name";
@@ -46,7 +48,8 @@ std::string SummaryCsv(const SummaryTable& t) {
     out += CsvField(row.name);
     for (std::size_t j = 0; j < t.columns.size(); ++j) {
       const auto& v = row.values[j];
-      out += "," + CsvNumber(v ? std::optional<double>(DisplayValue(*v, t.columns[j].kind)) : std::nullopt);
+      out += "," + CsvNumber(v ? std::optional<double>(DisplayValue(*v, t.columns[j].kind))
+                               : std::nullopt);
     }
     out += "\n";
   }
@@ -60,7 +63,8 @@ nlohmann::json SummaryJson(const SummaryTable& t) {
     rec["Name"] = row.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.name);
     for (std::size_t j = 0; j < t.columns.size(); ++j) {
       const auto& v = row.values[j];
-      rec[t.columns[j].header] = v ? nlohmann::json(DisplayValue(*v, t.columns[j].kind)) : nlohmann::json(nullptr);
+      rec[t.columns[j].header] =
+          v ? nlohmann::json(DisplayValue(*v, t.columns[j].kind)) : nlohmann::json(nullptr);
     }
     records.push_back(std::move(rec));
   }
@@ -75,9 +79,9 @@ std::string MetricsCsv(const AnalysisResult& r) {
   auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{}", x); };
   for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
     const Stats& s = r.out_sample_stats[i];
-    out += fmt::format("{},{},{},{},{},{},{},{}", CsvField(r.selected_funds[i]), num(r.fund_weights[i]),
-                       num(s.cagr), num(s.vol), num(s.sharpe), num(s.sortino), num(s.max_drawdown),
-                       num(s.information_ratio));
+    out += fmt::format("{},{},{},{},{},{},{},{}", CsvField(r.selected_funds[i]),
+                       num(r.fund_weights[i]), num(s.cagr), num(s.vol), num(s.sharpe),
+                       num(s.sortino), num(s.max_drawdown), num(s.information_ratio));
     for (const auto& b : r.benchmarks) out += "," + num(b.fund_ir[i]);
     out += "\n";
   }
@@ -86,7 +90,8 @@ std::string MetricsCsv(const AnalysisResult& r) {
 
 void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const AnalysisSettings& s) {
   lxw_workbook* workbook = workbook_new(path.string().c_str());
-  if (workbook == nullptr) throw InputError(fmt::format("{}: cannot create the workbook", path.string()));
+  if (workbook == nullptr)
+    throw InputError(fmt::format("{}: cannot create the workbook", path.string()));
   lxw_worksheet* sheet = workbook_add_worksheet(workbook, "summary");
   lxw_format* bold = workbook_add_format(workbook);
   format_set_bold(bold);
@@ -110,7 +115,8 @@ void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const Analysis
   for (std::size_t j = 0; j < t.columns.size(); ++j) {
     const auto col = static_cast<lxw_col_t>(j + 1);
     worksheet_write_string(sheet, kHeaderRow, col, t.columns[j].header.c_str(), bold);
-    worksheet_set_column(sheet, col, col, static_cast<double>(t.columns[j].header.size() + 2), nullptr);
+    worksheet_set_column(sheet, col, col, static_cast<double>(t.columns[j].header.size() + 2),
+                         nullptr);
   }
   lxw_row_t row_index = kHeaderRow + 1;
   for (const auto& row : t.rows) {
@@ -120,13 +126,15 @@ void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const Analysis
       const auto& v = row.values[j];
       if (!v || !std::isfinite(*v)) continue;
       const bool is_drawdown = t.columns[j].header.find("MaxDD") != std::string::npos;
-      lxw_format* format = t.columns[j].kind == CellKind::kRatio ? ratio : (is_drawdown ? pct_red : pct);
+      lxw_format* format =
+          t.columns[j].kind == CellKind::kRatio ? ratio : (is_drawdown ? pct_red : pct);
       worksheet_write_number(sheet, row_index, static_cast<lxw_col_t>(j + 1), *v, format);
     }
     ++row_index;
   }
   worksheet_freeze_panes(sheet, kHeaderRow + 1, 0);
-  worksheet_autofilter(sheet, kHeaderRow, 0, row_index - 1, static_cast<lxw_col_t>(t.columns.size()));
+  worksheet_autofilter(sheet, kHeaderRow, 0, row_index - 1,
+                       static_cast<lxw_col_t>(t.columns.size()));
 
   // Scaled out-of-sample returns of the portfolios, for charts in a spreadsheet.
   lxw_worksheet* returns = workbook_add_worksheet(workbook, "portfolio_returns");
@@ -144,7 +152,8 @@ void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const Analysis
 
   const lxw_error status = workbook_close(workbook);
   if (status != LXW_NO_ERROR) {
-    throw InputError(fmt::format("{}: cannot write the workbook ({})", path.string(), lxw_strerror(status)));
+    throw InputError(
+        fmt::format("{}: cannot write the workbook ({})", path.string(), lxw_strerror(status)));
   }
 }
 
@@ -157,7 +166,9 @@ std::vector<std::string> WriteExports(const AnalysisResult& r, const AnalysisSet
   const fs::path dir(exports.directory);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(fmt::format("{}: cannot create the export directory: {}", dir.string(), ec.message()));
+  if (ec)
+    throw InputError(
+        fmt::format("{}: cannot create the export directory: {}", dir.string(), ec.message()));
   const std::string stem = fs::path(exports.filename).stem().string();
   const SummaryTable table = BuildSummaryTable(r);
   for (const auto& format : exports.formats) {

@@ -11,7 +11,8 @@
 namespace trend {
 
 // Returns the paths written. Throws InputError when the directory cannot be written.
-std::vector<std::string> WriteExports(const AnalysisResult& result, const AnalysisSettings& settings,
+std::vector<std::string> WriteExports(const AnalysisResult& result,
+                                      const AnalysisSettings& settings,
                                       const ExportSettings& exports);
 
 }  // namespace trend

@@ -8,9 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-json Number(double x) { return std::isnan(x) ? json(nullptr) : json(x); }
+json Number(double x) {
+  return std::isnan(x) ? json(nullptr) : json(x);
+}
 
-json Optional(const std::optional<double>& x) { return x ? Number(*x) : json(nullptr); }
+json Optional(const std::optional<double>& x) {
+  return x ? Number(*x) : json(nullptr);
+}
 
 json ByFund(const std::vector<std::string>& funds, const std::vector<double>& values) {
   json out = json::object();
@@ -51,10 +55,10 @@ json AnalysisToJson(const AnalysisResult& r) {
   out["risk_free_source"] = r.risk_free_source;
   out["fund_weights"] = ByFund(funds, r.fund_weights);
   out["ew_weights"] = ByFund(funds, r.ew_weights);
-  out["weight_engine_fallback"] =
-      r.weight_engine_fallback
-          ? json{{"engine", r.weight_engine_fallback->engine}, {"error", r.weight_engine_fallback->error}}
-          : json(nullptr);
+  out["weight_engine_fallback"] = r.weight_engine_fallback
+                                      ? json{{"engine", r.weight_engine_fallback->engine},
+                                             {"error", r.weight_engine_fallback->error}}
+                                      : json(nullptr);
   out["in_sample_stats"] = StatsByFund(funds, r.in_sample_stats);
   out["out_sample_stats"] = StatsByFund(funds, r.out_sample_stats);
   out["out_sample_stats_raw"] = StatsByFund(funds, r.out_sample_stats_raw);
@@ -92,13 +96,12 @@ json AnalysisToJson(const AnalysisResult& r) {
       {"insample_len", r.in_dates.size()},
       {"period", {FormatMonth(r.in_start_month), FormatMonth(r.in_end_month)}}};
 
-  out["risk_diagnostics"] = {
-      {"scale_factors", ByFund(funds, r.scale_factors)},
-      {"final_weights", ByFund(funds, r.fund_weights)},
-      {"turnover_value", Number(r.turnover_value)},
-      {"asset_volatility_last", ByFund(funds, r.asset_volatility_last)},
-      {"portfolio_volatility_last", Number(r.portfolio_volatility_last)},
-      {"used_fallback_weights", r.used_fallback_weights}};
+  out["risk_diagnostics"] = {{"scale_factors", ByFund(funds, r.scale_factors)},
+                             {"final_weights", ByFund(funds, r.fund_weights)},
+                             {"turnover_value", Number(r.turnover_value)},
+                             {"asset_volatility_last", ByFund(funds, r.asset_volatility_last)},
+                             {"portfolio_volatility_last", Number(r.portfolio_volatility_last)},
+                             {"used_fallback_weights", r.used_fallback_weights}};
   out["preprocessing"] = {{"input_frequency", std::string(1, FrequencyCode(r.input_frequency))},
                           {"resampled_to_monthly", r.resampled}};
   out["n_in_sample_rows"] = r.in_dates.size();

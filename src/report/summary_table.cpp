@@ -12,7 +12,8 @@ std::optional<double> Value(double x) {
 }
 
 void AppendStats(std::vector<std::optional<double>>& row, const Stats& s) {
-  for (double x : {s.cagr, s.vol, s.sharpe, s.sortino, s.information_ratio}) row.push_back(Value(x));
+  for (double x : {s.cagr, s.vol, s.sharpe, s.sortino, s.information_ratio})
+    row.push_back(Value(x));
 }
 
 }  // namespace
@@ -27,7 +28,8 @@ SummaryTable BuildSummaryTable(const AnalysisResult& r) {
     t.columns.push_back({fmt::format("{} Sortino", side), CellKind::kRatio});
     t.columns.push_back({fmt::format("{} IR", side), CellKind::kRatio});
     if (side[0] == 'O') {
-      for (const auto& b : r.benchmarks) t.columns.push_back({"OS IR " + b.label, CellKind::kRatio});
+      for (const auto& b : r.benchmarks)
+        t.columns.push_back({"OS IR " + b.label, CellKind::kRatio});
     }
     t.columns.push_back({fmt::format("{} MaxDD", side), CellKind::kPercent});
   }
@@ -76,7 +78,8 @@ std::string MetadataLine(const AnalysisResult& r, const AnalysisSettings& s) {
   }
   if (r.selected_funds.size() > 5) selected += ", …";
   return fmt::format(
-      "{} | Universe: {} assets; selected {} ({}) | Risk-free: {} ({}) | Costs: target_vol={:.2f}%, "
+      "{} | Universe: {} assets; selected {} ({}) | Risk-free: {} ({}) | Costs: "
+      "target_vol={:.2f}%, "
       "monthly_cost={:.2f}% | Vol targeting: {}",
       cadence, r.universe.size(), r.selected_funds.size(), selected, r.risk_free_column,
       r.risk_free_source, s.vol_adjust.target_vol * 100, s.monthly_cost * 100,

@@ -20,7 +20,7 @@ struct SummaryColumn {
 };
 
 struct SummaryRow {
-  std::string name;  // empty for the separator row
+  std::string name;                           // empty for the separator row
   std::vector<std::optional<double>> values;  // parallel to columns; Weight first
 };
 

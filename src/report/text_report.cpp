@@ -22,7 +22,8 @@ std::string RenderTable(const SummaryTable& t) {
   cells.push_back(header);
   for (const auto& row : t.rows) {
     std::vector<std::string> line = {row.name};
-    for (std::size_t j = 0; j < t.columns.size(); ++j) line.push_back(Cell(row.values[j], t.columns[j].kind));
+    for (std::size_t j = 0; j < t.columns.size(); ++j)
+      line.push_back(Cell(row.values[j], t.columns[j].kind));
     cells.push_back(std::move(line));
   }
   std::vector<std::size_t> widths(header.size(), 0);
@@ -32,7 +33,8 @@ std::string RenderTable(const SummaryTable& t) {
   std::string out;
   for (const auto& line : cells) {
     for (std::size_t j = 0; j < line.size(); ++j) {
-      out += j == 0 ? fmt::format("{:<{}}", line[j], widths[j]) : fmt::format("  {:>{}}", line[j], widths[j]);
+      out += j == 0 ? fmt::format("{:<{}}", line[j], widths[j])
+                    : fmt::format("  {:>{}}", line[j], widths[j]);
     }
     out += "\n";
   }
@@ -47,9 +49,10 @@ std::string RegimeBlock(const AnalysisResult& r) {
       out += fmt::format("  {}: insufficient data ({} obs)\n", cell.column, cell.observations);
       continue;
     }
-    out += fmt::format("  {}: {:.1f}% CAGR, Sharpe {:.2f}, MaxDD {:.1f}%, Hit {:.1f}%, Obs {:.0f}\n",
-                       cell.column, *cell.cagr * 100, cell.sharpe.value_or(NAN), *cell.max_drawdown * 100,
-                       *cell.hit_rate * 100, cell.observations);
+    out +=
+        fmt::format("  {}: {:.1f}% CAGR, Sharpe {:.2f}, MaxDD {:.1f}%, Hit {:.1f}%, Obs {:.0f}\n",
+                    cell.column, *cell.cagr * 100, cell.sharpe.value_or(NAN),
+                    *cell.max_drawdown * 100, *cell.hit_rate * 100, cell.observations);
   }
   return out;
 }
@@ -64,17 +67,20 @@ std::string FormatTextSummary(const AnalysisResult& r, const AnalysisSettings& s
     out += fmt::format("  {}: {:.2f}%\n", r.selected_funds[i], r.asset_volatility_last[i] * 100);
   }
   out += fmt::format("Portfolio volatility (latest): {:.2f}%\n", r.portfolio_volatility_last * 100);
-  if (!std::isnan(r.turnover_value)) out += fmt::format("Turnover applied: {:.2f}%\n", r.turnover_value * 100);
+  if (!std::isnan(r.turnover_value))
+    out += fmt::format("Turnover applied: {:.2f}%\n", r.turnover_value * 100);
   if (r.weight_engine_fallback) {
-    out += fmt::format("Weighting scheme '{}' unavailable; equal base weights used\n", r.weight_engine_fallback->engine);
+    out += fmt::format("Weighting scheme '{}' unavailable; equal base weights used\n",
+                       r.weight_engine_fallback->engine);
   }
   out += "\n" + RenderTable(BuildSummaryTable(r));
   if (!r.benchmarks.empty()) {
     out += "\nBenchmarks (out of sample, raw):\n";
     for (const auto& b : r.benchmarks) {
-      out += fmt::format("  {} ({}): CAGR {:.2f}%, Vol {:.2f}%, Sharpe {:.2f}; IR of User {:.2f}, Equal {:.2f}\n",
-                         b.label, b.column, b.out_sample.cagr * 100, b.out_sample.vol * 100,
-                         b.out_sample.sharpe, b.user_weight_ir, b.equal_weight_ir);
+      out += fmt::format(
+          "  {} ({}): CAGR {:.2f}%, Vol {:.2f}%, Sharpe {:.2f}; IR of User {:.2f}, Equal {:.2f}\n",
+          b.label, b.column, b.out_sample.cagr * 100, b.out_sample.vol * 100, b.out_sample.sharpe,
+          b.user_weight_ir, b.equal_weight_ir);
     }
   }
   out += RegimeBlock(r);

@@ -51,8 +51,9 @@ std::string FirmKey(const std::string& fund_name) {
     return lower(trimmed);
   }
   const std::string& first = tokens[0];
-  const bool all_upper = std::all_of(first.begin(), first.end(),
-                                     [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  const bool all_upper = std::all_of(first.begin(), first.end(), [](char c) {
+    return std::isupper(static_cast<unsigned char>(c));
+  });
   if (all_upper || first.size() <= 3 || tokens.size() == 1) return lower(first);
   return lower(first + " " + tokens[1]);
 }
@@ -121,7 +122,9 @@ std::vector<double> DescendingRank(const std::vector<double>& v) {
 }
 
 // Python's round(): half to even.
-long RoundHalfEven(double x) { return static_cast<long>(std::nearbyint(x)); }
+long RoundHalfEven(double x) {
+  return static_cast<long>(std::nearbyint(x));
+}
 
 }  // namespace
 
@@ -157,7 +160,8 @@ RankScores ComputeRankScores(const Eigen::MatrixXd& in_sample, const RankSetting
     out.scores = DescendingRank(out.scores);
   } else if (rank.transform == "percentile") {
     const std::vector<double> ranks = DescendingRank(out.scores);
-    const long k = std::max(RoundHalfEven(static_cast<double>(out.scores.size()) * rank.rank_pct), 1L);
+    const long k =
+        std::max(RoundHalfEven(static_cast<double>(out.scores.size()) * rank.rank_pct), 1L);
     for (std::size_t i = 0; i < ranks.size(); ++i) {
       if (!(ranks[i] <= static_cast<double>(k))) out.scores[i] = kNaN;
     }
@@ -223,9 +227,8 @@ class RankSelection final : public SelectionModel {
       if (!std::isnan(scored.scores[i])) order.push_back(i);
     }
     const auto& s = scored.scores;
-    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
-      return scored.ascending ? s[a] < s[b] : s[a] > s[b];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](auto a, auto b) { return scored.ascending ? s[a] < s[b] : s[a] > s[b]; });
 
     std::optional<std::size_t> k;
     if (rank.inclusion_approach == "top_n") {

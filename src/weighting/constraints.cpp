@@ -23,7 +23,8 @@ void ApplyMaxWeight(Eigen::VectorXd& w, double cap) {
   const auto n = static_cast<double>(w.size());
   if (cap <= 0) throw ConstraintViolation("max_weight must be positive");
   if (cap * n < 1.0 - kTolerance) {
-    throw ConstraintViolation(fmt::format("max_weight {} is infeasible for {} funds", cap, w.size()));
+    throw ConstraintViolation(
+        fmt::format("max_weight {} is infeasible for {} funds", cap, w.size()));
   }
   for (int iter = 0; iter < 10000; ++iter) {
     const double excess = (w.array() - cap).cwiseMax(0.0).sum();
@@ -54,7 +55,8 @@ Eigen::VectorXd ApplyConstraints(Eigen::VectorXd w, const std::vector<std::strin
     for (std::size_t i = 0; i < funds.size(); ++i) {
       const auto it = c.groups.find(funds[i]);
       if (it == c.groups.end()) {
-        throw ConstraintViolation(fmt::format("fund '{}' has no group in constraints.groups", funds[i]));
+        throw ConstraintViolation(
+            fmt::format("fund '{}' has no group in constraints.groups", funds[i]));
       }
       group_of[i] = it->second;
       present.insert(it->second);

@@ -35,8 +35,8 @@ double EwmaVolLast(const Eigen::Ref<const Eigen::VectorXd>& x, double lambda) {
   while (t0 < n && std::isnan(x[t0])) ++t0;
   if (t0 >= n - 1) return kNaN;
   double mean = x[t0];
-  double s = 0.0;          // weighted sum of squared deviations
-  double old_weight = 1.0; // sum of weights
+  double s = 0.0;           // weighted sum of squared deviations
+  double old_weight = 1.0;  // sum of weights
   double sum_sq_weights = 1.0;
   for (Eigen::Index t = t0 + 1; t < n; ++t) {
     old_weight *= 1.0 - alpha;
@@ -62,10 +62,10 @@ double EwmaVolLast(const Eigen::Ref<const Eigen::VectorXd>& x, double lambda) {
 double RealisedVolatilityLast(const Eigen::Ref<const Eigen::VectorXd>& series,
                               const VolAdjustSettings& settings, double ppy) {
   if (series.size() == 0) return kNaN;
-  const double raw = settings.decay == VolDecay::kEwma
-                         ? EwmaVolLast(series, settings.ewma_lambda)
-                         : SimpleVolLast(series, settings.window_length.value_or(
-                                                     static_cast<int>(series.size())));
+  const double raw =
+      settings.decay == VolDecay::kEwma
+          ? EwmaVolLast(series, settings.ewma_lambda)
+          : SimpleVolLast(series, settings.window_length.value_or(static_cast<int>(series.size())));
   return raw * std::sqrt(ppy);
 }
 

@@ -38,7 +38,9 @@ Eigen::VectorXd EqualWeights(Eigen::Index n) {
   return Eigen::VectorXd::Constant(n, 1.0 / static_cast<double>(n));
 }
 
-bool AllFinite(const Eigen::VectorXd& v) { return v.allFinite(); }
+bool AllFinite(const Eigen::VectorXd& v) {
+  return v.allFinite();
+}
 
 // numpy.linalg.cond (2-norm): ratio of the largest to the smallest singular value.
 double ConditionNumber(const Eigen::MatrixXd& m) {
@@ -50,7 +52,9 @@ double ConditionNumber(const Eigen::MatrixXd& m) {
 
 class EqualScheme final : public WeightingScheme {
  public:
-  Eigen::VectorXd Weights(const Eigen::MatrixXd& cov) const override { return EqualWeights(cov.rows()); }
+  Eigen::VectorXd Weights(const Eigen::MatrixXd& cov) const override {
+    return EqualWeights(cov.rows());
+  }
 };
 
 // w proportional to 1 / sqrt(variance).
@@ -156,7 +160,8 @@ class RobustMeanVarianceScheme final : public WeightingScheme {
     const double n_hat = std::max(static_cast<double>(p + 1), 2.0 * static_cast<double>(p));
     const double tr_s2 = (cov * cov).trace();
     const Eigen::MatrixXd diff = cov - target;
-    const double delta = tr_s2 == 0.0 ? 1.0 : std::min(1.0, (diff * diff).trace() / (n_hat * tr_s2));
+    const double delta =
+        tr_s2 == 0.0 ? 1.0 : std::min(1.0, (diff * diff).trace() / (n_hat * tr_s2));
     const Eigen::MatrixXd shrunk = (1.0 - delta) * cov + delta * target;
 
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(shrunk, Eigen::EigenvaluesOnly);
@@ -212,7 +217,8 @@ WeightingRegistry MakeBuiltins() {
   registry.Register("robust_mv", [] { return std::make_unique<RobustMeanVarianceScheme>(); });
   registry.Register("robust_mean_variance",
                     [] { return std::make_unique<RobustMeanVarianceScheme>(); });
-  registry.Register("robust_risk_parity", [] { return std::make_unique<RobustRiskParityScheme>(); });
+  registry.Register("robust_risk_parity",
+                    [] { return std::make_unique<RobustRiskParityScheme>(); });
   return registry;
 }
 
@@ -254,7 +260,8 @@ std::vector<int> SingleLinkageLeafOrder(const Eigen::MatrixXd& distance) {
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](int v) {
     int root = v;
-    while (parent[static_cast<std::size_t>(root)] != root) root = parent[static_cast<std::size_t>(root)];
+    while (parent[static_cast<std::size_t>(root)] != root)
+      root = parent[static_cast<std::size_t>(root)];
     while (parent[static_cast<std::size_t>(v)] != root) {
       const int next = parent[static_cast<std::size_t>(v)];
       parent[static_cast<std::size_t>(v)] = root;

@@ -28,7 +28,8 @@ TEST(D6, WholeConfigIsRead) {
       "  constraints: {max_weight: 0.3}\n"
       "  indices_list: [SPX]\n"
       "vol_adjust: {enabled: false, target_vol: 0.12, window: {length: 24, decay: ewma}}\n"
-      "benchmarks: {spx: SPX}\nrun: {seed: 42}\nexport: {formats: [csv]}\nmulti_period: {frequency: A}\n",
+      "benchmarks: {spx: SPX}\nrun: {seed: 42}\nexport: {formats: [csv]}\nmulti_period: "
+      "{frequency: A}\n",
       "config.yml", "");
   const auto& p = c.settings.portfolio;
   EXPECT_EQ(p.selection_mode, "rank");
@@ -46,9 +47,11 @@ TEST(D6, WholeConfigIsRead) {
 }
 
 TEST(Config, UnknownKeysWarnWithTheirPath) {
-  const LoadedConfig c = ParseConfig("data:\n  colour: red\nportfolio:\n  rank:\n    nn: 3\n", "config.yml", "");
-  EXPECT_EQ(c.warnings, (std::vector<std::string>{"config.yml line 2: unknown key 'data.colour' (ignored)",
-                                                  "config.yml line 5: unknown key 'portfolio.rank.nn' (ignored)"}));
+  const LoadedConfig c =
+      ParseConfig("data:\n  colour: red\nportfolio:\n  rank:\n    nn: 3\n", "config.yml", "");
+  EXPECT_EQ(c.warnings, (std::vector<std::string>{
+                            "config.yml line 2: unknown key 'data.colour' (ignored)",
+                            "config.yml line 5: unknown key 'portfolio.rank.nn' (ignored)"}));
 }
 
 TEST(Config, DefaultsWhenAbsent) {
@@ -59,7 +62,8 @@ TEST(Config, DefaultsWhenAbsent) {
 }
 
 TEST(Config, CsvPathIsRelativeToTheConfigFile) {
-  const LoadedConfig c = ParseConfig("data: {csv_path: ../demo/returns.csv}\n", "config/demo.yml", "config");
+  const LoadedConfig c =
+      ParseConfig("data: {csv_path: ../demo/returns.csv}\n", "config/demo.yml", "config");
   EXPECT_EQ(c.settings.data.csv_path, "demo/returns.csv");
 }
 
@@ -84,27 +88,32 @@ TEST(ConfigErrors, WrongTypeList) {
 }
 
 TEST(ConfigErrors, OutOfRange) {
-  EXPECT_EQ(ErrorOf("portfolio:\n  constraints:\n    max_weight: 1.5\n"),
-            "config.yml line 3: portfolio.constraints.max_weight = '1.5': expected a weight in (0, 1]");
+  EXPECT_EQ(
+      ErrorOf("portfolio:\n  constraints:\n    max_weight: 1.5\n"),
+      "config.yml line 3: portfolio.constraints.max_weight = '1.5': expected a weight in (0, 1]");
   EXPECT_EQ(ErrorOf("vol_adjust: {target_vol: -0.1}\n"),
             "config.yml line 1: vol_adjust.target_vol = '-0.1': expected a target volatility > 0");
 }
 
 TEST(ConfigErrors, BadChoice) {
   EXPECT_EQ(ErrorOf("portfolio: {rank: {inclusion_approach: best}}\n"),
-            "config.yml line 1: portfolio.rank.inclusion_approach = 'best': expected one of top_n, top_pct, "
+            "config.yml line 1: portfolio.rank.inclusion_approach = 'best': expected one of top_n, "
+            "top_pct, "
             "threshold");
-  EXPECT_EQ(ErrorOf("data: {missing_policy: interpolate}\n"),
-            "config.yml line 1: data.missing_policy = 'interpolate': expected one of drop, ffill, zero");
+  EXPECT_EQ(
+      ErrorOf("data: {missing_policy: interpolate}\n"),
+      "config.yml line 1: data.missing_policy = 'interpolate': expected one of drop, ffill, zero");
 }
 
 TEST(ConfigErrors, BadMonthLabel) {
-  EXPECT_EQ(ErrorOf("sample_split: {in_start: Jan 2015}\n"),
-            "config.yml line 1: sample_split.in_start = 'Jan 2015': expected a month label YYYY-MM");
+  EXPECT_EQ(
+      ErrorOf("sample_split: {in_start: Jan 2015}\n"),
+      "config.yml line 1: sample_split.in_start = 'Jan 2015': expected a month label YYYY-MM");
 }
 
 TEST(ConfigErrors, NotAMapping) {
-  EXPECT_EQ(ErrorOf("- a\n- b\n"), "config.yml: the config must be a mapping of sections (data, portfolio, ...)");
+  EXPECT_EQ(ErrorOf("- a\n- b\n"),
+            "config.yml: the config must be a mapping of sections (data, portfolio, ...)");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ std::string ErrorOf(const std::string& csv) {
 }
 
 TEST(CsvReader, ReadsWideReturns) {
-  const ReturnsFrame f = ParseReturnsCsv("Date,A,B\n2020-01-31,0.01,-0.02\n2020-02-29,,0.03\n", "r.csv");
+  const ReturnsFrame f =
+      ParseReturnsCsv("Date,A,B\n2020-01-31,0.01,-0.02\n2020-02-29,,0.03\n", "r.csv");
   EXPECT_EQ(f.columns, (std::vector<std::string>{"A", "B"}));
   ASSERT_EQ(f.rows(), 2u);
   EXPECT_EQ(f.values(0, 1), -0.02);
@@ -31,7 +32,8 @@ TEST(CsvReader, ReadsWideReturns) {
 
 TEST(CsvReader, MissingSpellingsAndNumericStrings) {
   const ReturnsFrame f = ParseReturnsCsv(
-      "date,A,B,C\n2020-01-31,NA,\"1,234.5\",(0.5)\n2020-02-29,0.01,2,0.25\n2020-03-31,n/a,3,1\n", "r.csv");
+      "date,A,B,C\n2020-01-31,NA,\"1,234.5\",(0.5)\n2020-02-29,0.01,2,0.25\n2020-03-31,n/a,3,1\n",
+      "r.csv");
   EXPECT_TRUE(std::isnan(f.values(0, 0)));
   EXPECT_EQ(f.values(0, 1), 1234.5);
   EXPECT_EQ(f.values(0, 2), -0.5);
@@ -43,12 +45,17 @@ TEST(CsvReader, PercentScalesTheWholeColumn) {
   EXPECT_DOUBLE_EQ(f.values(1, 0), -0.02);
 }
 
-TEST(CsvReaderErrors, EmptyFile) { EXPECT_EQ(ErrorOf(""), "returns.csv: the file is empty"); }
+TEST(CsvReaderErrors, EmptyFile) {
+  EXPECT_EQ(ErrorOf(""), "returns.csv: the file is empty");
+}
 
-TEST(CsvReaderErrors, HeaderOnly) { EXPECT_EQ(ErrorOf("Date,A\n"), "returns.csv: no data rows"); }
+TEST(CsvReaderErrors, HeaderOnly) {
+  EXPECT_EQ(ErrorOf("Date,A\n"), "returns.csv: no data rows");
+}
 
 TEST(CsvReaderErrors, MissingDateColumn) {
-  EXPECT_EQ(ErrorOf("When,A\n2020-01-31,0.1\n"), "returns.csv line 1: no date column 'Date' in the header");
+  EXPECT_EQ(ErrorOf("When,A\n2020-01-31,0.1\n"),
+            "returns.csv line 1: no date column 'Date' in the header");
 }
 
 TEST(CsvReaderErrors, RaggedRow) {
@@ -78,7 +85,8 @@ TEST(CsvReaderErrors, BadDate) {
 }
 
 TEST(CsvReaderErrors, DuplicateColumn) {
-  EXPECT_EQ(ErrorOf("Date,A,A\n2020-01-31,0.1,0.2\n"), "returns.csv line 1: duplicate column name 'A'");
+  EXPECT_EQ(ErrorOf("Date,A,A\n2020-01-31,0.1,0.2\n"),
+            "returns.csv line 1: duplicate column name 'A'");
 }
 
 TEST(CsvReaderErrors, EmptyColumn) {
@@ -94,9 +102,20 @@ namespace {
 
 // The short-decimal fast path must give exactly the double std::strtod gives.
 TEST(CsvReader, NumbersAreCorrectlyRounded) {
-  const char* texts[] = {"0.0150024742374", "-0.030529329431", "0.1", "-0.2", "1e-3", "0.30000000000000004",
-                         "123456789012345", "0.000000000000000000001234", "+0.5", "-0", "2.5E+2",
-                         "0.11428571428571428", "7.", ".5"};
+  const char* texts[] = {"0.0150024742374",
+                         "-0.030529329431",
+                         "0.1",
+                         "-0.2",
+                         "1e-3",
+                         "0.30000000000000004",
+                         "123456789012345",
+                         "0.000000000000000000001234",
+                         "+0.5",
+                         "-0",
+                         "2.5E+2",
+                         "0.11428571428571428",
+                         "7.",
+                         ".5"};
   for (const char* text : texts) {
     double value = 0;
     bool percent = false;
@@ -120,7 +139,8 @@ std::string LargeCsv(int rows, int bad_row = -1, const char* bad_cell = "oops") 
   for (int i = 0; i < rows; ++i) {
     csv += FormatDate(Date{d.days + i});
     for (int j = 0; j < 40; ++j) {
-      csv += i == bad_row && j == 7 ? std::string(",") + bad_cell : ",0.0123456789" + std::to_string(j % 10);
+      csv += i == bad_row && j == 7 ? std::string(",") + bad_cell
+                                    : ",0.0123456789" + std::to_string(j % 10);
     }
     csv += "\n";
   }

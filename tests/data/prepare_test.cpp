@@ -34,7 +34,7 @@ TEST(LoadMissingPolicy, FfillWithLimitBackfillsLeadingGapAndDropsLongRuns) {
   p.default_limit = 2;
   ApplyLoadMissingPolicy(f, p, "g.csv");
   EXPECT_EQ(f.columns, (std::vector<std::string>{"A", "B"}));  // C has a 3-month run
-  EXPECT_EQ(f.values(0, 1), 0.01);                               // back-filled
+  EXPECT_EQ(f.values(0, 1), 0.01);                             // back-filled
 }
 
 TEST(LoadMissingPolicy, PerColumnOverride) {
@@ -61,21 +61,27 @@ TEST(Frequency, DetectsCadences) {
     for (auto t : texts) out.push_back(*ParseDate(t));
     return out;
   };
-  EXPECT_EQ(DetectFrequency(dates({"2020-01-31", "2020-02-29", "2020-03-31"}), "x"), Frequency::kMonthly);
-  EXPECT_EQ(DetectFrequency(dates({"2020-01-03", "2020-01-10", "2020-01-17"}), "x"), Frequency::kWeekly);
-  EXPECT_EQ(DetectFrequency(dates({"2020-01-02", "2020-01-03", "2020-01-06"}), "x"), Frequency::kDaily);
-  EXPECT_EQ(DetectFrequency(dates({"2020-03-31", "2020-06-30", "2020-09-30"}), "x"), Frequency::kQuarterly);
+  EXPECT_EQ(DetectFrequency(dates({"2020-01-31", "2020-02-29", "2020-03-31"}), "x"),
+            Frequency::kMonthly);
+  EXPECT_EQ(DetectFrequency(dates({"2020-01-03", "2020-01-10", "2020-01-17"}), "x"),
+            Frequency::kWeekly);
+  EXPECT_EQ(DetectFrequency(dates({"2020-01-02", "2020-01-03", "2020-01-06"}), "x"),
+            Frequency::kDaily);
+  EXPECT_EQ(DetectFrequency(dates({"2020-03-31", "2020-06-30", "2020-09-30"}), "x"),
+            Frequency::kQuarterly);
 }
 
 TEST(Frequency, IrregularDatesAreAnError) {
-  std::vector<Date> d = {*ParseDate("2020-01-01"), *ParseDate("2020-01-02"), *ParseDate("2020-03-01"),
-                         *ParseDate("2020-09-01"), *ParseDate("2021-09-01")};
+  std::vector<Date> d = {*ParseDate("2020-01-01"), *ParseDate("2020-01-02"),
+                         *ParseDate("2020-03-01"), *ParseDate("2020-09-01"),
+                         *ParseDate("2021-09-01")};
   EXPECT_THROW(DetectFrequency(d, "x"), InputError);
 }
 
 TEST(Prepare, WeeklyInputIsCompoundedToMonths) {
   const ReturnsFrame f = ParseReturnsCsv(
-      "Date,A\n2020-01-03,0.01\n2020-01-10,0.01\n2020-01-17,0.01\n2020-01-24,0.01\n2020-01-31,0.01\n"
+      "Date,A\n2020-01-03,0.01\n2020-01-10,0.01\n2020-01-17,0.01\n2020-01-24,0.01\n2020-01-31,0."
+      "01\n"
       "2020-02-07,0.02\n",
       "w.csv");
   const PreparedReturns p = PrepareReturns(f, {}, "w.csv");
@@ -84,14 +90,16 @@ TEST(Prepare, WeeklyInputIsCompoundedToMonths) {
 }
 
 TEST(Prepare, PricesAreRejected) {
-  const ReturnsFrame f = ParseReturnsCsv("Date,A\n2020-01-31,101.5\n2020-02-29,102.0\n2020-03-31,99.0\n", "p.csv");
+  const ReturnsFrame f =
+      ParseReturnsCsv("Date,A\n2020-01-31,101.5\n2020-02-29,102.0\n2020-03-31,99.0\n", "p.csv");
   try {
     PrepareReturns(f, {}, "p.csv");
     ADD_FAILURE() << "prices accepted";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "p.csv: column 'A' does not look like decimal returns (median |x| 101.5, max |x| 102); "
-              "supply periodic returns such as 0.012 for +1.2%, not prices");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "p.csv: column 'A' does not look like decimal returns (median |x| 101.5, max |x| 102); "
+        "supply periodic returns such as 0.012 for +1.2%, not prices");
   }
 }
 

@@ -71,7 +71,9 @@ TEST(StatsAgainstRiskFree, SixMonthSeriesB) {
   ExpectClose(SortinoOfExcess(kSixB), -0.09023155108532595);
 }
 
-TEST(AnnualReturn, TotalLossIsMinusOne) { EXPECT_EQ(AnnualReturn(V({-1.0, 0.5})), -1.0); }
+TEST(AnnualReturn, TotalLossIsMinusOne) {
+  EXPECT_EQ(AnnualReturn(V({-1.0, 0.5})), -1.0);
+}
 
 TEST(AnnualReturn, NaNRowCountsAsFlatPeriod) {
   ExpectClose(AnnualReturn(V({0.01, kNaN})), std::pow(1.01, 12.0 / 2.0) - 1.0);
@@ -110,13 +112,16 @@ TEST(EdgeCases, ZeroVolatility) {
   EXPECT_TRUE(std::isnan(InformationRatioOfActive(flat)));
 }
 
-TEST(MaxDrawdown, FirstPeriodLossIsNotADrawdown) { EXPECT_EQ(MaxDrawdown(V({-0.1, 0.05})), 0.0); }
+TEST(MaxDrawdown, FirstPeriodLossIsNotADrawdown) {
+  EXPECT_EQ(MaxDrawdown(V({-0.1, 0.05})), 0.0);
+}
 
 TEST(ScoreMetric, SharpeUsesRiskFreeOnlyWhenGiven) {
   Eigen::VectorXd scratch;
   const SeriesView rf(kRf);
   ExpectClose(EvaluateScoreMetric(ScoreMetric::kSharpe, kSixA, &rf, scratch), 3.76893710609426);
-  ExpectClose(EvaluateScoreMetric(ScoreMetric::kSharpe, kSixA, nullptr, scratch), SharpeOfExcess(kSixA));
+  ExpectClose(EvaluateScoreMetric(ScoreMetric::kSharpe, kSixA, nullptr, scratch),
+              SharpeOfExcess(kSixA));
   EXPECT_TRUE(SmallerIsBetter(ScoreMetric::kMaxDrawdown));
   EXPECT_FALSE(SmallerIsBetter(ScoreMetric::kVolatility));
 }

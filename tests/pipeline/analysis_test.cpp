@@ -10,8 +10,8 @@ namespace trend {
 namespace {
 
 using testing::Analyse;
-using testing::SpecConfig;
 using testing::kSpecReturns;
+using testing::SpecConfig;
 
 double WeightOf(const AnalysisResult& r, const std::string& fund) {
   for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
@@ -43,16 +43,19 @@ TEST(SpecCaseOne, SimpleWindowWeightsAndStats) {
 }
 
 TEST(SpecCaseTwo, Ewma) {
-  const AnalysisResult r = Analyse(
-      kSpecReturns, SpecConfig({{"vol_adjust", "{target_vol: 0.10, floor_vol: 0.02, window: {length: 8, decay: ewma, lambda: 0.94}}"}}));
+  const AnalysisResult r =
+      Analyse(kSpecReturns, SpecConfig({{"vol_adjust",
+                                         "{target_vol: 0.10, floor_vol: 0.02, window: {length: 8, "
+                                         "decay: ewma, lambda: 0.94}}"}}));
   EXPECT_NEAR(WeightOf(r, "A"), 0.2733212902074339, 1e-12);
   EXPECT_NEAR(r.out_user_stats.cagr, 0.11190242758955726, 1e-12);
   EXPECT_NEAR(r.out_user_stats.sharpe, 3.3549514921595915, 1e-10);
 }
 
 TEST(SpecCaseThree, MaxWeight) {
-  const AnalysisResult r = Analyse(
-      kSpecReturns, SpecConfig({{"portfolio", "{selection_mode: all, constraints: {max_weight: 0.4}}"}}));
+  const AnalysisResult r =
+      Analyse(kSpecReturns,
+              SpecConfig({{"portfolio", "{selection_mode: all, constraints: {max_weight: 0.4}}"}}));
   EXPECT_NEAR(WeightOf(r, "A"), 0.4, 1e-12);
   EXPECT_NEAR(WeightOf(r, "C"), 0.2, 1e-12);
   EXPECT_NEAR(r.out_user_stats.cagr, 0.10338135986190866, 1e-12);
@@ -69,9 +72,10 @@ void ExpectInputError(const std::string& csv, const std::string& yaml, const std
 }
 
 TEST(PipelineErrors, InfeasibleMaxWeight) {
-  ExpectInputError(kSpecReturns,
-                   SpecConfig({{"portfolio", "{selection_mode: all, constraints: {max_weight: 0.25}}"}}),
-                   "portfolio.constraints.max_weight = 0.25 is infeasible for 3 funds (needs >= 0.3333)");
+  ExpectInputError(
+      kSpecReturns,
+      SpecConfig({{"portfolio", "{selection_mode: all, constraints: {max_weight: 0.25}}"}}),
+      "portfolio.constraints.max_weight = 0.25 is infeasible for 3 funds (needs >= 0.3333)");
 }
 
 TEST(PipelineErrors, ManualFundThatDoesNotExist) {
@@ -81,20 +85,24 @@ TEST(PipelineErrors, ManualFundThatDoesNotExist) {
 }
 
 TEST(PipelineErrors, UnknownRiskFreeColumn) {
-  ExpectInputError(kSpecReturns, SpecConfig({{"data", "{risk_free_column: T_BILL}"}}),
-                   "data.risk_free_column = 'T_BILL': no such column in the returns (columns: A, B, C, RF)");
+  ExpectInputError(
+      kSpecReturns, SpecConfig({{"data", "{risk_free_column: T_BILL}"}}),
+      "data.risk_free_column = 'T_BILL': no such column in the returns (columns: A, B, C, RF)");
 }
 
 TEST(PipelineErrors, NoRiskFree) {
-  ExpectInputError(kSpecReturns, SpecConfig({{"data", "{}"}}),
-                   "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
+  ExpectInputError(
+      kSpecReturns, SpecConfig({{"data", "{}"}}),
+      "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
 }
 
 TEST(PipelineErrors, EmptyWindow) {
-  ExpectInputError(kSpecReturns,
-                   SpecConfig({{"sample_split", "{in_start: 2021-01, in_end: 2021-08, out_start: 2021-09, out_end: 2021-12}"}}),
-                   "sample_split: the in-sample window 2021-01-01 to 2021-08-31 has no rows (data covers "
-                   "2020-01..2020-12)");
+  ExpectInputError(
+      kSpecReturns,
+      SpecConfig({{"sample_split",
+                   "{in_start: 2021-01, in_end: 2021-08, out_start: 2021-09, out_end: 2021-12}"}}),
+      "sample_split: the in-sample window 2021-01-01 to 2021-08-31 has no rows (data covers "
+      "2020-01..2020-12)");
 }
 
 TEST(PipelineErrors, UnknownSelectionMode) {
@@ -104,7 +112,8 @@ TEST(PipelineErrors, UnknownSelectionMode) {
 
 TEST(WeightEngineFallback, UnknownSchemeUsesEqualBaseAndRecordsIt) {
   const AnalysisResult r = Analyse(
-      kSpecReturns, SpecConfig({{"portfolio", "{selection_mode: all, weighting_scheme: score_prop_bayes}"}}));
+      kSpecReturns,
+      SpecConfig({{"portfolio", "{selection_mode: all, weighting_scheme: score_prop_bayes}"}}));
   ASSERT_TRUE(r.weight_engine_fallback.has_value());
   EXPECT_EQ(r.weight_engine_fallback->engine, "score_prop_bayes");
   EXPECT_NEAR(WeightOf(r, "A"), 0.2689356285374406, 1e-12);

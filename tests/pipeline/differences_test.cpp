@@ -17,7 +17,8 @@ using testing::SpecConfig;
 
 TEST(D1, DisabledVolAdjustMeansNoScalingAndNoTilt) {
   const AnalysisResult r =
-      Analyse(kSpecReturns, SpecConfig({{"vol_adjust", "{enabled: false, target_vol: 0.10, floor_vol: 0.02}"}}));
+      Analyse(kSpecReturns,
+              SpecConfig({{"vol_adjust", "{enabled: false, target_vol: 0.10, floor_vol: 0.02}"}}));
   for (double f : r.scale_factors) EXPECT_EQ(f, 1.0);
   for (double w : r.fund_weights) EXPECT_NEAR(w, 1.0 / 3.0, 1e-15);
   // Scaled returns are the raw returns less the monthly cost.
@@ -45,8 +46,10 @@ TEST(D3, SignalStillDropsAFundWithMissingHistory) {
   // A gap month between the windows with no data for B: B's signal window is incomplete.
   std::string csv = kSpecReturns;
   const AnalysisResult r = Analyse(
-      csv, SpecConfig({{"sample_split", "{in_start: 2020-01, in_end: 2020-07, out_start: 2020-09, out_end: 2020-12}"},
-                       {"signals", "{window: 2, min_periods: 2}"}}));
+      csv,
+      SpecConfig({{"sample_split",
+                   "{in_start: 2020-01, in_end: 2020-07, out_start: 2020-09, out_end: 2020-12}"},
+                  {"signals", "{window: 2, min_periods: 2}"}}));
   const double total = std::accumulate(r.fund_weights.begin(), r.fund_weights.end(), 0.0);
   EXPECT_NEAR(total, 1.0, 1e-12);
 }

@@ -49,7 +49,8 @@ void Compare(const json& ours, const json& expected, const std::string& path,
     const json& a = ours.is_object() ? ours : empty;
     const json& b = expected.is_object() ? expected : empty;
     for (auto it = b.begin(); it != b.end(); ++it) {
-      Compare(a.contains(it.key()) ? a[it.key()] : json(nullptr), it.value(), path + "." + it.key(), errors);
+      Compare(a.contains(it.key()) ? a[it.key()] : json(nullptr), it.value(), path + "." + it.key(),
+              errors);
     }
     for (auto it = a.begin(); it != a.end(); ++it) {
       if (!b.contains(it.key())) Compare(it.value(), json(nullptr), path + "." + it.key(), errors);
@@ -58,7 +59,8 @@ void Compare(const json& ours, const json& expected, const std::string& path,
   }
   if (expected.is_array() && ours.is_array()) {
     if (expected.size() != ours.size()) {
-      errors.push_back(path + ": length " + std::to_string(ours.size()) + " vs " + std::to_string(expected.size()));
+      errors.push_back(path + ": length " + std::to_string(ours.size()) + " vs " +
+                       std::to_string(expected.size()));
       return;
     }
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -74,7 +76,8 @@ void Compare(const json& ours, const json& expected, const std::string& path,
     }
     return;
   }
-  if (ours != expected) errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
+  if (ours != expected)
+    errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
 }
 
 json At(const json& root, const std::string& dotted) {
@@ -82,7 +85,8 @@ json At(const json& root, const std::string& dotted) {
   std::size_t start = 0;
   while (start <= dotted.size()) {
     const std::size_t dot = dotted.find('.', start);
-    const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string key =
+        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!node->is_object() || !node->contains(key)) return nullptr;
     node = &(*node)[key];
     if (dot == std::string::npos) break;
@@ -103,8 +107,8 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
   const LoadedConfig config = LoadConfigFile(dir + "/config.yml");
   CsvOptions csv;
   csv.date_column = config.settings.data.date_column;
-  const AnalysisResult result =
-      AnalyseReturns(LoadReturnsCsv(config.settings.data.csv_path, csv), config.settings, "returns.csv");
+  const AnalysisResult result = AnalyseReturns(LoadReturnsCsv(config.settings.data.csv_path, csv),
+                                               config.settings, "returns.csv");
   const json ours = AnalysisToJson(result);
 
   auto check = [&](const json& expected_root, const json& fields, const std::string& label) {
@@ -115,15 +119,18 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
       if (path.rfind(prefix, 0) == 0) path = path.substr(prefix.size());
       Compare(At(ours, path), At(expected_root["single_period"], path), path, errors);
     }
-    for (std::size_t i = 0; i < errors.size() && i < 20; ++i) ADD_FAILURE() << label << " " << errors[i];
+    for (std::size_t i = 0; i < errors.size() && i < 20; ++i)
+      ADD_FAILURE() << label << " " << errors[i];
     EXPECT_TRUE(errors.empty()) << errors.size() << " mismatches against " << label;
   };
   check(ReadJson(dir + "/expected.json"), spec["compare"], "expected.json");
   if (spec.contains("te_expected")) {
     const json& te = spec["te_expected"];
-    check(ReadJson(dir + "/" + te["file"].get<std::string>()), te["compare"], te["file"].get<std::string>());
+    check(ReadJson(dir + "/" + te["file"].get<std::string>()), te["compare"],
+          te["file"].get<std::string>());
   } else {
-    EXPECT_TRUE(spec["parity"].get<bool>()) << "a difference case without expected_trend_engine.json";
+    EXPECT_TRUE(spec["parity"].get<bool>())
+        << "a difference case without expected_trend_engine.json";
   }
 }
 

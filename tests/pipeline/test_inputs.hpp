@@ -32,7 +32,8 @@ inline std::string SpecConfig(const std::map<std::string, std::string>& override
       {"data", "{risk_free_column: RF}"},
       {"vol_adjust", "{target_vol: 0.10, floor_vol: 0.02}"},
       {"run", "{monthly_cost: 0.001}"},
-      {"sample_split", "{in_start: 2020-01, in_end: 2020-08, out_start: 2020-09, out_end: 2020-12}"},
+      {"sample_split",
+       "{in_start: 2020-01, in_end: 2020-08, out_start: 2020-09, out_end: 2020-12}"},
       {"portfolio", "{selection_mode: all}"}};
   for (const auto& [key, value] : overrides) sections[key] = value;
   std::string yaml;

@@ -15,14 +15,17 @@ std::vector<std::string> Names(int n) {
 
 std::vector<std::string> Draw(std::uint64_t seed, int population, int k) {
   std::vector<std::string> out;
-  for (auto i : NumpyChoiceWithoutReplacement(seed, population, k)) out.push_back(Names(population)[static_cast<std::size_t>(i)]);
+  for (auto i : NumpyChoiceWithoutReplacement(seed, population, k))
+    out.push_back(Names(population)[static_cast<std::size_t>(i)]);
   return out;
 }
 
 TEST(NumpyChoice, MatchesNumpyDefaultRng) {
   EXPECT_EQ(Draw(42, 10, 3), (std::vector<std::string>{"F09", "F00", "F06"}));
-  EXPECT_EQ(Draw(42, 20, 8), (std::vector<std::string>{"F18", "F13", "F15", "F09", "F16", "F07", "F01", "F10"}));
-  EXPECT_EQ(Draw(7, 30, 8), (std::vector<std::string>{"F27", "F24", "F06", "F23", "F26", "F15", "F17", "F21"}));
+  EXPECT_EQ(Draw(42, 20, 8),
+            (std::vector<std::string>{"F18", "F13", "F15", "F09", "F16", "F07", "F01", "F10"}));
+  EXPECT_EQ(Draw(7, 30, 8),
+            (std::vector<std::string>{"F27", "F24", "F06", "F23", "F26", "F15", "F17", "F21"}));
 }
 
 TEST(FirmKey, ReferenceHeuristics) {

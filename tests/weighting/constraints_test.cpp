@@ -27,7 +27,8 @@ TEST(MaxWeight, InfeasibleCapIsAViolation) {
 
 TEST(LongOnly, AllZeroIsAViolation) {
   ConstraintSettings c;
-  EXPECT_THROW(ApplyConstraints(Eigen::VectorXd::Constant(2, -0.5), {"A", "B"}, c), ConstraintViolation);
+  EXPECT_THROW(ApplyConstraints(Eigen::VectorXd::Constant(2, -0.5), {"A", "B"}, c),
+               ConstraintViolation);
 }
 
 TEST(GroupCaps, ScaleGroupAndGiveExcessToOthers) {
