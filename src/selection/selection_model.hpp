@@ -4,11 +4,11 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "registry/named_registry.hpp"
 
 #include "config/settings.hpp"
 
@@ -28,18 +28,7 @@ class SelectionModel {
   virtual std::vector<std::size_t> Select(const SelectionContext& ctx) const = 0;
 };
 
-class SelectionRegistry {
- public:
-  using Factory = std::function<std::unique_ptr<SelectionModel>()>;
-
-  void Register(const std::string& name, Factory factory);
-  // nullptr when no model has that name.
-  std::unique_ptr<SelectionModel> Create(const std::string& name) const;
-  std::vector<std::string> Names() const;
-
- private:
-  std::map<std::string, Factory> factories_;
-};
+using SelectionRegistry = NamedRegistry<SelectionModel>;
 
 // all, random, manual and rank. Callers copy it to add or override models.
 const SelectionRegistry& BuiltinSelectionModels();

@@ -13,21 +13,6 @@
 
 namespace trend {
 
-void SelectionRegistry::Register(const std::string& name, Factory factory) {
-  factories_[name] = std::move(factory);
-}
-
-std::unique_ptr<SelectionModel> SelectionRegistry::Create(const std::string& name) const {
-  const auto it = factories_.find(name);
-  return it == factories_.end() ? nullptr : it->second();
-}
-
-std::vector<std::string> SelectionRegistry::Names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, factory] : factories_) names.push_back(name);
-  return names;
-}
-
 std::string FirmKey(const std::string& fund_name) {
   std::vector<std::string> tokens;
   std::string current;

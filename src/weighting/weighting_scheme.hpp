@@ -4,11 +4,11 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "registry/named_registry.hpp"
 
 namespace trend {
 
@@ -19,17 +19,7 @@ class WeightingScheme {
   virtual Eigen::VectorXd Weights(const Eigen::MatrixXd& covariance) const = 0;
 };
 
-class WeightingRegistry {
- public:
-  using Factory = std::function<std::unique_ptr<WeightingScheme>()>;
-
-  void Register(const std::string& name, Factory factory);
-  std::unique_ptr<WeightingScheme> Create(const std::string& name) const;  // nullptr if unknown
-  std::vector<std::string> Names() const;
-
- private:
-  std::map<std::string, Factory> factories_;
-};
+using WeightingRegistry = NamedRegistry<WeightingScheme>;
 
 // equal, risk_parity, vol_inverse, erc, hrp, robust_mv, robust_mean_variance,
 // robust_risk_parity.

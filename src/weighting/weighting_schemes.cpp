@@ -10,21 +10,6 @@
 
 namespace trend {
 
-void WeightingRegistry::Register(const std::string& name, Factory factory) {
-  factories_[name] = std::move(factory);
-}
-
-std::unique_ptr<WeightingScheme> WeightingRegistry::Create(const std::string& name) const {
-  const auto it = factories_.find(name);
-  return it == factories_.end() ? nullptr : it->second();
-}
-
-std::vector<std::string> WeightingRegistry::Names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, factory] : factories_) names.push_back(name);
-  return names;
-}
-
 Eigen::MatrixXd SampleCovariance(const Eigen::MatrixXd& returns) {
   const Eigen::Index n = returns.rows();
   const Eigen::RowVectorXd mean = returns.colwise().mean();
