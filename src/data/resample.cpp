@@ -13,7 +13,6 @@ namespace trend {
 Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view source) {
   if (dates.size() < 2) return Frequency::kMonthly;
   std::array<int, 5> counts{};  // D, W, M, Q, Y
-  int classified = 0;
   for (std::size_t i = 1; i < dates.size(); ++i) {
     const int gap = dates[i].days - dates[i - 1].days;
     int bucket = -1;
@@ -29,7 +28,6 @@ Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view sourc
       bucket = 4;
     if (bucket >= 0) {
       ++counts[static_cast<std::size_t>(bucket)];
-      ++classified;
     }
   }
   const auto best = std::max_element(counts.begin(), counts.end());  // first max: D, W, M, Q, Y
@@ -40,7 +38,6 @@ Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view sourc
         "or annual); {} of {} gaps share the most common cadence",
         source, *best, total));
   }
-  (void)classified;
   static constexpr std::array<Frequency, 5> kOrder = {Frequency::kDaily, Frequency::kWeekly,
                                                       Frequency::kMonthly, Frequency::kQuarterly,
                                                       Frequency::kYearly};
