@@ -735,8 +735,7 @@ void ParseSignals(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   r.Optional(sg, "zscore", prefix, [&](const auto& n, const auto& p) { g.zscore = r.Bool(n, p); });
 }
 
-void ParseExport(Reader& r, const YAML::Node& root, const std::string& base_dir,
-                 AnalysisSettings& s) {
+void ParseExport(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   const YAML::Node ex = r.Section(root, "export");
   auto& e = s.export_settings;
   auto add_format = [&](std::string f) {
@@ -775,7 +774,7 @@ void ParseExport(Reader& r, const YAML::Node& root, const std::string& base_dir,
   }
   if (e.formats.empty()) e.formats.push_back("xlsx");
   std::filesystem::path dir(e.directory);
-  (void)base_dir;  // export paths are relative to the working directory, as in the reference
+  // Export paths are relative to the working directory, as in the reference.
   e.directory = dir.lexically_normal().string();
 }
 
@@ -827,7 +826,7 @@ LoadedConfig ParseConfig(std::string_view yaml_text, std::string_view source,
     ParseRegime(r, root, s);
     ParseMetrics(r, root, s);
     ParseSignals(r, root, s);
-    ParseExport(r, root, base_dir, s);
+    ParseExport(r, root, s);
     ParseMultiPeriod(r, root, s);
     const YAML::Node bench = root["benchmarks"];
     if (!Reader::IsNull(bench)) {

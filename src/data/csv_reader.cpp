@@ -265,19 +265,11 @@ void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, P
   }
 }
 
-// Chunks parsed on separate threads, in file order.
-struct ParsedParts {
-  std::vector<ParsedRows> parts;
-};
-
-ParsedParts MergeParts(std::vector<ParsedRows> parts) {
-  return ParsedParts{std::move(parts)};
-}
-
 // Large files are parsed in line-aligned chunks on several threads. Any problem (a bad cell,
 // dates out of order across chunks) is reported by re-parsing sequentially, so the message
 // and line number are exactly those of the one-thread parse.
-ParsedParts ParseRowsParallel(std::string_view body, int first_line, const CsvLayout& layout) {
+std::vector<ParsedRows> ParseRowsParallel(std::string_view body, int first_line,
+                                          const CsvLayout& layout) {
   constexpr std::size_t kMinChunkBytes = 1 << 20;
   const std::size_t threads =
       std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
@@ -285,7 +277,7 @@ ParsedParts ParseRowsParallel(std::string_view body, int first_line, const CsvLa
   if (threads <= 1) {
     std::vector<ParsedRows> one(1);
     ParseRows(body, first_line, layout, one[0]);
-    return MergeParts(std::move(one));
+    return one;
   }
   std::vector<std::string_view> chunks;
   std::vector<int> first_lines;
@@ -327,9 +319,9 @@ ParsedParts ParseRowsParallel(std::string_view body, int first_line, const CsvLa
   if (!ok) {
     std::vector<ParsedRows> one(1);
     ParseRows(body, first_line, layout, one[0]);  // throws the first problem
-    return MergeParts(std::move(one));
+    return one;
   }
-  return MergeParts(std::move(parts));
+  return parts;
 }
 
 }  // namespace
@@ -379,11 +371,11 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   }
   layout.columns = &frame.columns;
 
-  const ParsedParts parsed = ParseRowsParallel(
+  const std::vector<ParsedRows> parts = ParseRowsParallel(
       text.substr(std::min(cursor.position(), text.size())), header_line + 1, layout);
   const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
   std::vector<char> has_percent(layout.value_cols.size(), 0);
-  for (const auto& part : parsed.parts) {
+  for (const auto& part : parts) {
     frame.dates.insert(frame.dates.end(), part.dates.begin(), part.dates.end());
     for (std::size_t j = 0; j < has_percent.size(); ++j) has_percent[j] |= part.has_percent[j];
   }
@@ -391,7 +383,7 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   // One copy from the row-major parse buffers into the column-major frame.
   frame.values.resize(static_cast<Eigen::Index>(frame.dates.size()), n_cols);
   Eigen::Index row = 0;
-  for (const auto& part : parsed.parts) {
+  for (const auto& part : parts) {
     const auto part_rows = static_cast<Eigen::Index>(part.dates.size());
     frame.values.middleRows(row, part_rows) =
         Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "data/prepare.hpp"
@@ -42,16 +43,29 @@ TEST(D3, SignalWindowLongerThanHistoryKeepsThePortfolio) {
   EXPECT_GT(r.out_user_stats.cagr, 0.0);
 }
 
-TEST(D3, SignalStillDropsAFundWithMissingHistory) {
-  // A gap month between the windows with no data for B: B's signal window is incomplete.
-  std::string csv = kSpecReturns;
-  const AnalysisResult r = Analyse(
-      csv,
-      SpecConfig({{"sample_split",
-                   "{in_start: 2020-01, in_end: 2020-07, out_start: 2020-09, out_end: 2020-12}"},
-                  {"signals", "{window: 2, min_periods: 2}"}}));
-  const double total = std::accumulate(r.fund_weights.begin(), r.fund_weights.end(), 0.0);
-  EXPECT_NEAR(total, 1.0, 1e-12);
+TEST(D3, AFundStillLosesWeightWhenItFailsAConfiguredSignal) {
+  // D varies, so it has a scale factor and a base weight, but its last two in-sample months
+  // are equal: over a 2-month window its vol-adjusted signal divides by a zero std and is
+  // undefined, so the weight policy drops it.
+  const char* d_values[] = {"0.01",  "-0.02", "0.03", "0.00", "0.02",  "-0.01",
+                            "0.004", "0.004", "0.01", "0.02", "-0.01", "0.01"};
+  std::string csv;
+  int row = -1;
+  for (const char* p = kSpecReturns; *p != '\0'; ++row) {
+    const char* end = std::strchr(p, '\n');
+    std::string line(p, end);
+    const auto rf = line.rfind(',');
+    line.insert(rf, row < 0 ? std::string(",D") : std::string(",") + d_values[row]);
+    csv += line + "\n";
+    p = end + 1;
+  }
+  const AnalysisResult r =
+      Analyse(csv, SpecConfig({{"signals", "{window: 2, vol_adjust: true}"},
+                               {"vol_adjust", "{target_vol: 0.10, floor_vol: 0.02}"}}));
+  ASSERT_EQ(r.selected_funds, (std::vector<std::string>{"A", "B", "C", "D"}));
+  EXPECT_GT(r.scale_factors[3], 0.0);
+  EXPECT_EQ(r.fund_weights[3], 0.0);
+  EXPECT_NEAR(r.fund_weights[0] + r.fund_weights[1] + r.fund_weights[2], 1.0, 1e-12);
 }
 
 TEST(D4, EveryDailyRowIsCompoundedIntoItsMonth) {
