@@ -8,11 +8,13 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <thread>
 #include <unordered_map>
@@ -41,46 +43,99 @@ bool IsMissingToken(std::string_view s) {
   return std::find(kTokens.begin(), kTokens.end(), s) != kTokens.end();
 }
 
-// Clinger's fast path: a decimal with at most 15 significant digits and a power-of-ten scale
-// up to 22 is m / 10^k with m and 10^k exact doubles, so one IEEE division is correctly
-// rounded, the same double std::from_chars (and pandas) would produce. Returns false when
-// the text needs the general parser.
-bool ParseShortDecimal(std::string_view s, double& out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  std::size_t i = 0;
-  const bool negative = !s.empty() && s[0] == '-';
-  if (negative || (!s.empty() && s[0] == '+')) ++i;
-  std::uint64_t mantissa = 0;
-  int digits = 0, fraction_digits = 0;
-  bool seen_point = false, any_digit = false;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c >= '0' && c <= '9') {
-      any_digit = true;
-      if (mantissa == 0 && c == '0') {
-        if (seen_point) ++fraction_digits;
-        continue;  // leading zeros are not significant
-      }
-      if (++digits > 15) return false;
-      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
-      if (seen_point) ++fraction_digits;
-    } else if (c == '.' && !seen_point) {
-      seen_point = true;
-    } else {
-      return false;  // exponents, inf, nan and junk go to the general parser
+constexpr std::uint64_t kPow10Int[] = {1,      10,      100,      1000,     10000,
+                                       100000, 1000000, 10000000, 100000000};
+
+// Reads the run of ASCII digits at `p` (at most 8, all before `end`) eight bytes at a time:
+// returns how many there were and adds them to `mantissa`. Eight digits cost three multiplies
+// instead of eight dependent multiply-adds.
+inline int AccumulateDigits8(const char* p, const char* end, std::uint64_t& mantissa) {
+  if (end - p < 8) {
+    int n = 0;
+    for (; p + n != end && n < 8 && static_cast<unsigned>(p[n] - '0') < 10u; ++n) {
+      mantissa = mantissa * 10 + static_cast<unsigned>(p[n] - '0');
     }
+    return n;
   }
-  if (!any_digit || fraction_digits > 22) return false;
-  double value = static_cast<double>(mantissa) / kPow10[fraction_digits];
-  out = negative ? -value : value;
-  return true;
+  std::uint64_t chunk;
+  std::memcpy(&chunk, p, 8);
+  chunk ^= 0x3030303030303030ULL;  // digits become bytes 0..9
+  // A byte is a digit iff it is below 10; adding 0x76 sets its high bit otherwise. Carries
+  // only run past the first non-digit byte, which is the one that matters.
+  const std::uint64_t non_digit = ((chunk + 0x7676767676767676ULL) | chunk) & 0x8080808080808080ULL;
+  const int n = non_digit == 0 ? 8 : std::countr_zero(non_digit) / 8;
+  if (n == 0) return 0;
+  // Keep the n digits, moved to the high bytes so the low bytes act as leading zeros.
+  chunk <<= 8 * (8 - n);
+  chunk = ((chunk & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+  chunk = ((chunk & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  chunk = ((chunk & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+  mantissa = mantissa * kPow10Int[n] + chunk;
+  return n;
+}
+
+// Reads a whole run of digits at `p`, advancing it; returns the number of digits.
+inline std::ptrdiff_t AccumulateDigits(const char*& p, const char* end, std::uint64_t& mantissa) {
+  const char* const begin = p;
+  int n;
+  do {
+    n = AccumulateDigits8(p, end, mantissa);
+    p += n;
+  } while (n == 8);
+  return p - begin;
+}
+
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Scans one plain decimal ("-0.0123", "4", ".5", or an empty field) from `p` up to the next
+// comma or `end`. The value is `out / 10^scale`: Clinger's fast path, where a mantissa up to
+// 2^53 and 10^k with k <= 22 are exact doubles, so one IEEE division gives the correctly rounded
+// result (the same double as std::from_chars and pandas). The division is left to the caller
+// so a whole row can be divided in a tight loop. Returns the position of the delimiter, or
+// nullptr if the field needs the general parser (exponents, NA spellings, spaces, "%", ...).
+inline const char* ScanPlainNumber(const char* p, const char* end, double& out,
+                                   std::uint8_t& scale) {
+  const char* const start = p;
+  scale = 0;
+  if (p == end || *p == ',') {
+    out = kNaN;  // an empty cell is missing
+    return p;
+  }
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  std::uint64_t mantissa = 0;
+  std::ptrdiff_t digits = 0;
+  if (end - p >= 2 && p[0] == '0' && p[1] == '.') {
+    ++p;  // "0.": the common shape of a return needs no digit run for the integer part
+  } else {
+    digits = AccumulateDigits(p, end, mantissa);
+  }
+  std::ptrdiff_t fraction_digits = 0;
+  if (p != end && *p == '.') {
+    ++p;
+    fraction_digits = AccumulateDigits(p, end, mantissa);
+    digits += fraction_digits;
+  }
+  if (digits == 0 || (p != end && *p != ',')) return nullptr;
+  // Up to 19 digits the mantissa cannot have wrapped.
+  if (digits <= 19 && mantissa <= (std::uint64_t{1} << 53) && fraction_digits <= 22) {
+    const auto value = static_cast<double>(mantissa);
+    out = negative ? -value : value;
+    scale = static_cast<std::uint8_t>(fraction_digits);
+    return p;
+  }
+  const auto [ptr, ec] = std::from_chars(start, p, out);  // long mantissas: exact slow path
+  return ec == std::errc() && ptr == p ? p : nullptr;
 }
 
 bool ParsePlainDouble(std::string_view s, double& out) {
   if (s.empty()) return false;
-  if (ParseShortDecimal(s, out)) return true;
+  std::uint8_t scale = 0;
+  if (ScanPlainNumber(s.data(), s.data() + s.size(), out, scale) == s.data() + s.size()) {
+    out /= kPow10[scale];
+    return true;
+  }
   if (s.front() == '+') s.remove_prefix(1);
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size();
@@ -206,83 +261,168 @@ struct CsvLayout {
   const std::vector<std::string>* columns = nullptr;
 };
 
-struct ParsedRows {
+// Rows parsed from one chunk of the file, written straight into the frame's column-major
+// values from row `first_row` on.
+struct ChunkResult {
   std::vector<Date> dates;
-  std::vector<int> lines;
-  std::vector<double> cells;  // row-major
   std::vector<char> has_percent;
 };
 
-// Parses the data rows of `text` (which starts at physical line `first_line`). Throws
-// InputError with the exact line for the first problem.
-void ParseRows(std::string_view text, int first_line, const CsvLayout& layout, ParsedRows& out) {
-  const std::size_t n_values = layout.value_cols.size();
-  out.has_percent.assign(n_values, 0);
-  out.cells.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n') + 1) *
-                    n_values);
-  std::vector<std::string> storage;
-  std::vector<std::string_view> fields;
-  LineCursor cursor(text, first_line);
-  std::string_view line;
-  while (cursor.Next(line)) {
-    const int line_no = cursor.line_no();
-    SplitRecord(line, storage, fields);
-    if (fields.size() != layout.n_fields) {
-      throw InputError(fmt::format("{} line {}: expected {} fields, found {}", layout.source,
-                                   line_no, layout.n_fields, fields.size()));
+// The general record parser: RFC 4180 quoting, NA spellings, "%", "(x)" and thousands
+// separators. Throws InputError with the exact line for the first problem.
+void ParseRecordGeneral(std::string_view line, int line_no, const CsvLayout& layout,
+                        std::vector<std::string>& storage, std::vector<std::string_view>& fields,
+                        Date& date_out, double* cells, std::vector<char>& has_percent) {
+  SplitRecord(line, storage, fields);
+  if (fields.size() != layout.n_fields) {
+    throw InputError(fmt::format("{} line {}: expected {} fields, found {}", layout.source, line_no,
+                                 layout.n_fields, fields.size()));
+  }
+  const std::string_view date_text = Trim(fields[layout.date_col]);
+  const auto date = ParseDate(date_text);
+  if (!date) {
+    throw InputError(fmt::format("{} line {}: cannot parse date '{}' (expected YYYY-MM-DD)",
+                                 layout.source, line_no, date_text));
+  }
+  date_out = *date;
+  for (std::size_t j = 0; j < layout.value_cols.size(); ++j) {
+    bool percent = false;
+    if (!ParseReturnCell(fields[layout.value_cols[j]], cells[j], percent)) {
+      throw InputError(fmt::format("{} line {}, column '{}': '{}' is not a number", layout.source,
+                                   line_no, (*layout.columns)[j],
+                                   Trim(fields[layout.value_cols[j]])));
     }
-    const std::string_view date_text = Trim(fields[layout.date_col]);
-    const auto date = ParseDate(date_text);
-    if (!date) {
-      throw InputError(fmt::format("{} line {}: cannot parse date '{}' (expected YYYY-MM-DD)",
-                                   layout.source, line_no, date_text));
-    }
-    if (!out.dates.empty()) {
-      const Date prev = out.dates.back();
-      if (*date == prev) {
-        throw InputError(fmt::format("{} line {}: duplicate date {} (also on line {})",
-                                     layout.source, line_no, FormatDate(*date), out.lines.back()));
-      }
-      if (*date < prev) {
-        throw InputError(fmt::format(
-            "{} line {}: date {} comes after {} on line {}; rows must be in ascending date order",
-            layout.source, line_no, FormatDate(*date), FormatDate(prev), out.lines.back()));
-      }
-    }
-    out.dates.push_back(*date);
-    out.lines.push_back(line_no);
-    for (std::size_t j = 0; j < n_values; ++j) {
-      double value = kNaN;
-      bool percent = false;
-      if (!ParseReturnCell(fields[layout.value_cols[j]], value, percent)) {
-        throw InputError(fmt::format("{} line {}, column '{}': '{}' is not a number", layout.source,
-                                     line_no, (*layout.columns)[j],
-                                     Trim(fields[layout.value_cols[j]])));
-      }
-      if (percent) out.has_percent[j] = 1;
-      out.cells.push_back(value);
-    }
+    if (percent) has_percent[j] = 1;
   }
 }
 
-// Large files are parsed in line-aligned chunks on several threads. Any problem (a bad cell,
-// dates out of order across chunks) is reported by re-parsing sequentially, so the message
-// and line number are exactly those of the one-thread parse.
-std::vector<ParsedRows> ParseRowsParallel(std::string_view body, int first_line,
-                                          const CsvLayout& layout) {
+// The fast path for an unquoted record: fields are scanned and converted in one pass with no
+// intermediate views. Returns false if anything needs the general parser, which then either
+// succeeds or reports the problem with its exact message.
+bool ParseRecordFast(std::string_view line, const CsvLayout& layout, Date& date_out, double* cells,
+                     std::uint8_t* scales, std::vector<char>& has_percent) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  std::size_t value_index = 0;
+  for (std::size_t field = 0; field < layout.n_fields; ++field) {
+    if (field > 0) {
+      if (p == end || *p != ',') return false;  // too few fields
+      ++p;
+    }
+    if (field == layout.date_col) {
+      const char* comma = static_cast<const char*>(std::memchr(p, ',', end - p));
+      const char* field_end = comma ? comma : end;
+      const auto date = ParseDate(Trim(std::string_view(p, field_end - p)));
+      if (!date) return false;
+      date_out = *date;
+      p = field_end;
+      continue;
+    }
+    const char* next = ScanPlainNumber(p, end, cells[value_index], scales[value_index]);
+    if (next == nullptr) {
+      const char* comma = static_cast<const char*>(std::memchr(p, ',', end - p));
+      next = comma ? comma : end;
+      bool percent = false;
+      if (!ParseReturnCell(std::string_view(p, next - p), cells[value_index], percent)) {
+        return false;
+      }
+      if (percent) has_percent[value_index] = 1;
+      scales[value_index] = 0;
+    }
+    p = next;
+    ++value_index;
+  }
+  if (p != end) return false;  // extra fields go to the general parser for the message
+  // Independent divisions in a tight loop overlap; inside the scan each one stalled it.
+  for (std::size_t j = 0; j < layout.value_cols.size(); ++j) cells[j] /= kPow10[scales[j]];
+  return true;
+}
+
+// Upper bound on the records in `text`: its line count (blank lines are skipped later).
+std::size_t CountLines(std::string_view text) {
+  if (text.empty()) return 0;
+  const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  return newlines + (text.back() == '\n' ? 0 : 1);
+}
+
+// Parses the data rows of `text` (which starts at physical line `first_line`) into columns
+// `values` from row `first_row`, which has room for CountLines(text) rows. Cells are parsed
+// row by row into a small row-major block that is transposed while it is still in cache.
+// Throws InputError with the exact line for the first problem.
+void ParseRows(std::string_view text, int first_line, const CsvLayout& layout,
+               Eigen::MatrixXd& values, Eigen::Index first_row, ChunkResult& out) {
+  constexpr std::size_t kBlockRows = 64;
+  const std::size_t n_values = layout.value_cols.size();
+  out.has_percent.assign(n_values, 0);
+  out.dates.reserve(CountLines(text));
+  std::vector<double> block(kBlockRows * n_values);
+  std::vector<std::uint8_t> scales(n_values);
+  std::size_t block_rows = 0;
+  const auto flush = [&] {
+    const auto row = first_row + static_cast<Eigen::Index>(out.dates.size() - block_rows);
+    values.middleRows(row, static_cast<Eigen::Index>(block_rows)) =
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            block.data(), static_cast<Eigen::Index>(block_rows),
+            static_cast<Eigen::Index>(n_values));
+    block_rows = 0;
+  };
+  std::vector<std::string> storage;
+  std::vector<std::string_view> fields;
+  int line_no = first_line - 1, previous_line = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const char* const line_begin = text.data() + pos;
+    const auto* newline =
+        static_cast<const char*>(std::memchr(line_begin, '\n', text.size() - pos));
+    std::string_view line(
+        line_begin, newline ? static_cast<std::size_t>(newline - line_begin) : text.size() - pos);
+    pos += line.size() + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Trim(line).empty()) continue;
+    double* const cells = block.data() + block_rows * n_values;
+    Date date;
+    const bool plain = std::memchr(line.data(), '"', line.size()) == nullptr &&
+                       ParseRecordFast(line, layout, date, cells, scales.data(), out.has_percent);
+    if (!plain) {
+      ParseRecordGeneral(line, line_no, layout, storage, fields, date, cells, out.has_percent);
+    }
+    if (!out.dates.empty()) {
+      const Date prev = out.dates.back();
+      if (date == prev) {
+        throw InputError(fmt::format("{} line {}: duplicate date {} (also on line {})",
+                                     layout.source, line_no, FormatDate(date), previous_line));
+      }
+      if (date < prev) {
+        throw InputError(fmt::format(
+            "{} line {}: date {} comes after {} on line {}; rows must be in ascending date order",
+            layout.source, line_no, FormatDate(date), FormatDate(prev), previous_line));
+      }
+    }
+    out.dates.push_back(date);
+    previous_line = line_no;
+    if (++block_rows == kBlockRows) flush();
+  }
+  if (block_rows > 0) flush();
+}
+
+// Parses all data rows into `frame`. Large files are parsed in line-aligned chunks on several
+// threads, each writing its own rows of the frame. Any problem (a bad cell, dates out of order
+// across chunks) is reported by re-parsing sequentially, so the message and line number are
+// exactly those of the one-thread parse.
+std::vector<char> ParseBody(std::string_view body, int first_line, const CsvLayout& layout,
+                            ReturnsFrame& frame) {
   constexpr std::size_t kMinChunkBytes = 1 << 20;
+  const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
   const std::size_t threads =
       std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
                             std::max<std::size_t>(1, body.size() / kMinChunkBytes));
-  if (threads <= 1) {
-    std::vector<ParsedRows> one(1);
-    ParseRows(body, first_line, layout, one[0]);
-    return one;
+  if (body.empty()) {
+    frame.values.resize(0, n_cols);
+    return std::vector<char>(layout.value_cols.size(), 0);
   }
   std::vector<std::string_view> chunks;
-  std::vector<int> first_lines;
   std::size_t begin = 0;
-  int line = first_line;
   for (std::size_t k = 0; k < threads && begin < body.size(); ++k) {
     std::size_t end = k + 1 == threads ? body.size() : begin + body.size() / threads;
     if (end < body.size()) {
@@ -290,38 +430,62 @@ std::vector<ParsedRows> ParseRowsParallel(std::string_view body, int first_line,
       end = newline == std::string_view::npos ? body.size() : newline + 1;
     }
     chunks.push_back(body.substr(begin, end - begin));
-    first_lines.push_back(line);
-    line += static_cast<int>(std::count(body.begin() + static_cast<std::ptrdiff_t>(begin),
-                                        body.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
     begin = end;
   }
-  std::vector<ParsedRows> parts(chunks.size());
+  // Rows are counted first so every chunk knows where its rows go.
+  std::vector<std::size_t> capacity(chunks.size());
+  std::vector<ChunkResult> parts(chunks.size());
   std::vector<char> failed(chunks.size(), 0);
-  {
+  const auto run_all = [&](auto&& task) {
     std::vector<std::jthread> workers;
-    for (std::size_t k = 0; k < chunks.size(); ++k) {
-      workers.emplace_back([&, k] {
-        try {
-          ParseRows(chunks[k], first_lines[k], layout, parts[k]);
-        } catch (const InputError&) {
-          failed[k] = 1;
-        }
-      });
+    for (std::size_t k = 1; k < chunks.size(); ++k) workers.emplace_back(task, k);
+    task(std::size_t{0});
+  };
+  run_all([&](std::size_t k) { capacity[k] = CountLines(chunks[k]); });
+  std::vector<Eigen::Index> first_row(chunks.size() + 1, 0);
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    first_row[k + 1] = first_row[k] + static_cast<Eigen::Index>(capacity[k]);
+  }
+  frame.values.resize(first_row.back(), n_cols);
+  if (chunks.size() <= 1) {
+    parts.resize(1);
+    ParseRows(body, first_line, layout, frame.values, 0, parts[0]);
+  } else {
+    run_all([&](std::size_t k) {
+      try {
+        // Line numbers only matter for messages, which come from the sequential re-parse.
+        ParseRows(chunks[k], first_line, layout, frame.values, first_row[k], parts[k]);
+      } catch (const InputError&) {
+        failed[k] = 1;
+      }
+    });
+    bool ok = std::find(failed.begin(), failed.end(), 1) == failed.end();
+    for (std::size_t k = 1; ok && k < parts.size(); ++k) {
+      if (!parts[k].dates.empty() && !parts[k - 1].dates.empty() &&
+          parts[k].dates.front() <= parts[k - 1].dates.back()) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      parts.assign(1, ChunkResult{});
+      first_row.assign({0, first_row.back()});
+      ParseRows(body, first_line, layout, frame.values, 0, parts[0]);  // throws the first problem
     }
   }
-  bool ok = std::find(failed.begin(), failed.end(), 1) == failed.end();
-  for (std::size_t k = 1; ok && k < parts.size(); ++k) {
-    if (!parts[k].dates.empty() && !parts[k - 1].dates.empty() &&
-        parts[k].dates.front() <= parts[k - 1].dates.back()) {
-      ok = false;
+  // Blank lines leave unused rows at the end of a chunk's range: close the gaps.
+  Eigen::Index row = 0;
+  std::vector<char> has_percent(layout.value_cols.size(), 0);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const auto rows = static_cast<Eigen::Index>(parts[k].dates.size());
+    if (row != first_row[k] && rows > 0) {
+      frame.values.middleRows(row, rows) = frame.values.middleRows(first_row[k], rows).eval();
     }
+    row += rows;
+    frame.dates.insert(frame.dates.end(), parts[k].dates.begin(), parts[k].dates.end());
+    for (std::size_t j = 0; j < has_percent.size(); ++j) has_percent[j] |= parts[k].has_percent[j];
   }
-  if (!ok) {
-    std::vector<ParsedRows> one(1);
-    ParseRows(body, first_line, layout, one[0]);  // throws the first problem
-    return one;
-  }
-  return parts;
+  if (row != frame.values.rows()) frame.values.conservativeResize(row, n_cols);
+  return has_percent;
 }
 
 }  // namespace
@@ -371,25 +535,10 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   }
   layout.columns = &frame.columns;
 
-  const std::vector<ParsedRows> parts = ParseRowsParallel(
-      text.substr(std::min(cursor.position(), text.size())), header_line + 1, layout);
-  const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
-  std::vector<char> has_percent(layout.value_cols.size(), 0);
-  for (const auto& part : parts) {
-    frame.dates.insert(frame.dates.end(), part.dates.begin(), part.dates.end());
-    for (std::size_t j = 0; j < has_percent.size(); ++j) has_percent[j] |= part.has_percent[j];
-  }
+  const std::vector<char> has_percent = ParseBody(
+      text.substr(std::min(cursor.position(), text.size())), header_line + 1, layout, frame);
   if (frame.dates.empty()) throw InputError(fmt::format("{}: no data rows", source));
-  // One copy from the row-major parse buffers into the column-major frame.
-  frame.values.resize(static_cast<Eigen::Index>(frame.dates.size()), n_cols);
-  Eigen::Index row = 0;
-  for (const auto& part : parts) {
-    const auto part_rows = static_cast<Eigen::Index>(part.dates.size());
-    frame.values.middleRows(row, part_rows) =
-        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-            part.cells.data(), part_rows, n_cols);
-    row += part_rows;
-  }
+  const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
   for (Eigen::Index j = 0; j < n_cols; ++j) {
     if (has_percent[static_cast<std::size_t>(j)]) frame.values.col(j) *= 0.01;
     if (frame.values.col(j).array().isNaN().all()) {
@@ -414,7 +563,7 @@ ReturnsFrame LoadReturnsCsv(const std::string& path, const CsvOptions& options) 
     ::close(fd);
     return ParseReturnsCsv(std::string_view(), path, options);
   }
-  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   ::close(fd);
   if (data == MAP_FAILED) throw InputError(fmt::format("{}: cannot read the returns file", path));
   struct Unmap {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "error/input_error.hpp"
+#include "parallel/parallel_ranges.hpp"
 
 namespace trend {
 
@@ -62,10 +63,24 @@ int ForwardFill(Eigen::Ref<Eigen::VectorXd> column, std::optional<int> limit) {
   return filled;
 }
 
+// The mirror image of ForwardFill, in place.
 int BackwardFill(Eigen::Ref<Eigen::VectorXd> column, std::optional<int> limit) {
-  Eigen::VectorXd reversed = column.reverse();
-  const int filled = ForwardFill(reversed, limit);
-  column = reversed.reverse();
+  int filled = 0, gap = 0;
+  bool have_value = false;
+  double next = 0.0;
+  for (Eigen::Index i = column.size() - 1; i >= 0; --i) {
+    if (!std::isnan(column[i])) {
+      next = column[i];
+      have_value = true;
+      gap = 0;
+    } else if (have_value && (!limit || gap < *limit)) {
+      column[i] = next;
+      ++gap;
+      ++filled;
+    } else {
+      ++gap;
+    }
+  }
   return filled;
 }
 
@@ -73,43 +88,80 @@ int CountNaN(const Eigen::Ref<const Eigen::VectorXd>& column) {
   return static_cast<int>(column.array().isNaN().count());
 }
 
+// Removes the columns not kept, moving the kept ones left in place (no second frame).
 void KeepColumns(ReturnsFrame& frame, const std::vector<bool>& keep) {
-  std::vector<std::size_t> indices;
+  Eigen::Index kept = 0;
+  std::vector<std::string> names;
   for (std::size_t j = 0; j < keep.size(); ++j) {
-    if (keep[j]) indices.push_back(j);
+    if (!keep[j]) continue;
+    const auto from = static_cast<Eigen::Index>(j);
+    if (kept != from) frame.values.col(kept) = frame.values.col(from);
+    names.push_back(std::move(frame.columns[j]));
+    ++kept;
   }
-  if (indices.size() != keep.size()) frame = frame.SelectColumns(indices);
+  if (kept == frame.values.cols()) {
+    frame.columns = std::move(names);
+    return;
+  }
+  frame.values.conservativeResize(Eigen::NoChange, kept);
+  frame.columns = std::move(names);
+}
+
+struct ColumnOutcome {
+  int missing = 0;
+  int filled = 0;
+  bool drop = false;
+};
+
+// The load layer on one column: one counting pass, then the fill the policy asks for.
+ColumnOutcome ApplyLoadPolicyToColumn(Eigen::Ref<Eigen::VectorXd> column, MissingPolicyKind kind,
+                                      std::optional<int> limit) {
+  ColumnOutcome out;
+  int longest = 0, run = 0;
+  for (Eigen::Index i = 0; i < column.size(); ++i) {
+    const bool missing = std::isnan(column[i]);
+    out.missing += missing ? 1 : 0;
+    run = missing ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  if (out.missing == 0) return out;
+  if (kind == MissingPolicyKind::kDrop || (limit && longest > *limit)) {
+    out.drop = true;
+  } else if (kind == MissingPolicyKind::kFfill) {
+    out.filled = ForwardFill(column, limit) + BackwardFill(column, limit);
+    out.drop = out.filled < out.missing;  // every fill removes one NaN
+  } else {
+    column = column.array().isNaN().select(0.0, column);
+    out.filled = out.missing;
+  }
+  return out;
 }
 
 }  // namespace
 
 MissingReport ApplyLoadMissingPolicy(ReturnsFrame& frame, const MissingPolicy& policy,
                                      std::string_view source) {
+  // Columns are independent: a wide daily file is filled on every core.
+  std::vector<ColumnOutcome> outcomes(frame.cols());
+  ParallelRanges(frame.cols(), 32, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t j = begin; j < end; ++j) {
+      const std::string& name = frame.columns[j];
+      outcomes[j] = ApplyLoadPolicyToColumn(frame.values.col(static_cast<Eigen::Index>(j)),
+                                            policy.PolicyFor(name), policy.LimitFor(name));
+    }
+  });
   MissingReport report;
   std::vector<bool> keep(frame.cols(), true);
   for (std::size_t j = 0; j < frame.cols(); ++j) {
-    auto column = frame.values.col(static_cast<Eigen::Index>(j));
-    const int missing = CountNaN(column);
-    if (missing == 0) continue;
-    const std::string& name = frame.columns[j];
-    const MissingPolicyKind kind = policy.PolicyFor(name);
-    const std::optional<int> limit = policy.LimitFor(name);
-    bool drop = kind == MissingPolicyKind::kDrop || (limit && LongestNaNRun(column) > *limit);
-    if (!drop && kind == MissingPolicyKind::kFfill) {
-      const int filled = ForwardFill(column, limit) + BackwardFill(column, limit);
-      drop = CountNaN(column) > 0;
-      if (!drop) report.filled[name] = filled;
-    } else if (!drop && kind == MissingPolicyKind::kZero) {
-      column = column.array().isNaN().select(0.0, column);
-      report.filled[name] = missing;
-    }
-    if (drop) {
+    const ColumnOutcome& outcome = outcomes[j];
+    if (outcome.drop) {
       keep[j] = false;
-      report.dropped.push_back(name);
-      report.filled.erase(name);
+      report.dropped.push_back(frame.columns[j]);
+    } else if (outcome.missing > 0) {
+      report.filled[frame.columns[j]] = outcome.filled;
+      report.total_filled += outcome.filled;
     }
   }
-  for (const auto& [name, n] : report.filled) report.total_filled += n;
   if (report.dropped.size() == frame.cols()) {
     throw InputError(fmt::format(
         "{}: every column has missing values and data.missing_policy ({}) removed them all", source,

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "error/input_error.hpp"
+#include "parallel/parallel_ranges.hpp"
 
 namespace trend {
 
@@ -105,41 +106,57 @@ void DropEmptyRows(ReturnsFrame& frame) {
   if (any_empty) frame = frame.SelectRows(keep);
 }
 
+namespace {
+
+// Why a column does not look like decimal returns, or nothing if it does.
+std::optional<std::string> ReturnsLikeProblem(const Eigen::Ref<const Eigen::VectorXd>& column,
+                                              std::string_view name, std::string_view source,
+                                              std::vector<double>& magnitudes) {
+  // Fast path: every |x| <= 1 is returns-like whatever the median.
+  double max_abs = 0.0;
+  for (Eigen::Index i = 0; i < column.size(); ++i) {
+    const double a = std::abs(column[i]);
+    max_abs = a > max_abs ? a : max_abs;  // NaN compares false
+  }
+  if (max_abs <= 1.0) return std::nullopt;
+  magnitudes.clear();
+  int negatives = 0;
+  for (Eigen::Index i = 0; i < column.size(); ++i) {
+    const double x = column[i];
+    if (std::isnan(x)) continue;
+    magnitudes.push_back(std::abs(x));
+    negatives += x < 0 ? 1 : 0;
+  }
+  auto mid = magnitudes.begin() + static_cast<std::ptrdiff_t>(magnitudes.size() / 2);
+  std::nth_element(magnitudes.begin(), mid, magnitudes.end());
+  double median = *mid;
+  if (magnitudes.size() % 2 == 0) {
+    median = 0.5 * (median + *std::max_element(magnitudes.begin(), mid));
+  }
+  const double negative_share =
+      static_cast<double>(negatives) / static_cast<double>(magnitudes.size());
+  const bool returns_like =
+      (median <= 0.5 && max_abs <= 5.0) || (negative_share >= 0.05 && max_abs <= 10.0);
+  if (returns_like) return std::nullopt;
+  return fmt::format(
+      "{}: column '{}' does not look like decimal returns (median |x| {:.4g}, max |x| {:.4g}); "
+      "supply periodic returns such as 0.012 for +1.2%, not prices",
+      source, name, median, max_abs);
+}
+
+}  // namespace
+
 void CheckLooksLikeReturns(const ReturnsFrame& frame, std::string_view source) {
-  std::vector<double> magnitudes;
-  for (std::size_t j = 0; j < frame.cols(); ++j) {
-    const auto column = frame.values.col(static_cast<Eigen::Index>(j));
-    // Fast path: every |x| <= 1 is returns-like whatever the median.
-    double max_abs = 0.0;
-    for (Eigen::Index i = 0; i < column.size(); ++i) {
-      const double a = std::abs(column[i]);
-      if (a > max_abs) max_abs = a;  // NaN compares false
+  std::vector<std::optional<std::string>> problems(frame.cols());
+  ParallelRanges(frame.cols(), 32, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> magnitudes;
+    for (std::size_t j = begin; j < end; ++j) {
+      problems[j] = ReturnsLikeProblem(frame.values.col(static_cast<Eigen::Index>(j)),
+                                       frame.columns[j], source, magnitudes);
     }
-    if (max_abs <= 1.0) continue;
-    magnitudes.clear();
-    int negatives = 0;
-    for (Eigen::Index i = 0; i < column.size(); ++i) {
-      const double x = column[i];
-      if (std::isnan(x)) continue;
-      magnitudes.push_back(std::abs(x));
-      negatives += x < 0 ? 1 : 0;
-    }
-    auto mid = magnitudes.begin() + static_cast<std::ptrdiff_t>(magnitudes.size() / 2);
-    std::nth_element(magnitudes.begin(), mid, magnitudes.end());
-    double median = *mid;
-    if (magnitudes.size() % 2 == 0) {
-      median = 0.5 * (median + *std::max_element(magnitudes.begin(), mid));
-    }
-    const double negative_share =
-        static_cast<double>(negatives) / static_cast<double>(magnitudes.size());
-    const bool returns_like =
-        (median <= 0.5 && max_abs <= 5.0) || (negative_share >= 0.05 && max_abs <= 10.0);
-    if (!returns_like) {
-      throw InputError(fmt::format(
-          "{}: column '{}' does not look like decimal returns (median |x| {:.4g}, max |x| {:.4g}); "
-          "supply periodic returns such as 0.012 for +1.2%, not prices",
-          source, frame.columns[j], median, max_abs));
-    }
+  });
+  for (const auto& problem : problems) {
+    if (problem) throw InputError(*problem);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <random>
 
 #include "error/input_error.hpp"
 
@@ -160,6 +161,68 @@ TEST(CsvReaderParallel, ErrorLineIsExactInAnyChunk) {
     ADD_FAILURE();
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "big.csv line 5502, column 'F7': 'oops' is not a number");
+  }
+}
+
+}  // namespace
+}  // namespace trend
+
+namespace trend {
+namespace {
+
+// Cells parsed inside a record (the fused scanner, eight digits at a time) must give exactly
+// the double std::strtod gives, whatever their length and position in the line.
+TEST(CsvReader, RecordCellsMatchStrtodForEveryShape) {
+  std::mt19937_64 rng(7);
+  const auto random_number = [&] {
+    std::string text = rng() % 2 ? "-" : "";
+    const int int_digits = static_cast<int>(rng() % 4);
+    const int frac_digits = static_cast<int>(rng() % 21);
+    for (int i = 0; i < int_digits; ++i) text += static_cast<char>('0' + rng() % 10);
+    if (frac_digits > 0 || int_digits == 0) {
+      text += '.';
+      for (int i = 0; i < std::max(frac_digits, 1); ++i)
+        text += static_cast<char>('0' + rng() % 10);
+    }
+    return text;
+  };
+  std::string csv = "Date,A,B,C\n";
+  std::vector<std::string> cells;
+  Date d = DateFromCivil(2000, 1, 1);
+  for (int i = 0; i < 3000; ++i) {
+    csv += FormatDate(Date{d.days + i});
+    for (int j = 0; j < 3; ++j) {
+      cells.push_back(random_number());
+      csv += "," + cells.back();
+    }
+    csv += i % 2 ? "\r\n" : "\n";
+  }
+  const ReturnsFrame f = ParseReturnsCsv(csv, "shapes.csv");
+  ASSERT_EQ(f.rows(), 3000u);
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    const double expected = std::strtod(cells[k].c_str(), nullptr);
+    EXPECT_EQ(f.values(static_cast<Eigen::Index>(k / 3), static_cast<Eigen::Index>(k % 3)),
+              expected)
+        << cells[k];
+  }
+}
+
+// Blank lines inside a multi-threaded parse leave no gaps and no shifted rows.
+TEST(CsvReaderParallel, BlankLinesInEveryChunkAreSkipped) {
+  std::string csv = LargeCsv(6000);
+  std::string with_blanks;
+  int line = 0;
+  for (std::size_t pos = 0; pos < csv.size();) {
+    const std::size_t end = csv.find('\n', pos) + 1;
+    with_blanks += csv.substr(pos, end - pos);
+    if (++line % 1000 == 0) with_blanks += "\n  \n";
+    pos = end;
+  }
+  const ReturnsFrame f = ParseReturnsCsv(with_blanks, "big.csv");
+  ASSERT_EQ(f.rows(), 6000u);
+  for (Eigen::Index i = 0; i < 6000; ++i) {
+    ASSERT_EQ(f.dates[static_cast<std::size_t>(i)].days, DateFromCivil(1990, 1, 1).days + i);
+    ASSERT_EQ(f.values(i, 3), 0.01234567893);
   }
 }
 

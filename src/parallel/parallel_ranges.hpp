@@ -1,0 +1,44 @@
+// Splits an index range into one contiguous slice per hardware thread for short data-parallel
+// passes (per-column preprocessing, chunked parsing). Long-running work such as sweeps uses a
+// real task pool instead; this keeps no threads alive between calls.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace trend {
+
+// Calls fn(begin, end) on disjoint slices covering [0, n), concurrently when each slice gets at
+// least `min_per_slice` items. The first exception (in slice order) is rethrown after all
+// slices finish.
+template <class Fn>
+void ParallelRanges(std::size_t n, std::size_t min_per_slice, Fn&& fn) {
+  const std::size_t hardware = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t slices =
+      std::min(hardware, std::max<std::size_t>(1, n / std::max<std::size_t>(1, min_per_slice)));
+  if (slices <= 1) {
+    if (n > 0) fn(std::size_t{0}, n);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(slices);
+  const auto run = [&](std::size_t k) {
+    try {
+      fn(n * k / slices, n * (k + 1) / slices);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t k = 1; k < slices; ++k) workers.emplace_back(run, k);
+    run(0);
+  }
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+}  // namespace trend
