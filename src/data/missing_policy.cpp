@@ -63,27 +63,6 @@ int ForwardFill(Eigen::Ref<Eigen::VectorXd> column, std::optional<int> limit) {
   return filled;
 }
 
-// The mirror image of ForwardFill, in place.
-int BackwardFill(Eigen::Ref<Eigen::VectorXd> column, std::optional<int> limit) {
-  int filled = 0, gap = 0;
-  bool have_value = false;
-  double next = 0.0;
-  for (Eigen::Index i = column.size() - 1; i >= 0; --i) {
-    if (!std::isnan(column[i])) {
-      next = column[i];
-      have_value = true;
-      gap = 0;
-    } else if (have_value && (!limit || gap < *limit)) {
-      column[i] = next;
-      ++gap;
-      ++filled;
-    } else {
-      ++gap;
-    }
-  }
-  return filled;
-}
-
 int CountNaN(const Eigen::Ref<const Eigen::VectorXd>& column) {
   return static_cast<int>(column.array().isNaN().count());
 }
@@ -113,26 +92,42 @@ struct ColumnOutcome {
   bool drop = false;
 };
 
-// The load layer on one column: one counting pass, then the fill the policy asks for.
+// The load layer on one column. For ffill one pass both measures the NaN runs and fills
+// forward: if a run exceeds the limit the column is dropped and its contents no longer matter;
+// otherwise every run is within the limit, so the limited ffill-then-bfill of the reference
+// fills every gap after the first value and the leading run from the first value.
 ColumnOutcome ApplyLoadPolicyToColumn(Eigen::Ref<Eigen::VectorXd> column, MissingPolicyKind kind,
                                       std::optional<int> limit) {
   ColumnOutcome out;
-  int longest = 0, run = 0;
-  for (Eigen::Index i = 0; i < column.size(); ++i) {
-    const bool missing = std::isnan(column[i]);
-    out.missing += missing ? 1 : 0;
-    run = missing ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
+  out.missing = CountNaN(column);
   if (out.missing == 0) return out;
-  if (kind == MissingPolicyKind::kDrop || (limit && longest > *limit)) {
+  if (kind == MissingPolicyKind::kDrop) {
     out.drop = true;
-  } else if (kind == MissingPolicyKind::kFfill) {
-    out.filled = ForwardFill(column, limit) + BackwardFill(column, limit);
-    out.drop = out.filled < out.missing;  // every fill removes one NaN
+  } else if (kind == MissingPolicyKind::kZero) {
+    out.drop = limit && LongestNaNRun(column) > *limit;
+    if (!out.drop) {
+      column = column.array().isNaN().select(0.0, column);
+      out.filled = out.missing;
+    }
   } else {
-    column = column.array().isNaN().select(0.0, column);
-    out.filled = out.missing;
+    int longest = 0, run = 0;
+    Eigen::Index first_value = -1;
+    double last = 0.0;
+    for (Eigen::Index i = 0; i < column.size(); ++i) {
+      if (std::isnan(column[i])) {
+        longest = std::max(longest, ++run);
+        if (first_value >= 0) column[i] = last;
+      } else {
+        last = column[i];
+        run = 0;
+        if (first_value < 0) first_value = i;
+      }
+    }
+    out.drop = first_value < 0 || (limit && longest > *limit);
+    if (!out.drop) {
+      column.head(first_value).setConstant(column[first_value]);
+      out.filled = out.missing;
+    }
   }
   return out;
 }
@@ -143,13 +138,14 @@ MissingReport ApplyLoadMissingPolicy(ReturnsFrame& frame, const MissingPolicy& p
                                      std::string_view source) {
   // Columns are independent: a wide daily file is filled on every core.
   std::vector<ColumnOutcome> outcomes(frame.cols());
-  ParallelRanges(frame.cols(), 32, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t j = begin; j < end; ++j) {
-      const std::string& name = frame.columns[j];
-      outcomes[j] = ApplyLoadPolicyToColumn(frame.values.col(static_cast<Eigen::Index>(j)),
-                                            policy.PolicyFor(name), policy.LimitFor(name));
-    }
-  });
+  ParallelRanges(
+      frame.cols(), MinColumnsPerSlice(frame.rows()), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t j = begin; j < end; ++j) {
+          const std::string& name = frame.columns[j];
+          outcomes[j] = ApplyLoadPolicyToColumn(frame.values.col(static_cast<Eigen::Index>(j)),
+                                                policy.PolicyFor(name), policy.LimitFor(name));
+        }
+      });
   MissingReport report;
   std::vector<bool> keep(frame.cols(), true);
   for (std::size_t j = 0; j < frame.cols(); ++j) {

@@ -15,7 +15,7 @@ PreparedReturns PrepareReturns(ReturnsFrame raw, const PrepareOptions& options,
   CheckLooksLikeReturns(raw, source);
   out.input_frequency = DetectFrequency(raw.dates, source);
   out.resampled = out.input_frequency != Frequency::kMonthly;
-  out.monthly = ToMonthEnd(raw, out.input_frequency);
+  out.monthly = ToMonthEnd(std::move(raw), out.input_frequency);
   out.panel_report =
       ApplyPanelMissingPolicy(out.monthly, options.panel_policy, options.enforce_completeness);
   DropEmptyRows(out.monthly);

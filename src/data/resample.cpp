@@ -45,7 +45,7 @@ Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view sourc
   return kOrder[static_cast<std::size_t>(best - counts.begin())];
 }
 
-ReturnsFrame ToMonthEnd(const ReturnsFrame& frame, Frequency input_frequency) {
+ReturnsFrame ToMonthEnd(ReturnsFrame frame, Frequency input_frequency) {
   ReturnsFrame out;
   out.columns = frame.columns;
   const Eigen::Index cols = frame.values.cols();
@@ -61,7 +61,7 @@ ReturnsFrame ToMonthEnd(const ReturnsFrame& frame, Frequency input_frequency) {
   const bool compound = input_frequency != Frequency::kMonthly;
   if (!compound && groups.size() == frame.rows()) {
     // One row per month (the usual monthly file): only the labels change.
-    out.values = frame.values;
+    out.values = std::move(frame.values);
     DropEmptyRows(out);
     return out;
   }
@@ -113,12 +113,10 @@ std::optional<std::string> ReturnsLikeProblem(const Eigen::Ref<const Eigen::Vect
                                               std::string_view name, std::string_view source,
                                               std::vector<double>& magnitudes) {
   // Fast path: every |x| <= 1 is returns-like whatever the median.
-  double max_abs = 0.0;
-  for (Eigen::Index i = 0; i < column.size(); ++i) {
-    const double a = std::abs(column[i]);
-    max_abs = a > max_abs ? a : max_abs;  // NaN compares false
-  }
-  if (max_abs <= 1.0) return std::nullopt;
+  // PropagateNumbers skips NaN and vectorises; an all-NaN column gives NaN, which passes.
+  const double max_abs =
+      column.size() == 0 ? 0.0 : column.array().abs().maxCoeff<Eigen::PropagateNumbers>();
+  if (!(max_abs > 1.0)) return std::nullopt;
   magnitudes.clear();
   int negatives = 0;
   for (Eigen::Index i = 0; i < column.size(); ++i) {
@@ -148,13 +146,14 @@ std::optional<std::string> ReturnsLikeProblem(const Eigen::Ref<const Eigen::Vect
 
 void CheckLooksLikeReturns(const ReturnsFrame& frame, std::string_view source) {
   std::vector<std::optional<std::string>> problems(frame.cols());
-  ParallelRanges(frame.cols(), 32, [&](std::size_t begin, std::size_t end) {
-    std::vector<double> magnitudes;
-    for (std::size_t j = begin; j < end; ++j) {
-      problems[j] = ReturnsLikeProblem(frame.values.col(static_cast<Eigen::Index>(j)),
-                                       frame.columns[j], source, magnitudes);
-    }
-  });
+  ParallelRanges(
+      frame.cols(), MinColumnsPerSlice(frame.rows()), [&](std::size_t begin, std::size_t end) {
+        std::vector<double> magnitudes;
+        for (std::size_t j = begin; j < end; ++j) {
+          problems[j] = ReturnsLikeProblem(frame.values.col(static_cast<Eigen::Index>(j)),
+                                           frame.columns[j], source, magnitudes);
+        }
+      });
   for (const auto& problem : problems) {
     if (problem) throw InputError(*problem);
   }

@@ -17,7 +17,7 @@ Frequency DetectFrequency(const std::vector<Date>& dates, std::string_view sourc
 // Monthly input keeps the last non-missing value of each column within a month; any other
 // cadence is compounded: prod(1 + r) - 1 over the month's non-missing values (NaN if none).
 // Rows are labelled with the calendar month-end; all-NaN rows are removed.
-ReturnsFrame ToMonthEnd(const ReturnsFrame& frame, Frequency input_frequency);
+ReturnsFrame ToMonthEnd(ReturnsFrame frame, Frequency input_frequency);
 
 // Removes rows that are NaN in every column.
 void DropEmptyRows(ReturnsFrame& frame);

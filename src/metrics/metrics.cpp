@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace trend {
 namespace {
@@ -14,33 +15,71 @@ struct Moments {
   double sample_std = kNaN;
 };
 
-// Two-pass mean and sample standard deviation over the non-NaN values for which keep(x) holds.
-template <typename Keep>
-Moments SampleMoments(const SeriesView& r, Keep keep) {
+// Pairwise summation as numpy's float reductions do it (which pandas' mean and std call on the
+// NaN-zeroed column): blocks of up to 128 terms summed in 8 interleaved accumulators, larger
+// ranges split in halves. It is more accurate than a running sum, gives the reference's
+// rounding, and the 8 independent chains run in parallel in the CPU.
+template <typename Term>
+double PairwiseSum(Eigen::Index begin, Eigen::Index n, const Term& term) {
+  if (n < 8) {
+    double sum = 0.0;  // numpy starts short sums at +0.0 too
+    for (Eigen::Index i = 0; i < n; ++i) sum += term(begin + i);
+    return sum;
+  }
+  if (n <= 128) {
+    double acc[8];
+    for (int j = 0; j < 8; ++j) acc[j] = term(begin + j);
+    Eigen::Index i = 8;
+    for (; i + 8 <= n; i += 8) {
+      for (int j = 0; j < 8; ++j) acc[j] += term(begin + i + j);
+    }
+    double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; ++i) sum += term(begin + i);
+    return sum;
+  }
+  Eigen::Index half = n / 2;
+  half -= half % 8;
+  return PairwiseSum(begin, half, term) + PairwiseSum(begin + half, n - half, term);
+}
+
+// Mean and sample standard deviation of the values v[0..n) that `counted(i)` admits, the others
+// contributing zero: pandas' nanmean and nanstd (ddof 1), which zero the NaN cells and sum.
+template <typename Value, typename Counted>
+Moments MaskedMoments(Eigen::Index n, Eigen::Index count, const Value& v, const Counted& counted) {
   Moments m;
-  double sum = 0.0;
-  for (Eigen::Index i = 0; i < r.size(); ++i) {
-    const double x = r[i];
-    if (std::isnan(x) || !keep(x)) continue;
-    sum += x;
-    ++m.count;
-  }
-  if (m.count == 0) return m;
-  m.mean = sum / static_cast<double>(m.count);
-  if (m.count < 2) return m;
-  double ss = 0.0;
-  for (Eigen::Index i = 0; i < r.size(); ++i) {
-    const double x = r[i];
-    if (std::isnan(x) || !keep(x)) continue;
-    const double d = x - m.mean;
-    ss += d * d;
-  }
-  m.sample_std = std::sqrt(ss / static_cast<double>(m.count - 1));
+  m.count = count;
+  if (count == 0) return m;
+  m.mean = PairwiseSum(0, n, [&](Eigen::Index i) { return counted(i) ? v(i) : 0.0; }) /
+           static_cast<double>(count);
+  if (count < 2) return m;
+  const double ss = PairwiseSum(0, n, [&](Eigen::Index i) {
+    const double d = m.mean - v(i);
+    return counted(i) ? d * d : 0.0;
+  });
+  m.sample_std = std::sqrt(ss / static_cast<double>(count - 1));
   return m;
 }
 
+// Moments over the non-NaN values of a series (the whole column, NaN zeroed).
 Moments SampleMoments(const SeriesView& r) {
-  return SampleMoments(r, [](double) { return true; });
+  Eigen::Index count = 0;
+  for (Eigen::Index i = 0; i < r.size(); ++i) count += std::isnan(r[i]) ? 0 : 1;
+  return MaskedMoments(
+      r.size(), count, [&](Eigen::Index i) { return r[i]; },
+      [&](Eigen::Index i) { return !std::isnan(r[i]); });
+}
+
+// Moments of the negative values only: pandas' r[r < 0].std() works on the filtered, shorter
+// series, so they are gathered first and the summation runs over that series.
+Moments DownsideMoments(const SeriesView& r, std::vector<double>& negatives) {
+  negatives.clear();
+  for (Eigen::Index i = 0; i < r.size(); ++i) {
+    if (r[i] < 0.0) negatives.push_back(r[i]);  // NaN compares false
+  }
+  const auto n = static_cast<Eigen::Index>(negatives.size());
+  return MaskedMoments(
+      n, n, [&](Eigen::Index i) { return negatives[static_cast<std::size_t>(i)]; },
+      [](Eigen::Index) { return true; });
 }
 
 }  // namespace
@@ -67,7 +106,8 @@ double SharpeOfExcess(const SeriesView& excess, double ppy) {
 }
 
 double SortinoOfExcess(const SeriesView& excess, double ppy) {
-  const Moments downside = SampleMoments(excess, [](double x) { return x < 0.0; });
+  std::vector<double> negatives;
+  const Moments downside = DownsideMoments(excess, negatives);
   double deviation = kNaN;
   if (downside.count == 0) return kNaN;
   if (downside.count == 1) {
@@ -119,7 +159,8 @@ Stats ComputeStats(const SeriesView& r, const SeriesView& rf, Eigen::VectorXd& s
                             ? kNaN
                             : excess.mean * kPeriodsPerYear / excess_vol;
 
-  const Moments downside = SampleMoments(scratch, [](double x) { return x < 0.0; });
+  thread_local std::vector<double> negatives;
+  const Moments downside = DownsideMoments(scratch, negatives);
   double deviation = kNaN;
   if (downside.count == 1) deviation = 2.0 * std::abs(downside.mean);
   if (downside.count > 1) deviation = downside.sample_std * sqrt_ppy;

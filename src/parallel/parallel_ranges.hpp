@@ -14,9 +14,22 @@ namespace trend {
 // Calls fn(begin, end) on disjoint slices covering [0, n), concurrently when each slice gets at
 // least `min_per_slice` items. The first exception (in slice order) is rethrown after all
 // slices finish.
+inline std::size_t HardwareThreads() {
+  // glibc reads /sys on every hardware_concurrency() call; ask once.
+  static const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  return threads;
+}
+
+// How many columns of `rows` cells make a slice worth a thread (about 1 ms of simple work);
+// smaller frames are faster on one thread than the cost of starting another.
+inline std::size_t MinColumnsPerSlice(std::size_t rows) {
+  constexpr std::size_t kMinCellsPerSlice = 1 << 18;
+  return std::max<std::size_t>(1, kMinCellsPerSlice / std::max<std::size_t>(1, rows));
+}
+
 template <class Fn>
 void ParallelRanges(std::size_t n, std::size_t min_per_slice, Fn&& fn) {
-  const std::size_t hardware = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t hardware = HardwareThreads();
   const std::size_t slices =
       std::min(hardware, std::max<std::size_t>(1, n / std::max<std::size_t>(1, min_per_slice)));
   if (slices <= 1) {

@@ -37,6 +37,25 @@ TEST(LoadMissingPolicy, FfillWithLimitBackfillsLeadingGapAndDropsLongRuns) {
   EXPECT_EQ(f.values(0, 1), 0.01);                             // back-filled
 }
 
+TEST(LoadMissingPolicy, UnlimitedFfillFillsEveryGapAndReportsCounts) {
+  ReturnsFrame f = ParseReturnsCsv(
+      "Date,A,B\n2020-01-31,,0.01\n2020-02-29,0.02,\n2020-03-31,,\n2020-04-30,0.04,\n"
+      "2020-05-31,,0.05\n",
+      "g.csv");
+  MissingPolicy p;
+  p.default_policy = MissingPolicyKind::kFfill;
+  const MissingReport report = ApplyLoadMissingPolicy(f, p, "g.csv");
+  ASSERT_EQ(f.columns, (std::vector<std::string>{"A", "B"}));
+  const std::vector<double> a = {0.02, 0.02, 0.02, 0.04, 0.04}, b = {0.01, 0.01, 0.01, 0.01, 0.05};
+  for (Eigen::Index i = 0; i < 5; ++i) {
+    EXPECT_EQ(f.values(i, 0), a[static_cast<std::size_t>(i)]) << i;
+    EXPECT_EQ(f.values(i, 1), b[static_cast<std::size_t>(i)]) << i;
+  }
+  EXPECT_EQ(report.filled.at("A"), 3);
+  EXPECT_EQ(report.filled.at("B"), 3);
+  EXPECT_EQ(report.total_filled, 6);
+}
+
 TEST(LoadMissingPolicy, PerColumnOverride) {
   ReturnsFrame f = ParseReturnsCsv(kGapped, "g.csv");
   MissingPolicy p;
