@@ -91,6 +91,13 @@ void BM_ParseCsv500x360(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseCsv500x360)->Unit(benchmark::kMillisecond);
 
+void BM_ParseCsvDaily200x10y(benchmark::State& state) {
+  const std::string csv = bench::MakeReturnsCsv({200, 3653, true, 2014, 11});
+  for (auto _ : state) benchmark::DoNotOptimize(ParseReturnsCsv(csv, "bench.csv"));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * csv.size()));
+}
+BENCHMARK(BM_ParseCsvDaily200x10y)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 }  // namespace trend
 

@@ -65,8 +65,8 @@ ReturnsFrame ToMonthEnd(ReturnsFrame frame, Frequency input_frequency) {
     DropEmptyRows(out);
     return out;
   }
-  out.values.resize(static_cast<Eigen::Index>(groups.size()), cols);
-  for (Eigen::Index c = 0; c < cols; ++c) {
+  const auto collapse_column = [&](std::size_t c_index) {
+    const auto c = static_cast<Eigen::Index>(c_index);
     const auto column = frame.values.col(c);
     for (std::size_t g = 0; g < groups.size(); ++g) {
       double value = std::numeric_limits<double>::quiet_NaN();
@@ -91,7 +91,12 @@ ReturnsFrame ToMonthEnd(ReturnsFrame frame, Frequency input_frequency) {
       }
       out.values(static_cast<Eigen::Index>(g), c) = value;
     }
-  }
+  };
+  out.values.resize(static_cast<Eigen::Index>(groups.size()), cols);
+  ParallelRanges(static_cast<std::size_t>(cols), MinColumnsPerSlice(frame.rows()),
+                 [&](std::size_t begin, std::size_t end) {
+                   for (std::size_t c = begin; c < end; ++c) collapse_column(c);
+                 });
   DropEmptyRows(out);
   return out;
 }

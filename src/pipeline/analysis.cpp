@@ -97,26 +97,31 @@ std::vector<Eigen::Index> RowsIn(const std::vector<Date>& dates, const Window& w
 }
 
 // Rows x chosen columns of the panel.
+// Sample windows are runs of consecutive panel rows; those are copied as whole segments.
+bool IsContiguous(const std::vector<Eigen::Index>& rows) {
+  return !rows.empty() && rows.back() - rows.front() + 1 == static_cast<Eigen::Index>(rows.size());
+}
+
 Eigen::MatrixXd Slice(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
                       const std::vector<std::size_t>& cols) {
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()),
-                      static_cast<Eigen::Index>(cols.size()));
+  const auto n_rows = static_cast<Eigen::Index>(rows.size());
+  Eigen::MatrixXd out(n_rows, static_cast<Eigen::Index>(cols.size()));
+  const bool contiguous = IsContiguous(rows);
   for (std::size_t j = 0; j < cols.size(); ++j) {
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-          values(rows[i], static_cast<Eigen::Index>(cols[j]));
+    const auto source = values.col(static_cast<Eigen::Index>(cols[j]));
+    auto target = out.col(static_cast<Eigen::Index>(j));
+    if (contiguous) {
+      target = source.segment(rows.front(), n_rows);
+      continue;
     }
+    for (Eigen::Index i = 0; i < n_rows; ++i) target[i] = source[rows[static_cast<std::size_t>(i)]];
   }
   return out;
 }
 
 Eigen::VectorXd SliceColumn(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
                             std::size_t col) {
-  Eigen::VectorXd out(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out[static_cast<Eigen::Index>(i)] = values(rows[i], static_cast<Eigen::Index>(col));
-  }
-  return out;
+  return Slice(values, rows, {col});
 }
 
 int CountValid(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
