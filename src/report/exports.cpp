@@ -1,7 +1,6 @@
 #include "report/exports.hpp"
 
 #include <fmt/format.h>
-#include <xlsxwriter.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "report/json_report.hpp"
 #include "report/summary_table.hpp"
 #include "report/text_report.hpp"
+#include "report/xlsx_workbook.hpp"
 
 namespace trend {
 namespace {
@@ -89,72 +89,53 @@ std::string MetricsCsv(const AnalysisResult& r) {
 }
 
 void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const AnalysisSettings& s) {
-  lxw_workbook* workbook = workbook_new(path.string().c_str());
-  if (workbook == nullptr)
-    throw InputError(fmt::format("{}: cannot create the workbook", path.string()));
-  lxw_worksheet* sheet = workbook_add_worksheet(workbook, "summary");
-  lxw_format* bold = workbook_add_format(workbook);
-  format_set_bold(bold);
-  lxw_format* pct = workbook_add_format(workbook);
-  format_set_num_format(pct, "0.00%");
-  lxw_format* pct_red = workbook_add_format(workbook);
-  format_set_num_format(pct_red, "0.00%");
-  format_set_font_color(pct_red, LXW_COLOR_RED);
-  lxw_format* ratio = workbook_add_format(workbook);
-  format_set_num_format(ratio, "0.00");
-
-  worksheet_write_string(sheet, 0, 0, "Vol-Adj Trend Analysis", bold);
-  worksheet_write_string(sheet, 1, 0, InSampleLine(r).c_str(), nullptr);
-  worksheet_write_string(sheet, 2, 0, OutSampleLine(r).c_str(), nullptr);
-  worksheet_write_string(sheet, 3, 0, MetadataLine(r, s).c_str(), nullptr);
+  using Style = XlsxWorkbook::Style;
+  XlsxWorkbook workbook(path.string());
+  XlsxWorkbook::Sheet sheet = workbook.AddSheet("summary");
+  sheet.WriteString(0, 0, "Vol-Adj Trend Analysis", Style::kBold);
+  sheet.WriteString(1, 0, InSampleLine(r));
+  sheet.WriteString(2, 0, OutSampleLine(r));
+  sheet.WriteString(3, 0, MetadataLine(r, s));
 
   const SummaryTable t = BuildSummaryTable(r);
-  constexpr lxw_row_t kHeaderRow = 4;
-  worksheet_write_string(sheet, kHeaderRow, 0, "Name", bold);
-  worksheet_set_column(sheet, 0, 0, 24, nullptr);
+  constexpr std::uint32_t kHeaderRow = 4;
+  sheet.WriteString(kHeaderRow, 0, "Name", Style::kBold);
+  sheet.SetColumnWidth(0, 0, 24);
   for (std::size_t j = 0; j < t.columns.size(); ++j) {
-    const auto col = static_cast<lxw_col_t>(j + 1);
-    worksheet_write_string(sheet, kHeaderRow, col, t.columns[j].header.c_str(), bold);
-    worksheet_set_column(sheet, col, col, static_cast<double>(t.columns[j].header.size() + 2),
-                         nullptr);
+    const auto col = static_cast<std::uint16_t>(j + 1);
+    sheet.WriteString(kHeaderRow, col, t.columns[j].header, Style::kBold);
+    sheet.SetColumnWidth(col, col, static_cast<double>(t.columns[j].header.size() + 2));
   }
-  lxw_row_t row_index = kHeaderRow + 1;
+  std::uint32_t row_index = kHeaderRow + 1;
   for (const auto& row : t.rows) {
     if (row.name.empty()) continue;  // the workbook has no separator row
-    worksheet_write_string(sheet, row_index, 0, row.name.c_str(), nullptr);
+    sheet.WriteString(row_index, 0, row.name);
     for (std::size_t j = 0; j < t.columns.size(); ++j) {
       const auto& v = row.values[j];
       if (!v || !std::isfinite(*v)) continue;
       const bool is_drawdown = t.columns[j].header.find("MaxDD") != std::string::npos;
-      lxw_format* format =
-          t.columns[j].kind == CellKind::kRatio ? ratio : (is_drawdown ? pct_red : pct);
-      worksheet_write_number(sheet, row_index, static_cast<lxw_col_t>(j + 1), *v, format);
+      const Style style = t.columns[j].kind == CellKind::kRatio
+                              ? Style::kRatio
+                              : (is_drawdown ? Style::kPercentRed : Style::kPercent);
+      sheet.WriteNumber(row_index, static_cast<std::uint16_t>(j + 1), *v, style);
     }
     ++row_index;
   }
-  worksheet_freeze_panes(sheet, kHeaderRow + 1, 0);
-  worksheet_autofilter(sheet, kHeaderRow, 0, row_index - 1,
-                       static_cast<lxw_col_t>(t.columns.size()));
+  sheet.FreezeRows(kHeaderRow + 1);
+  sheet.AutoFilter(kHeaderRow, row_index - 1, static_cast<std::uint16_t>(t.columns.size()));
 
   // Scaled out-of-sample returns of the portfolios, for charts in a spreadsheet.
-  lxw_worksheet* returns = workbook_add_worksheet(workbook, "portfolio_returns");
-  lxw_format* date_format = workbook_add_format(workbook);
-  format_set_num_format(date_format, "yyyy-mm-dd");
+  XlsxWorkbook::Sheet returns = workbook.AddSheet("portfolio_returns");
   const char* headers[] = {"Date", "Equal Weight", "User Weight"};
-  for (lxw_col_t c = 0; c < 3; ++c) worksheet_write_string(returns, 0, c, headers[c], bold);
+  for (std::uint16_t c = 0; c < 3; ++c) returns.WriteString(0, c, headers[c], Style::kBold);
   for (std::size_t i = 0; i < r.out_dates.size(); ++i) {
-    const auto row = static_cast<lxw_row_t>(i + 1);
-    worksheet_write_string(returns, row, 0, FormatDate(r.out_dates[i]).c_str(), nullptr);
-    worksheet_write_number(returns, row, 1, r.out_ew[static_cast<Eigen::Index>(i)], pct);
-    worksheet_write_number(returns, row, 2, r.out_user[static_cast<Eigen::Index>(i)], pct);
+    const auto row = static_cast<std::uint32_t>(i + 1);
+    returns.WriteString(row, 0, FormatDate(r.out_dates[i]));
+    returns.WriteNumber(row, 1, r.out_ew[static_cast<Eigen::Index>(i)], Style::kPercent);
+    returns.WriteNumber(row, 2, r.out_user[static_cast<Eigen::Index>(i)], Style::kPercent);
   }
-  worksheet_set_column(returns, 0, 2, 14, nullptr);
-
-  const lxw_error status = workbook_close(workbook);
-  if (status != LXW_NO_ERROR) {
-    throw InputError(
-        fmt::format("{}: cannot write the workbook ({})", path.string(), lxw_strerror(status)));
-  }
+  returns.SetColumnWidth(0, 2, 14);
+  workbook.Close();
 }
 
 }  // namespace

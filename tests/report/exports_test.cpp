@@ -1,0 +1,68 @@
+// File exports: every requested format is written, and the workbook is a real xlsx package
+// with the summary and returns sheets (libxlsxwriter is loaded on first use).
+#include "report/exports.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "../pipeline/test_inputs.hpp"
+#include "config/config_loader.hpp"
+#include "error/input_error.hpp"
+
+namespace trend {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class ExportsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("trend_exports_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ExportsTest, WritesEveryFormatAndAWorkbookPackage) {
+  const LoadedConfig config = ParseConfig(testing::SpecConfig(), "test.yml", "");
+  const AnalysisResult result = testing::Analyse(testing::kSpecReturns, testing::SpecConfig());
+  ExportSettings exports = config.settings.export_settings;
+  exports.directory = dir_.string();
+  exports.formats = {"csv", "json", "txt", "xlsx"};
+  exports.filename = "analysis";
+  const std::vector<std::string> written = WriteExports(result, config.settings, exports);
+  EXPECT_GE(written.size(), 4u);
+  for (const auto& path : written) EXPECT_GT(fs::file_size(path), 0u) << path;
+
+  const std::string xlsx = ReadFile(dir_ / "analysis.xlsx");
+  ASSERT_GE(xlsx.size(), 4u);
+  EXPECT_EQ(xlsx.substr(0, 4), std::string("PK\x03\x04", 4));  // a zip package
+  // Entry names are stored uncompressed in the zip headers.
+  EXPECT_NE(xlsx.find("xl/worksheets/sheet1.xml"), std::string::npos);
+  EXPECT_NE(xlsx.find("xl/worksheets/sheet2.xml"), std::string::npos);
+}
+
+TEST_F(ExportsTest, UnwritableDirectoryIsAnInputError) {
+  const LoadedConfig config = ParseConfig(testing::SpecConfig(), "test.yml", "");
+  const AnalysisResult result = testing::Analyse(testing::kSpecReturns, testing::SpecConfig());
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "file") << "x";
+  ExportSettings exports = config.settings.export_settings;
+  exports.directory = (dir_ / "file" / "sub").string();
+  exports.formats = {"xlsx"};
+  EXPECT_THROW(WriteExports(result, config.settings, exports), InputError);
+}
+
+}  // namespace
+}  // namespace trend
