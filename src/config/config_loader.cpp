@@ -427,6 +427,9 @@ void ParseData(Reader& r, const YAML::Node& root, const std::string& base_dir,
     d.frequency = f;
   });
   const bool legacy = !Reader::IsNull(data["nan_policy"]) && Reader::IsNull(data["missing_policy"]);
+  d.missing_policy_set = !Reader::IsNull(data["missing_policy"]) || legacy;
+  d.missing_limit_set =
+      !Reader::IsNull(data["missing_limit"]) || !Reader::IsNull(data["nan_limit"]);
   ParsePolicy(r, legacy ? data["nan_policy"] : data["missing_policy"],
               legacy ? "data.nan_policy" : "data.missing_policy",
               Reader::IsNull(data["missing_limit"]) ? data["nan_limit"] : data["missing_limit"],
@@ -579,6 +582,83 @@ void ParseRank(Reader& r, const YAML::Node& rank, AnalysisSettings& s) {
              [&](const auto& n, const auto& p) { k.limit_one_per_firm = r.Bool(n, p); });
 }
 
+void ParseThresholdHold(Reader& r, const YAML::Node& t, const std::string& tp,
+                        ThresholdHoldSettings& h) {
+  if (!t.IsMap()) r.Fail(t, tp, "expected a mapping");
+  const auto strikes = [&](int& field) {
+    return [&](const auto& n, const auto& path) {
+      field = r.Integer(n, path);
+      if (field < 1) r.Fail(n, path, "expected an integer >= 1");
+    };
+  };
+  r.Optional(t, "target_n", tp, [&](const auto& n, const auto& path) {
+    h.target_n = r.Integer(n, path);
+    if (*h.target_n < 1) r.Fail(n, path, "expected a number of funds >= 1");
+  });
+  r.Optional(t, "metric", tp,
+             [&](const auto& n, const auto& path) { h.metric = r.String(n, path); });
+  r.Optional(t, "z_exit_soft", tp,
+             [&](const auto& n, const auto& path) { h.z_exit_soft = r.Number(n, path); });
+  r.Optional(t, "z_exit_hard", tp,
+             [&](const auto& n, const auto& path) { h.z_exit_hard = r.Number(n, path); });
+  r.Optional(t, "z_entry_soft", tp,
+             [&](const auto& n, const auto& path) { h.z_entry_soft = r.Number(n, path); });
+  r.Optional(t, "z_entry_hard", tp,
+             [&](const auto& n, const auto& path) { h.z_entry_hard = r.Number(n, path); });
+  r.Optional(t, "soft_strikes", tp, strikes(h.soft_strikes));
+  r.Optional(t, "entry_soft_strikes", tp, strikes(h.entry_soft_strikes));
+  r.Optional(t, "entry_eligible_strikes", tp, [&](const auto& n, const auto& path) {
+    h.entry_eligible_strikes = r.Integer(n, path);
+    if (*h.entry_eligible_strikes < 1) r.Fail(n, path, "expected an integer >= 1");
+  });
+  r.Optional(t, "min_weight_strikes", tp, [&](const auto& n, const auto& path) {
+    h.min_weight_strikes = r.Integer(n, path);
+    if (*h.min_weight_strikes < 1) r.Fail(n, path, "expected an integer >= 1");
+  });
+}
+
+void ParseHoldingsWeighting(Reader& r, const YAML::Node& w, const std::string& wp,
+                            HoldingsWeightingSettings& h) {
+  if (!w.IsMap()) r.Fail(w, wp, "expected a mapping with name and params");
+  r.Optional(w, "name", wp, [&](const auto& n, const auto& path) {
+    const std::string name = r.String(n, path);
+    if (name == "equal" || name == "ew") {
+      h.name = "equal";
+    } else if (name == "score_prop" || name == "score_prop_simple") {
+      h.name = "score_prop";
+    } else if (name == "score_prop_bayes" || name == "bayes" || name == "score_bayes") {
+      h.name = "score_prop_bayes";
+    } else if (name == "adaptive_bayes" || name == "adaptive") {
+      h.name = "adaptive_bayes";
+    } else {
+      r.Fail(n, path, "expected one of equal, score_prop, score_prop_bayes, adaptive_bayes");
+    }
+  });
+  r.Optional(w, "params", wp, [&](const YAML::Node& params, const std::string& pp) {
+    if (!params.IsMap()) r.Fail(params, pp, "expected a mapping");
+    r.Optional(params, "column", pp,
+               [&](const auto& n, const auto& path) { h.column = r.String(n, path); });
+    r.Optional(params, "shrink_tau", pp, [&](const auto& n, const auto& path) {
+      h.shrink_tau = r.Number(n, path);
+      if (h.shrink_tau < 0) r.Fail(n, path, "expected a value >= 0");
+    });
+    r.Optional(params, "half_life", pp, [&](const auto& n, const auto& path) {
+      h.half_life = r.Number(n, path);
+      if (!(h.half_life > 0)) r.Fail(n, path, "expected a positive number of days");
+    });
+    r.Optional(params, "obs_sigma", pp, [&](const auto& n, const auto& path) {
+      h.obs_sigma = r.Number(n, path);
+      if (!(h.obs_sigma > 0)) r.Fail(n, path, "expected a positive number");
+    });
+    r.Optional(params, "max_w", pp, [&](const auto& n, const auto& path) {
+      h.max_w = r.Number(n, path);
+      RequireRange(r, n, path, *h.max_w, 0.0, 1.0, "expected a weight in (0, 1]");
+    });
+    r.Optional(params, "prior_tau", pp,
+               [&](const auto& n, const auto& path) { h.prior_tau = r.Number(n, path); });
+  });
+}
+
 void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   const YAML::Node pf = r.Section(root, "portfolio");
   auto& p = s.portfolio;
@@ -610,6 +690,18 @@ void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
     });
     r.Optional(c, "group_caps", cp,
                [&](const auto& n, const auto& path) { k.group_caps = r.NumberMap(n, path); });
+    r.Optional(c, "max_funds", cp, [&](const auto& n, const auto& path) {
+      k.max_funds = r.Integer(n, path);
+      if (k.max_funds < 1) r.Fail(n, path, "expected a number of funds >= 1");
+    });
+    r.Optional(c, "min_weight", cp, [&](const auto& n, const auto& path) {
+      k.min_weight = r.Number(n, path);
+      RequireRange(r, n, path, k.min_weight, 0.0, 1.0, "expected a weight in [0, 1]");
+    });
+    r.Optional(c, "min_weight_strikes", cp, [&](const auto& n, const auto& path) {
+      k.min_weight_strikes = r.Integer(n, path);
+      if (*k.min_weight_strikes < 1) r.Fail(n, path, "expected an integer >= 1");
+    });
     r.Optional(c, "groups", cp, [&](const YAML::Node& n, const std::string& path) {
       if (!n.IsMap()) r.Fail(n, path, "expected a mapping of fund: group");
       for (const auto& item : n) {
@@ -650,6 +742,23 @@ void ParsePortfolio(Reader& r, const YAML::Node& root, AnalysisSettings& s) {
   r.Optional(pf, "transaction_cost_bps", prefix, [&](const auto& n, const auto& path) {
     p.transaction_cost_bps = r.Number(n, path);
     if (p.transaction_cost_bps < 0) r.Fail(n, path, "expected a cost >= 0 basis points");
+  });
+  r.Optional(pf, "policy", prefix,
+             [&](const auto& n, const auto& path) { p.policy = r.String(n, path); });
+  r.Optional(pf, "threshold_hold", prefix, [&](const YAML::Node& t, const std::string& tp) {
+    ParseThresholdHold(r, t, tp, p.threshold_hold);
+  });
+  r.Optional(pf, "weighting", prefix, [&](const YAML::Node& w, const std::string& wp) {
+    ParseHoldingsWeighting(r, w, wp, p.weighting);
+  });
+  r.Optional(pf, "selector", prefix, [&](const YAML::Node& sel, const std::string& sp) {
+    if (!sel.IsMap()) r.Fail(sel, sp, "expected a mapping with name and params");
+    r.Optional(sel, "params", sp, [&](const YAML::Node& params, const std::string& pp) {
+      if (!params.IsMap()) r.Fail(params, pp, "expected a mapping");
+      r.Optional(params, "rank_column", pp, [&](const auto& n, const auto& path) {
+        p.selector_rank_column = r.String(n, path);
+      });
+    });
   });
 }
 

@@ -22,6 +22,8 @@ struct DataSettings {
   std::string date_column = "Date";
   std::optional<std::string> frequency;  // informational: the cadence is detected from the dates
   MissingPolicy load_missing;            // data.missing_policy / data.missing_limit
+  bool missing_policy_set = false;       // the file names data.missing_policy (or nan_policy)
+  bool missing_limit_set = false;        // the file names data.missing_limit (or nan_limit)
   std::optional<std::string> risk_free_column;
   bool allow_risk_free_fallback = false;
 };
@@ -62,7 +64,10 @@ struct RankSettings {
 
 struct ConstraintSettings {
   bool long_only = true;
-  std::optional<double> max_weight;
+  std::optional<double> max_weight;  // threshold-hold default 0.18
+  int max_funds = 10;                // threshold-hold holdings cap
+  double min_weight = 0.05;          // threshold-hold lower bound
+  std::optional<int> min_weight_strikes;
   NamedValues group_caps;                     // group -> cap, in file order
   std::map<std::string, std::string> groups;  // fund -> group
 };
@@ -72,6 +77,31 @@ enum class WeightPolicyMode { kDrop, kCarry, kCash };
 struct WeightPolicySettings {
   WeightPolicyMode mode = WeightPolicyMode::kDrop;
   int min_assets = 1;
+};
+
+// portfolio.threshold_hold: the Rebalancer's z-score rules (spec §9.4).
+struct ThresholdHoldSettings {
+  std::optional<int> target_n;  // default portfolio.random_n
+  std::string metric = "Sharpe";
+  double z_exit_soft = -1.0;
+  std::optional<double> z_exit_hard;
+  double z_entry_soft = 1.0;
+  std::optional<double> z_entry_hard;
+  int soft_strikes = 2;
+  int entry_soft_strikes = 1;
+  std::optional<int> entry_eligible_strikes;  // default max(1, entry_soft_strikes - 1)
+  std::optional<int> min_weight_strikes;      // used when constraints do not set it
+};
+
+// portfolio.weighting: the threshold-hold weighting of the holdings' scores.
+struct HoldingsWeightingSettings {
+  std::string name = "equal";  // equal | score_prop | score_prop_bayes | adaptive_bayes
+  std::string column = "Sharpe";
+  double shrink_tau = 0.25;
+  double half_life = 90;
+  double obs_sigma = 0.25;
+  std::optional<double> max_w;
+  double prior_tau = 1.0;
 };
 
 struct PortfolioSettings {
@@ -88,6 +118,10 @@ struct PortfolioSettings {
   std::optional<double> max_turnover;
   WeightPolicySettings weight_policy;
   double transaction_cost_bps = 0.0;
+  std::string policy;  // "threshold_hold" selects the multi-period rebalancer path
+  ThresholdHoldSettings threshold_hold;
+  HoldingsWeightingSettings weighting;
+  std::string selector_rank_column = "Sharpe";  // portfolio.selector.params.rank_column
 };
 
 struct RegimeSettings {

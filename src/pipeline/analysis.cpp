@@ -616,6 +616,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   result.in_user_stats = ComputeStats(result.in_user, rf_in, scratch);
   result.out_user_stats = ComputeStats(result.out_user, rf_out, scratch);
   result.out_user_stats_raw = ComputeStats(out_user_raw, rf_out, scratch);
+  result.in_rf = rf_in;
+  result.out_rf = rf_out;
 
   // Benchmarks: accepted indices under their own names, then the benchmarks mapping.
   std::vector<std::pair<std::string, std::string>> bench_map;

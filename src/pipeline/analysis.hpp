@@ -64,6 +64,7 @@ struct AnalysisResult {
   // Returns: scaled (rows x selected funds) and portfolio series.
   Eigen::MatrixXd in_scaled, out_scaled;
   Eigen::VectorXd in_ew, in_user, out_ew, out_user;
+  Eigen::VectorXd in_rf, out_rf;  // the risk-free series the statistics used
 
   // Statistics (parallel to selected_funds where per fund).
   std::vector<Stats> in_sample_stats, out_sample_stats, out_sample_stats_raw;

@@ -4,10 +4,7 @@
 // expected_trend_engine.json.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
-
+#include "../golden_compare.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "pipeline/analysis.hpp"
@@ -18,92 +15,14 @@ namespace {
 
 using nlohmann::json;
 
-json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
-
-const json& Manifest() {
-  static const json kManifest = ReadJson(std::string(TREND_GOLDEN_DIR) + "/manifest.json");
-  return kManifest;
-}
-
-std::vector<std::string> SinglePeriodCases() {
-  std::vector<std::string> names;
-  for (const auto& c : Manifest()["cases"]) {
-    if (c["kind"] == "single") names.push_back(c["name"]);
-  }
-  return names;
-}
-
-bool IsNullish(const json& v) {
-  return v.is_null() || (v.is_number_float() && std::isnan(v.get<double>()));
-}
-
-// Compares `ours` with `expected` under the golden rules; appends differences to `errors`.
-void Compare(const json& ours, const json& expected, const std::string& path,
-             std::vector<std::string>& errors) {
-  if (IsNullish(expected) && IsNullish(ours)) return;
-  if (expected.is_object() || ours.is_object()) {
-    const json empty = json::object();
-    const json& a = ours.is_object() ? ours : empty;
-    const json& b = expected.is_object() ? expected : empty;
-    for (auto it = b.begin(); it != b.end(); ++it) {
-      Compare(a.contains(it.key()) ? a[it.key()] : json(nullptr), it.value(), path + "." + it.key(),
-              errors);
-    }
-    for (auto it = a.begin(); it != a.end(); ++it) {
-      if (!b.contains(it.key())) Compare(it.value(), json(nullptr), path + "." + it.key(), errors);
-    }
-    return;
-  }
-  if (expected.is_array() && ours.is_array()) {
-    if (expected.size() != ours.size()) {
-      errors.push_back(path + ": length " + std::to_string(ours.size()) + " vs " +
-                       std::to_string(expected.size()));
-      return;
-    }
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      Compare(ours[i], expected[i], path + "[" + std::to_string(i) + "]", errors);
-    }
-    return;
-  }
-  if (expected.is_number() && ours.is_number() && !expected.is_boolean()) {
-    const double e = expected.get<double>();
-    const double o = ours.get<double>();
-    if (!(std::abs(o - e) <= std::max(1e-12, 1e-9 * std::abs(e)))) {
-      errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
-    }
-    return;
-  }
-  if (ours != expected)
-    errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
-}
-
-json At(const json& root, const std::string& dotted) {
-  const json* node = &root;
-  std::size_t start = 0;
-  while (start <= dotted.size()) {
-    const std::size_t dot = dotted.find('.', start);
-    const std::string key =
-        dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node->is_object() || !node->contains(key)) return nullptr;
-    node = &(*node)[key];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return *node;
-}
+using namespace golden;
 
 class GoldenSinglePeriod : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
   const std::string name = GetParam();
   const std::string dir = std::string(TREND_GOLDEN_DIR) + "/cases/" + name;
-  json spec;
-  for (const auto& c : Manifest()["cases"]) {
-    if (c["name"] == name) spec = c;
-  }
+  const json spec = CaseSpec(name);
   const LoadedConfig config = LoadConfigFile(dir + "/config.yml");
   CsvOptions csv;
   csv.date_column = config.settings.data.date_column;
@@ -134,7 +53,7 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenSinglePeriod, ::testing::ValuesIn(SinglePeriodCases()),
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenSinglePeriod, ::testing::ValuesIn(CasesOfKind("single")),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

@@ -1,0 +1,536 @@
+#include "multiperiod/threshold_hold.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "error/input_error.hpp"
+
+namespace trend {
+
+std::string FirmOf(const std::string& fund) {
+  const std::size_t begin = fund.find_first_not_of(" \t");
+  if (begin == std::string::npos) return fund;
+  const std::size_t end = fund.find_first_of(" \t", begin);
+  return fund.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+std::vector<std::string> Rebalancer::ApplyTriggers(const std::vector<std::string>& holdings,
+                                                   const std::vector<std::string>& names,
+                                                   const std::vector<double>& z) {
+  std::map<std::string, double> z_of;
+  for (std::size_t i = 0; i < names.size(); ++i) z_of[names[i]] = z[i];
+  const auto z_for = [&](const std::string& name) {
+    const auto it = z_of.find(name);
+    return it == z_of.end() ? 0.0 : it->second;
+  };
+  std::vector<std::string> kept;
+  for (const auto& fund : holdings) {
+    const double score = z_for(fund);
+    if (rules_.z_exit_hard && score < *rules_.z_exit_hard) {
+      exit_strikes_.erase(fund);
+      continue;
+    }
+    int& strikes = exit_strikes_[fund];
+    strikes = score < rules_.z_exit_soft ? strikes + 1 : 0;
+    if (strikes >= rules_.soft_strikes) {
+      exit_strikes_.erase(fund);
+      continue;
+    }
+    kept.push_back(fund);
+  }
+  const std::set<std::string> held(holdings.begin(), holdings.end());
+  std::vector<std::pair<double, std::string>> hard, automatic, eligible;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& fund = names[i];
+    if (held.count(fund)) continue;
+    int& strikes = entry_strikes_[fund];
+    strikes = z[i] >= rules_.z_entry_soft ? strikes + 1 : 0;
+    if (rules_.z_entry_hard && z[i] >= *rules_.z_entry_hard) {
+      hard.emplace_back(z[i], fund);
+    } else if (strikes >= rules_.entry_soft_strikes) {
+      automatic.emplace_back(z[i], fund);
+    } else if (strikes >= rules_.entry_eligible_strikes) {
+      eligible.emplace_back(z[i], fund);
+    }
+  }
+  const auto by_z = [](const auto& a, const auto& b) { return a.first > b.first; };
+  std::stable_sort(automatic.begin(), automatic.end(), by_z);
+  std::stable_sort(eligible.begin(), eligible.end(), by_z);
+  for (const auto* group : {&hard, &automatic, &eligible}) {
+    for (const auto& [score, fund] : *group) {
+      if (static_cast<int>(kept.size()) >= rules_.max_funds) break;
+      kept.push_back(fund);
+      entry_strikes_.erase(fund);
+    }
+  }
+  return kept;
+}
+
+std::vector<double> ApplyWeightBounds(std::vector<double> w, double min_w, double max_w) {
+  constexpr double kEps = 1e-12;
+  for (double& x : w) x = std::max(std::min(std::max(x, 0.0), max_w), min_w);
+  const auto rebalance = [&] {
+    const double total = std::accumulate(w.begin(), w.end(), 0.0);
+    if (total > 1.0 + kEps) {
+      double capacity = 0;
+      for (double x : w) capacity += x > min_w ? x - min_w : 0.0;
+      if (capacity > 0) {
+        const double excess = total - 1.0;
+        for (double& x : w) {
+          if (x > min_w) x -= excess * (x - min_w) / capacity;
+        }
+      }
+    } else if (total < 1.0 - kEps) {
+      double room = 0;
+      for (double x : w) room += x < max_w ? max_w - x : 0.0;
+      if (room > 0) {
+        const double deficit = 1.0 - total;
+        for (double& x : w) {
+          if (x < max_w) x += deficit * (max_w - x) / room;
+        }
+      }
+    }
+    for (double& x : w) x = std::min(std::max(x, min_w), max_w);
+  };
+  rebalance();
+  if (std::abs(std::accumulate(w.begin(), w.end(), 0.0) - 1.0) > 1e-9) rebalance();
+  return w;
+}
+
+namespace {
+
+// Score-frame metric columns by name; unknown names fall back to Sharpe (spec §9.4 step 2).
+double MetricOf(const Stats& s, const std::string& name) {
+  if (name == "CAGR" || name == "AnnualReturn") return s.cagr;
+  if (name == "Volatility") return s.vol;
+  if (name == "Sortino") return s.sortino;
+  if (name == "InformationRatio") return s.information_ratio;
+  if (name == "MaxDrawdown") return s.max_drawdown;
+  return s.sharpe;
+}
+
+// Population z-scores; a zero or undefined spread gives 0.
+std::vector<double> ZScores(const std::vector<double>& x) {
+  std::vector<double> z(x.size(), 0.0);
+  double sum = 0;
+  int n = 0;
+  for (double v : x) {
+    if (std::isnan(v)) continue;
+    sum += v;
+    ++n;
+  }
+  if (n == 0) return z;
+  const double mean = sum / n;
+  double ss = 0;
+  for (double v : x) {
+    if (!std::isnan(v)) ss += (v - mean) * (v - mean);
+  }
+  const double sd = std::sqrt(ss / static_cast<double>(n));
+  if (!(sd > 0)) return z;
+  for (std::size_t i = 0; i < x.size(); ++i) z[i] = std::isnan(x[i]) ? 0.0 : (x[i] - mean) / sd;
+  return z;
+}
+
+std::vector<Eigen::Index> RowsBetween(const std::vector<Date>& dates, int first_month,
+                                      int last_month) {
+  std::vector<Eigen::Index> rows;
+  for (std::size_t i = 0; i < dates.size(); ++i) {
+    const int m = MonthIndex(dates[i]);
+    if (m >= first_month && m <= last_month) rows.push_back(static_cast<Eigen::Index>(i));
+  }
+  return rows;
+}
+
+std::vector<double> Normalised(std::vector<double> w) {
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  if (!(total > 0))
+    return std::vector<double>(w.size(), w.empty() ? 0.0 : 1.0 / static_cast<double>(w.size()));
+  for (double& x : w) x /= total;
+  return w;
+}
+
+}  // namespace
+
+double ThresholdHoldEngine::ScoreFrame::Metric(const std::string& name) const {
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? std::nan("") : metric[static_cast<std::size_t>(it - names.begin())];
+}
+
+double ThresholdHoldEngine::ScoreFrame::Z(const std::string& name) const {
+  const auto it = std::find(names.begin(), names.end(), name);
+  return it == names.end() ? 0.0 : zscore[static_cast<std::size_t>(it - names.begin())];
+}
+
+ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
+                                         const AnalysisSettings& settings)
+    : data_(data), settings_(settings), rebalancer_([&] {
+        const ThresholdHoldSettings& t = settings.portfolio.threshold_hold;
+        Rebalancer::Rules rules;
+        rules.z_exit_soft = t.z_exit_soft;
+        rules.z_exit_hard = t.z_exit_hard;
+        rules.z_entry_soft = t.z_entry_soft;
+        rules.z_entry_hard = t.z_entry_hard;
+        rules.soft_strikes = t.soft_strikes;
+        rules.entry_soft_strikes = t.entry_soft_strikes;
+        rules.entry_eligible_strikes =
+            t.entry_eligible_strikes.value_or(std::max(1, t.entry_soft_strikes - 1));
+        rules.max_funds = settings.portfolio.constraints.max_funds;
+        return rules;
+      }()) {
+  const PortfolioSettings& pf = settings.portfolio;
+  target_n_ = pf.threshold_hold.target_n.value_or(pf.random_n);
+  max_funds_ = pf.constraints.max_funds;
+  min_w_ = pf.constraints.min_weight;
+  max_w_ = pf.constraints.max_weight.value_or(0.18);
+  required_strikes_ =
+      pf.constraints.min_weight_strikes.value_or(pf.threshold_hold.min_weight_strikes.value_or(2));
+  metric_ascending_ = pf.threshold_hold.metric == "MaxDrawdown";
+
+  // Risk-free and candidates once, on the whole panel (spec §1.4 over every row).
+  const ReturnsFrame& panel = data.monthly;
+  std::set<std::string> excluded(pf.indices_list.begin(), pf.indices_list.end());
+  for (const auto& [label, column] : settings.benchmarks) excluded.insert(column);  // D2
+  const auto rows = static_cast<double>(panel.rows());
+  const double min_non_null = std::max(2.0, std::ceil(0.6 * rows));
+  std::vector<std::size_t> covered;
+  for (std::size_t j = 0; j < panel.cols(); ++j) {
+    const auto col = panel.values.col(static_cast<Eigen::Index>(j));
+    const auto valid = static_cast<double>((col.array() == col.array()).count());
+    if (!excluded.count(panel.columns[j]) && valid >= min_non_null) covered.push_back(j);
+  }
+  if (settings.data.risk_free_column) {
+    const auto col = panel.FindColumn(*settings.data.risk_free_column);
+    if (!col || std::find(covered.begin(), covered.end(), *col) == covered.end()) {
+      throw InputError(
+          fmt::format("data.risk_free_column = '{}': not a returns column with enough data",
+                      *settings.data.risk_free_column));
+    }
+    risk_free_ = *settings.data.risk_free_column;
+  } else if (settings.data.allow_risk_free_fallback && !covered.empty()) {
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t j : covered) {
+      const auto col = panel.values.col(static_cast<Eigen::Index>(j));
+      const Eigen::VectorXd rf_zero = Eigen::VectorXd::Zero(col.size());
+      const double sd = Volatility(col, 1.0);
+      if (sd < best) {
+        best = sd;
+        risk_free_ = panel.columns[j];
+      }
+    }
+  } else {
+    throw InputError(
+        "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
+  }
+  for (std::size_t j : covered) {
+    if (panel.columns[j] != risk_free_) candidates_.push_back(j);
+  }
+}
+
+ThresholdHoldEngine::ScoreFrame ThresholdHoldEngine::Score(
+    const std::vector<std::size_t>& columns, const std::vector<Eigen::Index>& rows) const {
+  const ReturnsFrame& panel = data_.monthly;
+  ScoreFrame frame;
+  Eigen::VectorXd series(static_cast<Eigen::Index>(rows.size()));
+  const Eigen::VectorXd zero = Eigen::VectorXd::Zero(series.size());
+  Eigen::VectorXd scratch;
+  for (std::size_t j : columns) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      series[static_cast<Eigen::Index>(i)] = panel.values(rows[i], static_cast<Eigen::Index>(j));
+    }
+    const Stats s = ComputeStats(series, zero, scratch);
+    frame.names.push_back(panel.columns[j]);
+    frame.stats.push_back(s);
+    frame.metric.push_back(MetricOf(s, settings_.portfolio.threshold_hold.metric));
+  }
+  frame.zscore = ZScores(frame.metric);
+  return frame;
+}
+
+// Keeps one fund per firm: the best by the metric (ascending only for MaxDrawdown), then by
+// z-score. Returns the kept funds in that order.
+std::vector<std::string> ThresholdHoldEngine::OnePerFirm(
+    std::vector<std::string> funds, const ScoreFrame& scores,
+    std::vector<ManagerChange>* changes) const {
+  std::stable_sort(funds.begin(), funds.end(), [&](const auto& a, const auto& b) {
+    const double ma = scores.Metric(a), mb = scores.Metric(b);
+    if (ma != mb) return metric_ascending_ ? ma < mb : ma > mb;
+    return scores.Z(a) > scores.Z(b);
+  });
+  std::set<std::string> firms;
+  std::vector<std::string> kept;
+  for (const auto& fund : funds) {
+    if (firms.insert(FirmOf(fund)).second) {
+      kept.push_back(fund);
+    } else if (changes) {
+      changes->push_back({"dropped", fund, FirmOf(fund), "one_per_firm", "duplicate firm pruned"});
+    }
+  }
+  return kept;
+}
+
+std::vector<std::string> ThresholdHoldEngine::Seed(const ScoreFrame& scores,
+                                                   std::vector<ManagerChange>& changes,
+                                                   const std::string& reason) const {
+  // The rank selector: top target_n by the selector's rank column.
+  const std::string& column = settings_.portfolio.selector_rank_column;
+  const bool ascending = column == "MaxDrawdown";
+  std::vector<std::size_t> order(scores.names.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const double ma = MetricOf(scores.stats[a], column), mb = MetricOf(scores.stats[b], column);
+    if (std::isnan(ma) != std::isnan(mb)) return !std::isnan(ma);
+    return ascending ? ma < mb : ma > mb;
+  });
+  std::vector<std::string> seed;
+  for (std::size_t k = 0; k < order.size() && static_cast<int>(seed.size()) < target_n_; ++k) {
+    seed.push_back(scores.names[order[k]]);
+  }
+  std::vector<std::string> kept = OnePerFirm(seed, scores, nullptr);
+  if (static_cast<int>(kept.size()) > max_funds_) {
+    std::stable_sort(kept.begin(), kept.end(),
+                     [&](const auto& a, const auto& b) { return scores.Z(a) > scores.Z(b); });
+    kept.resize(static_cast<std::size_t>(max_funds_));
+  }
+  const char* detail = reason == "seed" ? "initial portfolio seed" : "reseeded empty portfolio";
+  for (const auto& fund : kept) changes.push_back({"added", fund, FirmOf(fund), reason, detail});
+  return kept;
+}
+
+// The weighting's own output before the weight policy (the low-weight test uses these).
+std::vector<double> ThresholdHoldEngine::NaturalWeights(const std::vector<std::string>& funds,
+                                                        const ScoreFrame& scores) {
+  const HoldingsWeightingSettings& w = settings_.portfolio.weighting;
+  const std::size_t n = funds.size();
+  std::vector<double> out(n, 0.0);
+  if (n == 0) return out;
+  std::vector<double> s(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = std::find(scores.names.begin(), scores.names.end(), funds[i]);
+    s[i] =
+        it == scores.names.end()
+            ? std::nan("")
+            : MetricOf(scores.stats[static_cast<std::size_t>(it - scores.names.begin())], w.column);
+  }
+  if (w.name == "score_prop" || w.name == "score_prop_bayes") {
+    double mean = 0;
+    for (double v : s) mean += v;
+    mean /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double v = s[i];
+      if (w.name == "score_prop_bayes") v = (v + w.shrink_tau * mean) / (1.0 + w.shrink_tau);
+      out[i] = std::isnan(v) ? 0.0 : std::max(v, 0.0);
+    }
+    const double total = std::accumulate(out.begin(), out.end(), 0.0);
+    if (total > 0) {
+      for (double& x : out) x /= total;
+      return out;
+    }
+    return std::vector<double>(n, 1.0 / static_cast<double>(n));
+  }
+  if (w.name == "adaptive_bayes") {
+    // Never updated in the reference's threshold-hold path: the prior, 1/n of the holdings
+    // when a fund first appears.
+    for (std::size_t i = 0; i < n; ++i) {
+      auto [it, inserted] = adaptive_prior_.try_emplace(funds[i], 1.0 / static_cast<double>(n));
+      out[i] = std::max(it->second, 0.0);
+    }
+    out = Normalised(out);
+    if (w.max_w) {
+      double deficit = 0;
+      std::size_t below = 0;
+      for (double& x : out) {
+        if (x > *w.max_w) {
+          deficit += x - *w.max_w;
+          x = *w.max_w;
+        } else {
+          ++below;
+        }
+      }
+      for (double& x : out) {
+        if (x < *w.max_w && below > 0) x += deficit / static_cast<double>(below);
+      }
+    }
+    return out;
+  }
+  const double equal = std::round(10000.0 / static_cast<double>(n)) / 10000.0;  // 4 decimals
+  return std::vector<double>(n, equal);
+}
+
+// The weight policy on the holdings (signal = the metric; NaN is invalid): invalid funds get
+// nothing and the rest are renormalised.
+std::vector<double> ThresholdHoldEngine::PolicyWeights(const std::vector<std::string>& funds,
+                                                       const std::vector<double>& natural,
+                                                       const ScoreFrame& scores) const {
+  std::vector<double> w = natural;
+  for (std::size_t i = 0; i < funds.size(); ++i) {
+    if (std::isnan(scores.Metric(funds[i]))) w[i] = 0.0;
+  }
+  return Normalised(w);
+}
+
+ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettings period_settings,
+                                            const PipelineRegistries& registries) {
+  const ReturnsFrame& panel = data_.monthly;
+  const auto in_rows = RowsBetween(panel.dates, period.in_start, period.in_end);
+  const auto out_rows = RowsBetween(panel.dates, period.out_start, period.out_end);
+  // 1. Universe: candidates with no gap in either window.
+  std::vector<std::size_t> universe;
+  for (std::size_t j : candidates_) {
+    bool complete = !in_rows.empty() && !out_rows.empty();
+    for (const auto* rows : {&in_rows, &out_rows}) {
+      for (Eigen::Index r : *rows) {
+        if (std::isnan(panel.values(r, static_cast<Eigen::Index>(j)))) complete = false;
+      }
+    }
+    if (complete) universe.push_back(j);
+  }
+  if (universe.empty()) {
+    throw InputError(fmt::format("period {}..{}: no fund has complete data in both windows",
+                                 FormatMonth(period.in_start), FormatMonth(period.out_end)));
+  }
+  // 2. Score frame on raw in-sample returns, rf 0.
+  const ScoreFrame scores = Score(universe, in_rows);
+  ThresholdHoldStep step;
+
+  // 3. Holdings.
+  std::vector<std::string> holdings;
+  if (first_) {
+    holdings = Seed(scores, step.changes, "seed");
+    first_ = false;
+  } else {
+    std::vector<std::string> next =
+        rebalancer_.ApplyTriggers(holdings_, scores.names, scores.zscore);
+    std::erase_if(next, [&](const auto& f) {
+      return std::find(scores.names.begin(), scores.names.end(), f) == scores.names.end();
+    });
+    const std::set<std::string> before(holdings_.begin(), holdings_.end());
+    const std::set<std::string> after(next.begin(), next.end());
+    const double soft_exit = settings_.portfolio.threshold_hold.z_exit_soft;
+    const double soft_entry = settings_.portfolio.threshold_hold.z_entry_soft;
+    for (const auto& f : holdings_) {
+      if (after.count(f)) continue;
+      const double z = scores.Z(f);
+      step.changes.push_back({"dropped", f, FirmOf(f), z < soft_exit ? "z_exit" : "rebalance",
+                              fmt::format("zscore={:.3f}", z)});
+      low_weight_strikes_.erase(f);
+    }
+    for (const auto& f : next) {
+      if (before.count(f)) continue;
+      const double z = scores.Z(f);
+      step.changes.push_back({"added", f, FirmOf(f),
+                              z > soft_entry - 1e-12 ? "z_entry" : "rebalance",
+                              fmt::format("zscore={:.3f}", z)});
+    }
+    holdings = OnePerFirm(next, scores, &step.changes);
+    // Survivors keep their order; OnePerFirm sorted them, so restore the rebalancer's order.
+    std::erase_if(next, [&](const auto& f) {
+      return std::find(holdings.begin(), holdings.end(), f) == holdings.end();
+    });
+    holdings = next;
+    if (holdings.empty()) holdings = Seed(scores, step.changes, "reseat");
+  }
+
+  // 4-5. Weights, then low-weight strikes with replacements.
+  std::vector<double> natural = NaturalWeights(holdings, scores);
+  std::vector<std::string> removed;
+  for (std::size_t i = 0; i < holdings.size(); ++i) {
+    int& strikes = low_weight_strikes_[holdings[i]];
+    strikes = natural[i] < min_w_ ? strikes + 1 : 0;
+    if (strikes >= required_strikes_) removed.push_back(holdings[i]);
+  }
+  if (!removed.empty()) {
+    for (const auto& f : removed) {
+      step.changes.push_back({"dropped", f, FirmOf(f), "low_weight_strikes",
+                              fmt::format("weight below {:.4f}", min_w_)});
+      low_weight_strikes_.erase(f);
+      std::erase(holdings, f);
+    }
+    std::set<std::string> firms;
+    for (const auto& f : holdings) firms.insert(FirmOf(f));
+    std::vector<std::size_t> by_z(scores.names.size());
+    std::iota(by_z.begin(), by_z.end(), 0);
+    std::stable_sort(by_z.begin(), by_z.end(), [&](std::size_t a, std::size_t b) {
+      return scores.zscore[a] > scores.zscore[b];
+    });
+    const int room = std::min(max_funds_, target_n_);
+    for (std::size_t k : by_z) {
+      if (static_cast<int>(holdings.size()) >= room) break;
+      const std::string& f = scores.names[k];
+      if (std::find(holdings.begin(), holdings.end(), f) != holdings.end() ||
+          std::find(removed.begin(), removed.end(), f) != removed.end() || firms.count(FirmOf(f))) {
+        continue;
+      }
+      holdings.push_back(f);
+      firms.insert(FirmOf(f));
+      step.changes.push_back(
+          {"added", f, FirmOf(f), "replacement", fmt::format("zscore={:.3f}", scores.zscore[k])});
+    }
+    natural = NaturalWeights(holdings, scores);
+  }
+  std::vector<double> w =
+      ApplyWeightBounds(PolicyWeights(holdings, natural, scores), min_w_, max_w_);
+
+  // 7. Turnover controls against last period's final weights, over the union of names; D5:
+  // funds that left get no weight afterwards.
+  std::vector<std::string> names = holdings;
+  for (const auto& [f, x] : weights_) {
+    if (std::find(names.begin(), names.end(), f) == names.end()) names.push_back(f);
+  }
+  const auto previous = [&](const std::string& f) {
+    const auto it = weights_.find(f);
+    return it == weights_.end() ? 0.0 : it->second;
+  };
+  std::vector<double> target(names.size(), 0.0), prev(names.size(), 0.0);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    target[i] = i < holdings.size() ? w[i] : 0.0;
+    prev[i] = previous(names[i]);
+  }
+  const auto bound_holdings = [&](std::vector<double>& v) {
+    std::vector<double> held(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(holdings.size()));
+    held = ApplyWeightBounds(held, min_w_, max_w_);
+    std::copy(held.begin(), held.end(), v.begin());
+    std::fill(v.begin() + static_cast<std::ptrdiff_t>(holdings.size()), v.end(), 0.0);
+  };
+  const double lambda = settings_.portfolio.lambda_tc.value_or(0.0);
+  double prev_mass = 0;
+  for (double x : prev) prev_mass += std::abs(x);
+  if (lambda > 1e-12 && prev_mass > 1e-12) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      target[i] = prev[i] + (target[i] - prev[i]) * (1.0 - lambda);
+    }
+    bound_holdings(target);
+  }
+  const double max_turnover = settings_.portfolio.max_turnover.value_or(1.0);
+  double desired = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) desired += std::abs(target[i] - prev[i]);
+  if (max_turnover < 1.0 - 1e-12 && desired > max_turnover + 1e-12) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      target[i] = prev[i] + (target[i] - prev[i]) * max_turnover / desired;
+    }
+  }
+  bound_holdings(target);
+  step.turnover = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) step.turnover += std::abs(target[i] - prev[i]);
+  weights_.clear();
+  for (std::size_t i = 0; i < holdings.size(); ++i) weights_[holdings[i]] = target[i];
+  holdings_ = holdings;
+
+  // 8. The single-period analysis on the holdings with these weights (percent).
+  period_settings.portfolio.selection_mode = "manual";
+  period_settings.portfolio.manual_list = holdings;
+  NamedValues custom;
+  for (std::size_t i = 0; i < holdings.size(); ++i)
+    custom.emplace_back(holdings[i], target[i] * 100.0);
+  period_settings.portfolio.custom_weights = custom;
+  period_settings.portfolio.weighting_scheme = "equal";
+  period_settings.data.risk_free_column = risk_free_;
+  period_settings.data.allow_risk_free_fallback = false;
+  step.analysis = RunAnalysis(data_, period_settings, registries);
+  return step;
+}
+
+}  // namespace trend
