@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
                       "Write the full result as JSON to PATH, or - for stdout");
   run_cmd->add_option("--out", run.out_dir, "Write the exports (export.formats) to DIR");
   run_cmd->add_option("--seed", run.seed, "Random-selection seed (overrides seed)");
+  run_cmd->add_flag("--multi-period", run.multi_period,
+                    "Walk forward over the multi_period schedule (per-period table and summary)");
   run_cmd->add_flag("--no-export", run.no_export, "Skip the file exports");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Do not print the summary");
 

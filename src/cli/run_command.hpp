@@ -1,4 +1,5 @@
-// `trend run`: one single-period analysis from a config file and a returns CSV.
+// `trend run`: one single-period analysis (or, with --multi-period, a walk-forward backtest)
+// from a config file and a returns CSV.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@ struct RunOptions {
   std::string json_path;     // empty: none; "-": stdout
   std::string out_dir;       // empty: export.directory
   std::optional<std::uint64_t> seed;
+  bool multi_period = false;  // walk forward over the multi_period schedule
   bool no_export = false;
   bool quiet = false;
 };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error/input_error.hpp"
+#include "report/export_files.hpp"
 #include "report/json_report.hpp"
 #include "report/summary_table.hpp"
 #include "report/text_report.hpp"
@@ -17,23 +18,6 @@ namespace trend {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string CsvNumber(const std::optional<double>& v) {
-  return v ? fmt::format("{}", *v) : std::string();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError(fmt::format("{}: cannot write the export", path.string()));
-  out << text;
-}
 
 // Values in the CSV/JSON/TXT tables are in display units: percentages x 100.
 double DisplayValue(double v, CellKind kind) {
@@ -145,11 +129,7 @@ std::vector<std::string> WriteExports(const AnalysisResult& r, const AnalysisSet
   std::vector<std::string> written;
   if (exports.formats.empty()) return written;
   const fs::path dir(exports.directory);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError(
-        fmt::format("{}: cannot create the export directory: {}", dir.string(), ec.message()));
+  CreateExportDirectory(dir);
   const std::string stem = fs::path(exports.filename).stem().string();
   const SummaryTable table = BuildSummaryTable(r);
   for (const auto& format : exports.formats) {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "report/summary_table.hpp"
+#include "report/text_table.hpp"
 
 namespace trend {
 namespace {
@@ -26,19 +27,7 @@ std::string RenderTable(const SummaryTable& t) {
       line.push_back(Cell(row.values[j], t.columns[j].kind));
     cells.push_back(std::move(line));
   }
-  std::vector<std::size_t> widths(header.size(), 0);
-  for (const auto& line : cells) {
-    for (std::size_t j = 0; j < line.size(); ++j) widths[j] = std::max(widths[j], line[j].size());
-  }
-  std::string out;
-  for (const auto& line : cells) {
-    for (std::size_t j = 0; j < line.size(); ++j) {
-      out += j == 0 ? fmt::format("{:<{}}", line[j], widths[j])
-                    : fmt::format("  {:>{}}", line[j], widths[j]);
-    }
-    out += "\n";
-  }
-  return out;
+  return RenderTextTable(cells);
 }
 
 std::string RegimeBlock(const AnalysisResult& r) {

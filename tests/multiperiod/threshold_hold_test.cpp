@@ -1,0 +1,233 @@
+// The threshold-hold pieces on small hand-made inputs (Rebalancer triggers, weight bounds, the
+// schedule) and one test per D5 item on the reference-shaped 40-fund case.
+#include "multiperiod/threshold_hold.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "config/config_loader.hpp"
+#include "data/csv_reader.hpp"
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "multiperiod/schedule.hpp"
+
+namespace trend {
+namespace {
+
+using Names = std::vector<std::string>;
+
+Rebalancer::Rules Rules() {
+  Rebalancer::Rules r;
+  r.z_exit_soft = -1.0;
+  r.z_exit_hard = -2.0;
+  r.z_entry_soft = 1.0;
+  r.z_entry_hard = 2.0;
+  r.soft_strikes = 2;
+  r.entry_soft_strikes = 2;
+  r.entry_eligible_strikes = 1;
+  r.max_funds = 3;
+  return r;
+}
+
+TEST(Rebalancer, HardExitLeavesAtOnce) {
+  Rebalancer rb(Rules());
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-2.5, 0.0}), (Names{"B"}));
+}
+
+TEST(Rebalancer, SoftExitNeedsConsecutiveStrikes) {
+  Rebalancer rb(Rules());
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-1.5, 0.0}), (Names{"A", "B"}));  // 1 strike
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {0.5, 0.0}), (Names{"A", "B"}));   // reset
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-1.5, 0.0}), (Names{"A", "B"}));  // 1 again
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-1.2, 0.0}), (Names{"B"}));       // 2: out
+}
+
+TEST(Rebalancer, HeldFundMissingFromScoresCountsAsZero) {
+  Rebalancer rb(Rules());
+  EXPECT_EQ(rb.ApplyTriggers({"A", "GONE"}, {"A"}, {0.0}), (Names{"A", "GONE"}));
+}
+
+TEST(Rebalancer, EntriesHardFirstThenAutomaticThenEligibleByZ) {
+  Rebalancer::Rules rules = Rules();
+  rules.max_funds = 10;
+  Rebalancer rb(rules);
+  // Period 1: C and D reach one strike (eligible), E is a hard entry.
+  EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C", "D", "E"}, {0.0, 1.2, 1.5, 2.5}),
+            (Names{"A", "E", "D", "C"}));
+}
+
+TEST(Rebalancer, RoomIsLimitedByMaxFunds) {
+  Rebalancer rb(Rules());  // max 3
+  EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B", "C", "D"}, {0.0, 0.0, 1.1, 1.9}),
+            (Names{"A", "B", "D"}));
+}
+
+TEST(Rebalancer, EntryStrikesResetWhenTheScoreFalls) {
+  Rebalancer::Rules rules = Rules();
+  rules.entry_eligible_strikes = 2;  // two consecutive periods above the soft entry
+  rules.max_funds = 10;
+  Rebalancer rb(rules);
+  EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 1.5}), (Names{"A"}));
+  EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 0.5}), (Names{"A"}));       // reset
+  EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 1.5}), (Names{"A"}));       // 1
+  EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 1.5}), (Names{"A", "C"}));  // 2: in
+}
+
+TEST(WeightBounds, ClipsRaisesAndSpreadsTheDeficitByRoomBelowTheCap) {
+  // {0, 0.1, 0.9} -> clip to 0.6 and raise to 0.05: {0.05, 0.1, 0.6}, sum 0.75; the 0.25
+  // deficit goes to the funds below the cap in proportion to their room (0.55 and 0.5).
+  const auto w = ApplyWeightBounds({0.0, 0.1, 0.9}, 0.05, 0.6);
+  EXPECT_NEAR(w[0], 0.05 + 0.25 * 0.55 / 1.05, 1e-15);
+  EXPECT_NEAR(w[1], 0.1 + 0.25 * 0.5 / 1.05, 1e-15);
+  EXPECT_DOUBLE_EQ(w[2], 0.6);
+  EXPECT_NEAR(std::accumulate(w.begin(), w.end(), 0.0), 1.0, 1e-12);
+}
+
+TEST(WeightBounds, TakesTheExcessFromFundsAboveTheFloor) {
+  // {0.02, 0.5, 0.5}: raised to {0.05, 0.5, 0.5}, sum 1.05; the 0.05 excess comes from the
+  // two funds above the floor in proportion to (w - 0.05).
+  const auto w = ApplyWeightBounds({0.02, 0.5, 0.5}, 0.05, 0.6);
+  EXPECT_DOUBLE_EQ(w[0], 0.05);
+  EXPECT_NEAR(w[1], 0.475, 1e-15);
+  EXPECT_NEAR(w[2], 0.475, 1e-15);
+}
+
+TEST(WeightBounds, InfeasibleBoundsDoNotSumToOne) {
+  const auto w = ApplyWeightBounds({0.5, 0.5}, 0.05, 0.2);  // two funds at most 0.4
+  EXPECT_DOUBLE_EQ(w[0], 0.2);
+  EXPECT_DOUBLE_EQ(w[1], 0.2);
+}
+
+TEST(Firm, IsTheFirstWord) {
+  EXPECT_EQ(FirmOf("Maple Systematic II"), "Maple");
+  EXPECT_EQ(FirmOf("Solo"), "Solo");
+}
+
+TEST(Schedule, StepsByTheOutOfSampleLength) {
+  MultiPeriodSettings s;
+  s.frequency = "ME";
+  s.in_sample_len = 36;
+  s.out_sample_len = 12;
+  s.start_month = 2018 * 12;
+  s.end_month = 2024 * 12 + 11;
+  const auto periods = GeneratePeriods(s, 0, 0);
+  ASSERT_EQ(periods.size(), 4u);
+  EXPECT_EQ(PeriodDates(periods[0]),
+            (Names{"2018-01-01", "2020-12-31", "2021-01-01", "2021-12-31"}));
+  EXPECT_EQ(PeriodDates(periods[3])[3], "2024-12-31");
+}
+
+TEST(Schedule, QuarterlyBoundsSnapToQuarters) {
+  MultiPeriodSettings s;
+  s.frequency = "Q";
+  s.in_sample_len = 8;
+  s.out_sample_len = 1;
+  s.start_month = 2006 * 12 + 1;  // 2006-02 lies in 2006Q1
+  s.end_month = 2007 * 12 + 11;
+  const auto periods = GeneratePeriods(s, 0, 0);
+  ASSERT_EQ(periods.size(), 0u);  // 8 quarters in + 1 out do not fit in 2006-2007
+  s.end_month = 2008 * 12 + 2;
+  ASSERT_EQ(GeneratePeriods(s, 0, 0).size(), 1u);
+  EXPECT_EQ(PeriodDates(GeneratePeriods(s, 0, 0)[0])[0], "2006-01-01");
+}
+
+TEST(Schedule, UnknownFrequencyNamesTheKey) {
+  MultiPeriodSettings s;
+  s.frequency = "fortnightly";
+  try {
+    GeneratePeriods(s, 0, 100);
+    ADD_FAILURE();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "multi_period.frequency = 'fortnightly': expected M (monthly), Q (quarterly) or A "
+              "(annual)");
+  }
+}
+
+// D5 on the golden 40-fund threshold-hold case with exits, low-weight strikes and 25 bp costs.
+class D5ThresholdHold : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string dir = std::string(TREND_GOLDEN_DIR) + "/cases/multi_threshold_hold_costs";
+    config_ = new LoadedConfig(LoadConfigFile(dir + "/config.yml"));
+    result_ = new MultiPeriodResult(AnalyseMultiPeriod(
+        LoadReturnsCsv(config_->settings.data.csv_path), config_->settings, "returns.csv"));
+    AnalysisSettings free = config_->settings;
+    free.portfolio.transaction_cost_bps = 0;
+    free_ = new MultiPeriodResult(
+        AnalyseMultiPeriod(LoadReturnsCsv(free.data.csv_path), free, "returns.csv"));
+  }
+  static void TearDownTestSuite() {
+    delete config_;
+    delete result_;
+    delete free_;
+  }
+  static LoadedConfig* config_;
+  static MultiPeriodResult* result_;
+  static MultiPeriodResult* free_;
+};
+LoadedConfig* D5ThresholdHold::config_ = nullptr;
+MultiPeriodResult* D5ThresholdHold::result_ = nullptr;
+MultiPeriodResult* D5ThresholdHold::free_ = nullptr;
+
+TEST_F(D5ThresholdHold, ExitedFundsLeaveAndReturnOnlyWithAnAddedEvent) {
+  std::set<std::string> held;
+  int exits = 0;
+  for (const auto& p : result_->periods) {
+    std::set<std::string> added, dropped;
+    for (const auto& c : p.manager_changes)
+      (c.action == "added" ? added : dropped).insert(c.manager);
+    exits += static_cast<int>(dropped.size());
+    for (const auto& fund : p.analysis.selected_funds) {
+      EXPECT_TRUE(held.count(fund) || added.count(fund))
+          << fund << " is held in " << FormatMonth(p.period.out_start) << " without an added event";
+    }
+    held =
+        std::set<std::string>(p.analysis.selected_funds.begin(), p.analysis.selected_funds.end());
+  }
+  EXPECT_GT(exits, 0);  // the case does exercise exits
+}
+
+TEST_F(D5ThresholdHold, CostsAreDeductedFromThePeriodsReturns) {
+  ASSERT_EQ(result_->periods.size(), free_->periods.size());
+  double total_cost = 0;
+  for (std::size_t k = 0; k < result_->periods.size(); ++k) {
+    const auto& paid = result_->periods[k];
+    const auto& free = free_->periods[k];
+    EXPECT_NEAR(paid.transaction_cost, paid.turnover * 25e-4, 1e-15);
+    EXPECT_NEAR(paid.analysis.out_user[0], free.analysis.out_user[0] - paid.transaction_cost,
+                1e-15);
+    total_cost += paid.transaction_cost;
+  }
+  EXPECT_GT(total_cost, 0.0);
+  EXPECT_LT(result_->summary.out_user.cagr, free_->summary.out_user.cagr);
+}
+
+TEST_F(D5ThresholdHold, ConstraintsBoundEveryPeriodsWeights) {
+  const double cap = *config_->settings.portfolio.constraints.max_weight;
+  for (const auto& p : result_->periods) {
+    for (double w : p.analysis.fund_weights) EXPECT_LE(w, cap + 1e-12);
+  }
+}
+
+TEST_F(D5ThresholdHold, SummaryWeightsAreAveragesOverThePeriods) {
+  std::map<std::string, double> sum;
+  for (const auto& p : result_->periods) {
+    for (std::size_t i = 0; i < p.analysis.selected_funds.size(); ++i) {
+      sum[p.analysis.selected_funds[i]] += p.analysis.fund_weights[i];
+    }
+  }
+  double total = 0;
+  for (const auto& f : result_->summary.funds) {
+    EXPECT_NEAR(f.average_weight, sum[f.name] / static_cast<double>(result_->periods.size()),
+                1e-15);
+    total += f.average_weight;
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace trend
