@@ -80,4 +80,36 @@ std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int s
       csv_path, first_year, split_year - 1, split_year, last_year);
 }
 
+std::string MakeMultiPeriodConfig(const std::string& csv_path, int first_year, int last_year) {
+  return MakeRankHrpConfig(csv_path, first_year, first_year + 3, first_year + 3) +
+         fmt::format(
+             "multi_period: {{frequency: A, in_sample_len: 3, out_sample_len: 1, start: '{}-01', "
+             "end: '{}-12'}}\n",
+             first_year, last_year);
+}
+
+std::string MakeThresholdHoldConfig(const std::string& csv_path, int first_year, int last_year) {
+  return fmt::format(
+      "data: {{csv_path: '{}', risk_free_column: RF, missing_policy: ffill, missing_limit: 3}}\n"
+      "vol_adjust: {{enabled: true, target_vol: 0.10}}\n"
+      "portfolio:\n"
+      "  selection_mode: rank\n"
+      "  indices_list: [MKT]\n"
+      "  policy: threshold_hold\n"
+      "  threshold_hold: {{target_n: 20, metric: Sharpe, z_exit_soft: -0.5, z_exit_hard: -1.5,\n"
+      "                   z_entry_soft: 1.0, z_entry_hard: 2.0, soft_strikes: 2,\n"
+      "                   entry_soft_strikes: 2}}\n"
+      "  constraints: {{max_funds: 25, min_weight: 0.02, max_weight: 0.15, "
+      "min_weight_strikes: 2}}\n"
+      "  weighting: {{name: score_prop_bayes, params: {{column: Sharpe, shrink_tau: 0.25}}}}\n"
+      "  lambda_tc: 0.25\n"
+      "  max_turnover: 0.6\n"
+      "  transaction_cost_bps: 10\n"
+      "benchmarks: {{mkt: MKT}}\n"
+      "export: {{formats: [csv], directory: bench-exports}}\n"
+      "multi_period: {{frequency: Q, in_sample_len: 8, out_sample_len: 1, start: '{}-01', "
+      "end: '{}-12'}}\n",
+      csv_path, first_year, last_year);
+}
+
 }  // namespace trend::bench

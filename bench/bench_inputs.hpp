@@ -21,4 +21,11 @@ std::string MakeReturnsCsv(const PanelShape& shape);
 std::string MakeRankHrpConfig(const std::string& csv_path, int first_year, int split_year,
                               int last_year);
 
+// The rank/HRP config walked forward: annual 3y in / 1y out from first_year to last_year.
+std::string MakeMultiPeriodConfig(const std::string& csv_path, int first_year, int last_year);
+
+// Threshold-hold on quarters (8 in / 1 out): z-score strikes, score_prop_bayes, weight bounds,
+// lambda_tc, a turnover cap and 10 bp costs.
+std::string MakeThresholdHoldConfig(const std::string& csv_path, int first_year, int last_year);
+
 }  // namespace trend::bench

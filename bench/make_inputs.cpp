@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   write("bench_500x360.csv", trend::bench::MakeReturnsCsv(PanelShape{500, 360, false, 1995, 7}));
   write("bench_500x360.yml",
         trend::bench::MakeRankHrpConfig("bench_500x360.csv", 1995, 2020, 2024));
+  write("bench_multi_500x360.yml",
+        trend::bench::MakeMultiPeriodConfig("bench_500x360.csv", 1995, 2024));
+  write("bench_threshold_500x360.yml",
+        trend::bench::MakeThresholdHoldConfig("bench_500x360.csv", 1995, 2023));
   write("bench_daily_200x10y.csv",
         trend::bench::MakeReturnsCsv(PanelShape{200, 3653, true, 2014, 11}));
   write("bench_daily_200x10y.yml",

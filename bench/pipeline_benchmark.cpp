@@ -8,6 +8,7 @@
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "metrics/metrics.hpp"
+#include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
 #include "selection/selection_model.hpp"
 #include "weighting/weighting_scheme.hpp"
@@ -83,6 +84,30 @@ void BM_SinglePeriodDaily200x10y(benchmark::State& state) {
   RunEndToEnd(state, {200, 3653, true, 2014, 11}, 2014, 2021, 2023);
 }
 BENCHMARK(BM_SinglePeriodDaily200x10y)->Unit(benchmark::kMillisecond);
+
+// Walk-forward backtests in process, from a parsed CSV to the combined result.
+void RunMultiPeriodBench(benchmark::State& state, const std::string& yaml) {
+  const std::string csv = bench::MakeReturnsCsv({500, 360, false, 1995, 7});
+  const AnalysisSettings settings = ParseConfig(yaml, "bench.yml", "").settings;
+  const ReturnsFrame frame = ParseReturnsCsv(csv, "bench.csv");
+  std::size_t periods = 0;
+  for (auto _ : state) {
+    const MultiPeriodResult result = AnalyseMultiPeriod(frame, settings, "bench.csv");
+    periods = result.periods.size();
+    benchmark::DoNotOptimize(result.summary.out_user.cagr);
+  }
+  state.counters["periods"] = static_cast<double>(periods);
+}
+
+void BM_MultiPeriodYearly27_500x360(benchmark::State& state) {
+  RunMultiPeriodBench(state, bench::MakeMultiPeriodConfig("x.csv", 1995, 2024));
+}
+BENCHMARK(BM_MultiPeriodYearly27_500x360)->Unit(benchmark::kMillisecond);
+
+void BM_ThresholdHoldQuarterly108_500x360(benchmark::State& state) {
+  RunMultiPeriodBench(state, bench::MakeThresholdHoldConfig("x.csv", 1995, 2023));
+}
+BENCHMARK(BM_ThresholdHoldQuarterly108_500x360)->Unit(benchmark::kMillisecond);
 
 void BM_ParseCsv500x360(benchmark::State& state) {
   const std::string csv = bench::MakeReturnsCsv({500, 360, false, 1995, 7});

@@ -6,6 +6,7 @@
 
 #include "data/missing_policy.hpp"
 #include "data/returns_frame.hpp"
+#include "data/valid_counts.hpp"
 
 namespace trend {
 
@@ -16,6 +17,9 @@ struct PreparedReturns {
   std::vector<Date> raw_dates;  // dates of the loaded file (for the derived sample split)
   MissingReport load_report;
   MissingReport panel_report;
+  // Non-missing counts of `monthly` for repeated window checks; built by callers that run many
+  // windows (the multi-period engine). Empty means "scan the cells".
+  ValidCounts valid;
 };
 
 struct PrepareOptions {

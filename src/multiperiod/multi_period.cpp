@@ -242,8 +242,9 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source, const PipelineRegistries& registries,
                                      const PeriodProgress& progress) {
-  const PreparedReturns prepared =
+  PreparedReturns prepared =
       PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings), source);
+  prepared.valid = ValidCounts(prepared.monthly.values);  // every period asks of the same panel
   return RunMultiPeriod(prepared, settings, registries, progress);
 }
 

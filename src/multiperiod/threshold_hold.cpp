@@ -155,14 +155,19 @@ std::vector<double> Normalised(std::vector<double> w) {
 
 }  // namespace
 
+const std::size_t* ThresholdHoldEngine::ScoreFrame::Find(const std::string& name) const {
+  const auto it = index.find(name);
+  return it == index.end() ? nullptr : &it->second;
+}
+
 double ThresholdHoldEngine::ScoreFrame::Metric(const std::string& name) const {
-  const auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? std::nan("") : metric[static_cast<std::size_t>(it - names.begin())];
+  const std::size_t* i = Find(name);
+  return i ? metric[*i] : std::nan("");
 }
 
 double ThresholdHoldEngine::ScoreFrame::Z(const std::string& name) const {
-  const auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? 0.0 : zscore[static_cast<std::size_t>(it - names.begin())];
+  const std::size_t* i = Find(name);
+  return i ? zscore[*i] : 0.0;
 }
 
 ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
@@ -214,7 +219,6 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t j : covered) {
       const auto col = panel.values.col(static_cast<Eigen::Index>(j));
-      const Eigen::VectorXd rf_zero = Eigen::VectorXd::Zero(col.size());
       const double sd = Volatility(col, 1.0);
       if (sd < best) {
         best = sd;
@@ -242,6 +246,7 @@ ThresholdHoldEngine::ScoreFrame ThresholdHoldEngine::Score(
       series[static_cast<Eigen::Index>(i)] = panel.values(rows[i], static_cast<Eigen::Index>(j));
     }
     const Stats s = ComputeStats(series, zero, scratch);
+    frame.index.emplace(panel.columns[j], frame.names.size());
     frame.names.push_back(panel.columns[j]);
     frame.stats.push_back(s);
     frame.metric.push_back(MetricOf(s, settings_.portfolio.threshold_hold.metric));
@@ -379,14 +384,15 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   const auto out_rows = RowsBetween(panel.dates, period.out_start, period.out_end);
   // 1. Universe: candidates with no gap in either window.
   std::vector<std::size_t> universe;
-  for (std::size_t j : candidates_) {
-    bool complete = !in_rows.empty() && !out_rows.empty();
-    for (const auto* rows : {&in_rows, &out_rows}) {
-      for (Eigen::Index r : *rows) {
-        if (std::isnan(panel.values(r, static_cast<Eigen::Index>(j)))) complete = false;
+  if (!in_rows.empty() && !out_rows.empty()) {
+    for (std::size_t j : candidates_) {
+      if (ValidCounts::Count(data_.valid, panel.values, j, in_rows) ==
+              static_cast<int>(in_rows.size()) &&
+          ValidCounts::Count(data_.valid, panel.values, j, out_rows) ==
+              static_cast<int>(out_rows.size())) {
+        universe.push_back(j);
       }
     }
-    if (complete) universe.push_back(j);
   }
   if (universe.empty()) {
     throw InputError(fmt::format("period {}..{}: no fund has complete data in both windows",
@@ -404,9 +410,7 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   } else {
     std::vector<std::string> next =
         rebalancer_.ApplyTriggers(holdings_, scores.names, scores.zscore);
-    std::erase_if(next, [&](const auto& f) {
-      return std::find(scores.names.begin(), scores.names.end(), f) == scores.names.end();
-    });
+    std::erase_if(next, [&](const auto& f) { return scores.Find(f) == nullptr; });
     const std::set<std::string> before(holdings_.begin(), holdings_.end());
     const std::set<std::string> after(next.begin(), next.end());
     const double soft_exit = settings_.portfolio.threshold_hold.z_exit_soft;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/settings.hpp"
@@ -81,6 +82,8 @@ class ThresholdHoldEngine {
     std::vector<std::string> names;
     std::vector<Stats> stats;
     std::vector<double> metric, zscore;
+    std::unordered_map<std::string, std::size_t> index;  // name -> position
+    const std::size_t* Find(const std::string& name) const;
     double Metric(const std::string& name) const;
     double Z(const std::string& name) const;
   };

@@ -124,13 +124,6 @@ Eigen::VectorXd SliceColumn(const Eigen::MatrixXd& values, const std::vector<Eig
   return Slice(values, rows, {col});
 }
 
-int CountValid(const Eigen::MatrixXd& values, const std::vector<Eigen::Index>& rows,
-               std::size_t col) {
-  int n = 0;
-  for (Eigen::Index r : rows) n += std::isnan(values(r, static_cast<Eigen::Index>(col))) ? 0 : 1;
-  return n;
-}
-
 // ---- Weights (§7) ----
 
 struct WeightOutcome {
@@ -352,6 +345,7 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
                            const PipelineRegistries& registries) {
   const ReturnsFrame& panel = data.monthly;
   const PortfolioSettings& pf = settings.portfolio;
+  const ValidCounts& valid = data.valid;
   AnalysisResult result;
   result.input_frequency = data.input_frequency;
   result.resampled = data.resampled;
@@ -384,7 +378,7 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   std::set<std::string> index_set;
   for (const auto& name : pf.indices_list) {
     const auto col = panel.FindColumn(name);
-    if (col && CountValid(panel.values, in_rows, *col) > 0) {
+    if (col && ValidCounts::Count(valid, panel.values, *col, in_rows) > 0) {
       result.accepted_indices.push_back(name);
       index_set.insert(name);
     }
@@ -404,7 +398,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   std::vector<std::size_t> ret_cols;
   for (std::size_t j = 0; j < panel.cols(); ++j) {
     if (index_set.count(panel.columns[j])) continue;
-    if (CountValid(panel.values, span_rows, j) >= min_non_null) ret_cols.push_back(j);
+    if (ValidCounts::Count(valid, panel.values, j, span_rows) >= min_non_null)
+      ret_cols.push_back(j);
   }
   std::size_t rf_col = 0;
   if (settings.data.risk_free_column) {
@@ -423,7 +418,7 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
       throw InputError(
           fmt::format("data.risk_free_column = '{}' has too few values in the analysis windows ({} "
                       "of {} months)",
-                      name, CountValid(panel.values, span_rows, *col), grid_len));
+                      name, ValidCounts::Count(valid, panel.values, *col, span_rows), grid_len));
     }
     rf_col = *col;
     result.risk_free_source = "configured";
@@ -475,8 +470,8 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   std::vector<std::size_t> eligible;
   std::vector<std::string> eligible_names;
   for (std::size_t j : candidates) {
-    if (CountValid(panel.values, in_rows, j) == static_cast<int>(in_rows.size()) &&
-        CountValid(panel.values, out_rows, j) == static_cast<int>(out_rows.size())) {
+    if (ValidCounts::Count(valid, panel.values, j, in_rows) == static_cast<int>(in_rows.size()) &&
+        ValidCounts::Count(valid, panel.values, j, out_rows) == static_cast<int>(out_rows.size())) {
       eligible.push_back(j);
       eligible_names.push_back(panel.columns[j]);
     }
