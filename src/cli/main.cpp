@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/run_command.hpp"
+#include "cli/sweep_command.hpp"
 #include "error/input_error.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,32 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-export", run.no_export, "Skip the file exports");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Do not print the summary");
 
+  trend::SweepCommandOptions sweep;
+  CLI::App* sweep_cmd =
+      app.add_subcommand("sweep", "Run every configuration of a parameter grid on every core");
+  sweep_cmd->add_option("-c,--config", sweep.config_path, "Base YAML config")->required();
+  sweep_cmd
+      ->add_option("--grid", sweep.grid_path,
+                   "YAML mapping of config keys to lists of values (and mode: multi_period)")
+      ->required();
+  sweep_cmd->add_option("--returns", sweep.returns_path, "Returns CSV (overrides data.csv_path)");
+  sweep_cmd->add_option("--threads", sweep.threads, "Worker threads (default: every core)");
+  sweep_cmd->add_option("--out", sweep.out_dir, "Directory for results.csv and results.jsonl")
+      ->capture_default_str();
+  sweep_cmd->add_option("--top", sweep.top, "Print the best K configurations")
+      ->capture_default_str();
+  sweep_cmd
+      ->add_option("--metric", sweep.metric,
+                   "Ranking metric: cagr, vol, sharpe, sortino, max_drawdown, ir")
+      ->capture_default_str();
+  sweep_cmd->add_flag("--scaling", sweep.scaling,
+                      "Time a sample of the grid at 1..N threads and fit Amdahl's law");
+  sweep_cmd
+      ->add_option("--scaling-sample", sweep.scaling_sample,
+                   "Configurations timed per thread count")
+      ->capture_default_str();
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar or summary");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,6 +60,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
+    if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
   } catch (const trend::InputError& e) {
     std::fprintf(stderr, "trend: error: %s\n", e.what());
     return 2;

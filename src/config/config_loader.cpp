@@ -917,6 +917,15 @@ LoadedConfig ParseConfig(std::string_view yaml_text, std::string_view source,
     throw InputError(fmt::format("{} line {}, column {}: malformed YAML: {}", source,
                                  e.mark.line + 1, e.mark.column + 1, e.msg));
   }
+  return ParseConfigTree(root, source, base_dir);
+}
+
+bool IsConfigKey(const std::string& path) {
+  return IsKnown(path);
+}
+
+LoadedConfig ParseConfigTree(const YAML::Node& root, std::string_view source,
+                             const std::string& base_dir) {
   if (!root || root.IsNull()) throw InputError(fmt::format("{}: the config file is empty", source));
   if (!root.IsMap()) {
     throw InputError(

@@ -23,4 +23,19 @@ LoadedConfig ParseConfig(std::string_view yaml_text, std::string_view source,
 
 LoadedConfig LoadConfigFile(const std::string& path);
 
+// Whether a dotted key path is part of the schema (e.g. "portfolio.rank.n").
+bool IsConfigKey(const std::string& path);
+
+}  // namespace trend
+
+namespace YAML {
+class Node;
+}
+
+namespace trend {
+
+// The same as ParseConfig for an already loaded YAML tree (the sweep edits trees in memory).
+LoadedConfig ParseConfigTree(const YAML::Node& root, std::string_view source,
+                             const std::string& base_dir);
+
 }  // namespace trend

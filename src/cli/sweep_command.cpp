@@ -1,0 +1,270 @@
+#include "cli/sweep_command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <thread>
+
+#include "cli/progress_bar.hpp"
+#include "config/config_loader.hpp"
+#include "config/sweep_grid.hpp"
+#include "data/csv_reader.hpp"
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "report/export_files.hpp"
+#include "report/text_table.hpp"
+#include "sweep/sweep.hpp"
+
+namespace trend {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The ranking metric of --top: its value and whether larger is better.
+double MetricValue(const SweepRow& row, const std::string& metric) {
+  const Stats& s = row.out_user;
+  if (metric == "cagr") return s.cagr;
+  if (metric == "vol") return s.vol;
+  if (metric == "sortino") return s.sortino;
+  if (metric == "max_drawdown") return s.max_drawdown;
+  if (metric == "ir") return s.information_ratio;
+  return s.sharpe;
+}
+bool LowerIsBetter(const std::string& metric) {
+  return metric == "vol" || metric == "max_drawdown";
+}
+
+std::string Num(double v) {
+  return std::isnan(v) ? std::string() : fmt::format("{}", v);
+}
+
+std::string Fixed(double v, bool percent) {
+  if (std::isnan(v)) return "-";
+  return percent ? fmt::format("{:.2f}%", v * 100.0) : fmt::format("{:.3f}", v);
+}
+
+PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
+                           const std::string& returns_path) {
+  CsvOptions csv;
+  csv.date_column = settings.data.date_column;
+  ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
+  if (grid.multi_period) {
+    PreparedReturns p =
+        PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings), returns_path);
+    p.valid = ValidCounts(p.monthly.values);
+    return p;
+  }
+  PrepareOptions options;
+  options.load_policy = settings.data.load_missing;
+  options.panel_policy = settings.preprocessing_missing;
+  options.enforce_completeness = !settings.data.allow_risk_free_fallback;
+  return PrepareReturns(std::move(raw), options, returns_path);
+}
+
+int RunScaling(const SweepCommandOptions& options, const PreparedReturns& data,
+               const AnalysisSettings& base, const SweepGrid& grid) {
+  const std::size_t max_threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const ScalingReport report =
+      MeasureScaling(data, base, grid, options.scaling_sample, max_threads);
+  std::vector<std::vector<std::string>> rows = {
+      {"Threads", "Seconds", "Configs/s", "Speed-up S(N)", "Efficiency"}};
+  for (const auto& p : report.points) {
+    rows.push_back({std::to_string(p.threads), fmt::format("{:.3f}", p.seconds),
+                    fmt::format("{:.0f}", static_cast<double>(report.configurations) / p.seconds),
+                    fmt::format("{:.2f}", p.speedup), fmt::format("{:.1f}%", p.efficiency * 100)});
+  }
+  std::string out = fmt::format(
+      "Scaling on the first {} configurations of the grid (best of 3 runs per thread count):\n\n",
+      report.configurations);
+  out += RenderTextTable(rows);
+  out += fmt::format(
+      "\nAmdahl's law S(N) = 1 / ((1 - P) + P / N) fitted by least squares: P = {:.4f} "
+      "(serial fraction {:.2f}%)\n",
+      report.parallel_fraction, (1.0 - report.parallel_fraction) * 100.0);
+  std::vector<std::vector<std::string>> projection = {{"Cores", "Predicted S(N)", "Efficiency"}};
+  for (double n : {4.0, 8.0, 16.0, 32.0, 64.0}) {
+    const double s = report.PredictedSpeedup(n);
+    projection.push_back(
+        {fmt::format("{:.0f}", n), fmt::format("{:.1f}", s), fmt::format("{:.0f}%", s / n * 100)});
+  }
+  out += "What more cores would buy:\n" + RenderTextTable(projection);
+  if (report.parallel_fraction < 1.0) {
+    out += fmt::format("Upper bound as N grows: {:.0f}x\n", 1.0 / (1.0 - report.parallel_fraction));
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int SweepCommand(const SweepCommandOptions& options) {
+  static const std::vector<std::string> kMetrics = {"cagr",    "vol",          "sharpe",
+                                                    "sortino", "max_drawdown", "ir"};
+  if (std::find(kMetrics.begin(), kMetrics.end(), options.metric) == kMetrics.end()) {
+    throw InputError(
+        fmt::format("--metric {}: expected one of {}", options.metric, fmt::join(kMetrics, ", ")));
+  }
+  LoadedConfig config = LoadConfigFile(options.config_path);
+  for (const auto& warning : config.warnings)
+    std::fprintf(stderr, "trend: warning: %s\n", warning.c_str());
+  const AnalysisSettings& base = config.settings;
+  const SweepGrid grid = LoadSweepGrid(options.grid_path, options.config_path);
+  if (grid.multi_period && !base.multi_period) {
+    bool grid_sets_schedule = false;
+    for (const auto& axis : grid.axes)
+      grid_sets_schedule |= axis.key.rfind("multi_period.", 0) == 0;
+    if (!grid_sets_schedule) {
+      throw InputError(fmt::format("{}: mode: multi_period needs a multi_period section in {}",
+                                   options.grid_path, options.config_path));
+    }
+  }
+  const std::string returns_path =
+      options.returns_path.empty() ? base.data.csv_path : options.returns_path;
+  if (returns_path.empty()) {
+    throw InputError(
+        fmt::format("{}: data.csv_path is not set; pass --returns CSV", options.config_path));
+  }
+  const PreparedReturns data = PrepareFor(base, grid, returns_path);
+  if (options.scaling) return RunScaling(options, data, base, grid);
+
+  CreateExportDirectory(options.out_dir);
+  const fs::path csv_path = fs::path(options.out_dir) / "results.csv";
+  const fs::path jsonl_path = fs::path(options.out_dir) / "results.jsonl";
+  std::ofstream csv(csv_path), jsonl(jsonl_path);
+  if (!csv) throw InputError(fmt::format("{}: cannot write the results", csv_path.string()));
+  if (!jsonl) throw InputError(fmt::format("{}: cannot write the results", jsonl_path.string()));
+  csv << "index";
+  for (const auto& axis : grid.axes) csv << "," << CsvField(axis.key);
+  csv << ",status,cagr,vol,sharpe,sortino,max_drawdown,information_ratio";
+  if (grid.multi_period) csv << ",mean_turnover,total_transaction_cost,periods";
+  csv << ",error\n";
+
+  // The best K so far: the worst of them on top, so memory stays O(K).
+  const bool lower_better = LowerIsBetter(options.metric);
+  const auto worse = [&](const SweepRow& a, const SweepRow& b) {
+    const double x = MetricValue(a, options.metric), y = MetricValue(b, options.metric);
+    return lower_better ? x < y : x > y;  // heap top = worst kept
+  };
+  std::priority_queue<SweepRow, std::vector<SweepRow>, decltype(worse)> best(worse);
+  std::size_t failed = 0;
+  const auto sink = [&](const SweepRow& row) {
+    csv << row.index;
+    nlohmann::json params = nlohmann::json::object();
+    for (std::size_t k = 0; k < grid.axes.size(); ++k) {
+      const std::string& label = grid.axes[k].values[row.coordinates[k]].label;
+      csv << "," << CsvField(label);
+      params[grid.axes[k].key] = label;
+    }
+    const Stats& s = row.out_user;
+    const bool ok = row.error.empty();
+    if (ok) {
+      csv << ",ok," << Num(s.cagr) << "," << Num(s.vol) << "," << Num(s.sharpe) << ","
+          << Num(s.sortino) << "," << Num(s.max_drawdown) << "," << Num(s.information_ratio);
+      if (grid.multi_period) {
+        csv << "," << Num(row.turnover) << "," << Num(row.transaction_cost) << "," << row.periods;
+      }
+    } else {
+      csv << ",error,,,,,,";
+      if (grid.multi_period) csv << ",,,";
+    }
+    csv << "," << CsvField(row.error) << "\n";
+    nlohmann::json line = {
+        {"index", row.index}, {"params", params}, {"status", ok ? "ok" : "error"}};
+    if (ok) {
+      const auto number = [](double v) {
+        return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+      };
+      line["cagr"] = number(s.cagr);
+      line["vol"] = number(s.vol);
+      line["sharpe"] = number(s.sharpe);
+      line["sortino"] = number(s.sortino);
+      line["max_drawdown"] = number(s.max_drawdown);
+      line["information_ratio"] = number(s.information_ratio);
+      if (grid.multi_period) {
+        line["mean_turnover"] = number(row.turnover);
+        line["total_transaction_cost"] = number(row.transaction_cost);
+        line["periods"] = row.periods;
+      }
+    } else {
+      line["error"] = row.error;
+    }
+    jsonl << line.dump() << "\n";
+    if (!ok) {
+      ++failed;
+      return;
+    }
+    if (std::isnan(MetricValue(row, options.metric)) || options.top == 0) return;
+    best.push(row);
+    if (best.size() > options.top) best.pop();
+  };
+
+  const std::size_t total = grid.size();
+  std::optional<ProgressBar> bar;
+  if (!options.quiet) bar.emplace(total, "configs");
+  const auto start = std::chrono::steady_clock::now();
+  SweepOptions sweep;
+  sweep.threads = options.threads;
+  RunSweep(data, base, grid, sweep, sink, [&](std::size_t done) {
+    if (bar) bar->Update(done);
+  });
+  if (bar) bar->Finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  csv.close();
+  jsonl.close();
+  if (!csv || !jsonl)
+    throw InputError(fmt::format("{}: cannot write the results", options.out_dir));
+
+  if (options.quiet) return 0;
+  std::string out = fmt::format(
+      "Swept {} configurations ({} failed) in {:.2f} s: {:.0f} configurations/s on {} threads\n"
+      "Results: {} and {}\n",
+      total, failed, seconds, static_cast<double>(total) / seconds,
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()),
+      csv_path.string(), jsonl_path.string());
+  std::vector<SweepRow> top;
+  while (!best.empty()) {
+    top.push_back(best.top());
+    best.pop();
+  }
+  std::reverse(top.begin(), top.end());
+  if (!top.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> header = {"#"};
+    for (const auto& axis : grid.axes) header.push_back(axis.key);
+    for (const char* h : {"CAGR", "Vol", "Sharpe", "Sortino", "MaxDD", "IR"})
+      header.emplace_back(h);
+    rows.push_back(header);
+    for (const auto& row : top) {
+      std::vector<std::string> line = {std::to_string(row.index)};
+      for (std::size_t k = 0; k < grid.axes.size(); ++k) {
+        line.push_back(grid.axes[k].values[row.coordinates[k]].label);
+      }
+      const Stats& s = row.out_user;
+      for (auto [v, pct] : {std::pair{s.cagr, true},
+                            {s.vol, true},
+                            {s.sharpe, false},
+                            {s.sortino, false},
+                            {s.max_drawdown, true},
+                            {s.information_ratio, false}}) {
+        line.push_back(Fixed(v, pct));
+      }
+      rows.push_back(std::move(line));
+    }
+    out += fmt::format("\nBest {} by out-of-sample {} of the user portfolio:\n", top.size(),
+                       options.metric);
+    out += RenderTextTable(rows);
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace trend

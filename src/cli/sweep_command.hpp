@@ -1,0 +1,26 @@
+// `trend sweep`: run a grid of configurations on every core, stream one row per configuration
+// to results.csv and results.jsonl, print the best K, or measure the speed-up per thread
+// count (--scaling).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace trend {
+
+struct SweepCommandOptions {
+  std::string config_path;
+  std::string grid_path;
+  std::string returns_path;  // empty: data.csv_path
+  std::size_t threads = 0;   // 0: every hardware thread
+  std::string out_dir = "sweep-results";
+  std::size_t top = 10;
+  std::string metric = "sharpe";  // cagr | vol | sharpe | sortino | max_drawdown | ir
+  bool scaling = false;
+  std::size_t scaling_sample = 2000;  // configurations timed per thread count
+  bool quiet = false;
+};
+
+int SweepCommand(const SweepCommandOptions& options);
+
+}  // namespace trend

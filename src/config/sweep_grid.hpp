@@ -1,0 +1,48 @@
+// A parameter grid for `trend sweep`: GRID.yml maps config key paths to lists of values
+// ("portfolio.rank.n: [5, 10, 20]") and may set "mode: multi_period". Every value is
+// validated once, through the same config parser as the base file, into typed settings; a
+// configuration of the grid is then the base settings with one value per key copied in.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+
+namespace trend {
+
+struct SweepValue {
+  std::string label;                       // the value as written, e.g. "10" or "hrp"
+  std::optional<AnalysisSettings> parsed;  // base settings with this value set
+  std::string error;                       // why the value is invalid (then no `parsed`)
+};
+
+struct SweepAxis {
+  std::string key;  // dotted config path
+  std::vector<SweepValue> values;
+  // Copies this key's field(s) from settings parsed with a value into a configuration.
+  std::function<void(const AnalysisSettings& from, AnalysisSettings& to)> copy;
+};
+
+struct SweepGrid {
+  std::vector<SweepAxis> axes;
+  bool multi_period = false;
+
+  // The number of configurations (the product of the list lengths).
+  std::size_t size() const;
+  // The value index of each axis for configuration `index` (the last axis varies fastest).
+  std::vector<std::size_t> Coordinates(std::size_t index) const;
+};
+
+// Reads `grid_path` against the base config `base_path`. Throws InputError naming the grid
+// file, line and key for an unknown key, a key that cannot be swept, an empty list or a value
+// that is not a list. Invalid values inside a list are kept with their error, so the rows that
+// use them are reported rather than stopping the sweep.
+SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_path);
+
+// The keys a grid may vary, for messages and --help.
+std::vector<std::string> SweepableKeys();
+
+}  // namespace trend

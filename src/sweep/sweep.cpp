@@ -1,0 +1,117 @@
+#include "sweep/sweep.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "pipeline/analysis.hpp"
+
+namespace trend {
+namespace {
+
+// One configuration: the base settings with each axis' value copied in, run to a row.
+SweepRow RunOne(const PreparedReturns& data, const AnalysisSettings& base, const SweepGrid& grid,
+                std::size_t index) {
+  SweepRow row;
+  row.index = index;
+  row.coordinates = grid.Coordinates(index);
+  AnalysisSettings settings = base;
+  settings.regime.enabled = false;  // rows carry no regime table
+  for (std::size_t k = 0; k < grid.axes.size(); ++k) {
+    const SweepValue& value = grid.axes[k].values[row.coordinates[k]];
+    if (!value.parsed) {
+      row.error = value.error;
+      return row;
+    }
+    grid.axes[k].copy(*value.parsed, settings);
+  }
+  try {
+    if (grid.multi_period) {
+      const MultiPeriodResult r = RunMultiPeriod(data, settings);
+      row.out_user = r.summary.out_user;
+      row.periods = r.periods.size();
+      double turnover = 0, cost = 0;
+      for (const auto& p : r.periods) {
+        turnover += p.turnover;
+        cost += p.transaction_cost;
+      }
+      row.turnover = turnover / static_cast<double>(r.periods.size());
+      row.transaction_cost = cost;
+    } else {
+      row.out_user = RunAnalysis(data, settings).out_user_stats;
+    }
+  } catch (const InputError& e) {
+    row.error = e.what();
+  }
+  return row;
+}
+
+}  // namespace
+
+void RunSweep(const PreparedReturns& data, const AnalysisSettings& base, const SweepGrid& grid,
+              const SweepOptions& options, const SweepSink& sink, const SweepProgress& progress) {
+  const std::size_t total = grid.size();
+  const std::size_t first = std::min(options.first, total);
+  const std::size_t end = options.count == 0 ? total : std::min(total, first + options.count);
+  const int threads =
+      options.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(options.threads);
+  tbb::task_arena arena(threads);
+  const std::size_t block = std::max<std::size_t>(1, options.block);
+  std::vector<SweepRow> rows(std::min(block, end - first));
+  std::atomic<std::size_t> done{0};
+  for (std::size_t begin = first; begin < end; begin += block) {
+    const std::size_t stop = std::min(end, begin + block);
+    arena.execute([&] {
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, stop),
+                        [&](const tbb::blocked_range<std::size_t>& range) {
+                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                            rows[i - begin] = RunOne(data, base, grid, i);
+                          }
+                          const std::size_t now = done += range.size();
+                          if (progress) progress(now);
+                        });
+    });
+    for (std::size_t i = begin; i < stop; ++i) sink(rows[i - begin]);
+  }
+}
+
+ScalingReport MeasureScaling(const PreparedReturns& data, const AnalysisSettings& base,
+                             const SweepGrid& grid, std::size_t sample, std::size_t max_threads,
+                             int repeats) {
+  ScalingReport report;
+  report.configurations = std::min(sample, grid.size());
+  const auto discard = [](const SweepRow&) {};
+  for (std::size_t n = 1; n <= max_threads; ++n) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int r = 0; r < std::max(1, repeats); ++r) {
+      SweepOptions options;
+      options.threads = n;
+      options.count = report.configurations;
+      const auto start = std::chrono::steady_clock::now();
+      RunSweep(data, base, grid, options, discard);
+      best = std::min(
+          best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    report.points.push_back({n, best, 1.0, 1.0});
+  }
+  const double t1 = report.points.front().seconds;
+  double numerator = 0, denominator = 0;
+  for (auto& p : report.points) {
+    p.speedup = t1 / p.seconds;
+    p.efficiency = p.speedup / static_cast<double>(p.threads);
+    const double x = 1.0 - 1.0 / static_cast<double>(p.threads);  // 1/S = 1 - P x
+    numerator += (1.0 - 1.0 / p.speedup) * x;
+    denominator += x * x;
+  }
+  report.parallel_fraction = denominator > 0 ? std::clamp(numerator / denominator, 0.0, 1.0) : 0.0;
+  return report;
+}
+
+}  // namespace trend
