@@ -3,6 +3,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
@@ -60,25 +61,35 @@ void RunSweep(const PreparedReturns& data, const AnalysisSettings& base, const S
   const std::size_t total = grid.size();
   const std::size_t first = std::min(options.first, total);
   const std::size_t end = options.count == 0 ? total : std::min(total, first + options.count);
+  if (first >= end) return;
   const int threads =
       options.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(options.threads);
   tbb::task_arena arena(threads);
+  tbb::task_group group;
   const std::size_t block = std::max<std::size_t>(1, options.block);
-  std::vector<SweepRow> rows(std::min(block, end - first));
   std::atomic<std::size_t> done{0};
-  for (std::size_t begin = first; begin < end; begin += block) {
+  const auto compute = [&](std::size_t begin, std::vector<SweepRow>& rows) {
     const std::size_t stop = std::min(end, begin + block);
-    arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, stop),
-                        [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                            rows[i - begin] = RunOne(data, base, grid, i);
-                          }
-                          const std::size_t now = done += range.size();
-                          if (progress) progress(now);
-                        });
-    });
-    for (std::size_t i = begin; i < stop; ++i) sink(rows[i - begin]);
+    rows.resize(stop - begin);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, stop),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          rows[i - begin] = RunOne(data, base, grid, i);
+                        }
+                        const std::size_t now = done += range.size();
+                        if (progress) progress(now);
+                      });
+  };
+  // Double buffering: the pool computes the next batch while this thread hands the finished
+  // one to the sink, so writing results does not idle the workers.
+  std::vector<SweepRow> ready, pending;
+  arena.execute([&] { compute(first, ready); });
+  for (std::size_t begin = first; begin < end; begin += block) {
+    const std::size_t next = begin + block;
+    if (next < end) arena.execute([&] { group.run([&, next] { compute(next, pending); }); });
+    for (const SweepRow& row : ready) sink(row);
+    if (next < end) arena.execute([&] { group.wait(); });
+    std::swap(ready, pending);
   }
 }
 
