@@ -18,6 +18,7 @@ build-asan: bootstrap
 
 demo: build
 	$(TREND) run -c config/demo.yml --out build/demo-exports
+	$(TREND) run --multi-period -c config/demo.yml --out build/demo-exports
 
 test-release: build
 	ctest --preset release -j $(JOBS)

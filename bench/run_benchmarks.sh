@@ -37,3 +37,10 @@ printf '%-34s %s\n' "demo (config/demo.yml, 21x120)" "$(measure "$bin/src/cli/tr
 printf '%-34s %s\n' "500 funds x 360 months, rank+HRP" "$(measure "$bin/src/cli/trend" run -c "$work/bench_500x360.yml" --no-export -q)"
 printf '%-34s %s\n' "200 funds x 10y daily" "$(measure "$bin/src/cli/trend" run -c "$work/bench_daily_200x10y.yml" --no-export -q)"
 printf '%-34s %s\n' "demo with all exports" "$(cd "$work" && measure "$OLDPWD/$bin/src/cli/trend" run -c "$OLDPWD/config/demo.yml" --out "$work/out" -q)"
+printf '%-34s %s\n' "500x360, 27 yearly periods" "$(measure "$bin/src/cli/trend" run --multi-period -c "$work/bench_multi_500x360.yml" --no-export -q)"
+printf '%-34s %s\n' "500x360, threshold-hold 108 qtrs" "$(measure "$bin/src/cli/trend" run --multi-period -c "$work/bench_threshold_500x360.yml" --no-export -q)"
+
+echo
+echo "== Sweep: config/sweeps/demo_grid.yml (10,000 demo-sized single-period configurations) =="
+"$bin/src/cli/trend" sweep -c config/demo.yml --grid config/sweeps/demo_grid.yml --out "$work/sweep" --top 0 | head -n 1
+"$bin/src/cli/trend" sweep -c config/demo.yml --grid config/sweeps/demo_grid.yml --scaling --scaling-sample 10000
