@@ -18,17 +18,18 @@ struct SweepField {
   Copy copy;
 };
 
-// One member copied from the parsed settings into the configuration.
-template <auto Member>
-Copy Field() {
-  return [](const AnalysisSettings& from, AnalysisSettings& to) { to.*Member = from.*Member; };
-}
-template <typename F>
-Copy With(F&& f) {
-  return Copy(std::forward<F>(f));
+// The field at a member path (e.g. portfolio -> rank -> n) copied from the parsed settings
+// into the configuration.
+template <auto... Members>
+Copy Path() {
+  return [](const AnalysisSettings& from, AnalysisSettings& to) {
+    (to.*....*Members) = (from.*....*Members);
+  };
 }
 
-Copy MultiPeriodField(int MultiPeriodSettings::*member) {
+// multi_period is optional: a key of it creates the section from the parsed settings.
+template <typename Member>
+Copy MultiPeriodField(Member MultiPeriodSettings::*member) {
   return [member](const AnalysisSettings& from, AnalysisSettings& to) {
     if (!to.multi_period) to.multi_period = from.multi_period;
     to.multi_period.value().*member = from.multi_period.value().*member;
@@ -39,86 +40,59 @@ Copy MultiPeriodField(int MultiPeriodSettings::*member) {
 // and prepared once for the whole sweep).
 const std::vector<SweepField>& Fields() {
   using A = AnalysisSettings;
+  using P = PortfolioSettings;
+  using V = VolAdjustSettings;
+  using S = SampleSplitSettings;
+  using R = RankSettings;
+  using C = ConstraintSettings;
+  using T = ThresholdHoldSettings;
   static const std::vector<SweepField> kFields = {
-      {"seed", Field<&A::seed>()},
-      {"run.monthly_cost", Field<&A::monthly_cost>()},
-      {"vol_adjust.enabled",
-       With([](const A& f, A& t) { t.vol_adjust.enabled = f.vol_adjust.enabled; })},
-      {"vol_adjust.target_vol",
-       With([](const A& f, A& t) { t.vol_adjust.target_vol = f.vol_adjust.target_vol; })},
-      {"vol_adjust.floor_vol",
-       With([](const A& f, A& t) { t.vol_adjust.floor_vol = f.vol_adjust.floor_vol; })},
-      {"vol_adjust.warmup_periods",
-       With([](const A& f, A& t) { t.vol_adjust.warmup_periods = f.vol_adjust.warmup_periods; })},
-      {"vol_adjust.window.length",
-       With([](const A& f, A& t) { t.vol_adjust.window_length = f.vol_adjust.window_length; })},
-      {"vol_adjust.window.decay",
-       With([](const A& f, A& t) { t.vol_adjust.decay = f.vol_adjust.decay; })},
-      {"sample_split.in_start",
-       With([](const A& f, A& t) { t.sample_split.in_start = f.sample_split.in_start; })},
-      {"sample_split.in_end",
-       With([](const A& f, A& t) { t.sample_split.in_end = f.sample_split.in_end; })},
-      {"sample_split.out_start",
-       With([](const A& f, A& t) { t.sample_split.out_start = f.sample_split.out_start; })},
-      {"sample_split.out_end",
-       With([](const A& f, A& t) { t.sample_split.out_end = f.sample_split.out_end; })},
-      {"portfolio.selection_mode",
-       With([](const A& f, A& t) { t.portfolio.selection_mode = f.portfolio.selection_mode; })},
-      {"portfolio.random_n",
-       With([](const A& f, A& t) { t.portfolio.random_n = f.portfolio.random_n; })},
-      {"portfolio.weighting_scheme",
-       With([](const A& f, A& t) { t.portfolio.weighting_scheme = f.portfolio.weighting_scheme; })},
-      {"portfolio.rank.inclusion_approach", With([](const A& f, A& t) {
-         t.portfolio.rank.inclusion_approach = f.portfolio.rank.inclusion_approach;
-       })},
-      {"portfolio.rank.n", With([](const A& f, A& t) { t.portfolio.rank.n = f.portfolio.rank.n; })},
-      {"portfolio.rank.pct",
-       With([](const A& f, A& t) { t.portfolio.rank.pct = f.portfolio.rank.pct; })},
-      {"portfolio.rank.threshold",
-       With([](const A& f, A& t) { t.portfolio.rank.threshold = f.portfolio.rank.threshold; })},
-      {"portfolio.rank.score_by", With([](const A& f, A& t) {
-         t.portfolio.rank.score_by = f.portfolio.rank.score_by;
-         t.portfolio.rank.blended_weights = f.portfolio.rank.blended_weights;
-       })},
-      {"portfolio.rank.transform",
-       With([](const A& f, A& t) { t.portfolio.rank.transform = f.portfolio.rank.transform; })},
-      {"portfolio.constraints.max_weight", With([](const A& f, A& t) {
-         t.portfolio.constraints.max_weight = f.portfolio.constraints.max_weight;
-       })},
-      {"portfolio.constraints.max_funds", With([](const A& f, A& t) {
-         t.portfolio.constraints.max_funds = f.portfolio.constraints.max_funds;
-       })},
-      {"portfolio.constraints.min_weight", With([](const A& f, A& t) {
-         t.portfolio.constraints.min_weight = f.portfolio.constraints.min_weight;
-       })},
-      {"portfolio.max_turnover",
-       With([](const A& f, A& t) { t.portfolio.max_turnover = f.portfolio.max_turnover; })},
-      {"portfolio.lambda_tc",
-       With([](const A& f, A& t) { t.portfolio.lambda_tc = f.portfolio.lambda_tc; })},
-      {"portfolio.transaction_cost_bps", With([](const A& f, A& t) {
-         t.portfolio.transaction_cost_bps = f.portfolio.transaction_cost_bps;
-       })},
-      {"portfolio.policy", With([](const A& f, A& t) { t.portfolio.policy = f.portfolio.policy; })},
-      {"portfolio.threshold_hold.target_n", With([](const A& f, A& t) {
-         t.portfolio.threshold_hold.target_n = f.portfolio.threshold_hold.target_n;
-       })},
-      {"portfolio.threshold_hold.z_exit_soft", With([](const A& f, A& t) {
-         t.portfolio.threshold_hold.z_exit_soft = f.portfolio.threshold_hold.z_exit_soft;
-       })},
-      {"portfolio.threshold_hold.z_entry_soft", With([](const A& f, A& t) {
-         t.portfolio.threshold_hold.z_entry_soft = f.portfolio.threshold_hold.z_entry_soft;
-       })},
-      {"portfolio.threshold_hold.soft_strikes", With([](const A& f, A& t) {
-         t.portfolio.threshold_hold.soft_strikes = f.portfolio.threshold_hold.soft_strikes;
-       })},
+      {"seed", Path<&A::seed>()},
+      {"run.monthly_cost", Path<&A::monthly_cost>()},
+      {"vol_adjust.enabled", Path<&A::vol_adjust, &V::enabled>()},
+      {"vol_adjust.target_vol", Path<&A::vol_adjust, &V::target_vol>()},
+      {"vol_adjust.floor_vol", Path<&A::vol_adjust, &V::floor_vol>()},
+      {"vol_adjust.warmup_periods", Path<&A::vol_adjust, &V::warmup_periods>()},
+      {"vol_adjust.window.length", Path<&A::vol_adjust, &V::window_length>()},
+      {"vol_adjust.window.decay", Path<&A::vol_adjust, &V::decay>()},
+      {"sample_split.in_start", Path<&A::sample_split, &S::in_start>()},
+      {"sample_split.in_end", Path<&A::sample_split, &S::in_end>()},
+      {"sample_split.out_start", Path<&A::sample_split, &S::out_start>()},
+      {"sample_split.out_end", Path<&A::sample_split, &S::out_end>()},
+      {"portfolio.selection_mode", Path<&A::portfolio, &P::selection_mode>()},
+      {"portfolio.random_n", Path<&A::portfolio, &P::random_n>()},
+      {"portfolio.weighting_scheme", Path<&A::portfolio, &P::weighting_scheme>()},
+      {"portfolio.rank.inclusion_approach",
+       Path<&A::portfolio, &P::rank, &R::inclusion_approach>()},
+      {"portfolio.rank.n", Path<&A::portfolio, &P::rank, &R::n>()},
+      {"portfolio.rank.pct", Path<&A::portfolio, &P::rank, &R::pct>()},
+      {"portfolio.rank.threshold", Path<&A::portfolio, &P::rank, &R::threshold>()},
+      {"portfolio.rank.score_by",
+       [](const A& f, A& t) {  // a blended score brings its weights
+         Path<&A::portfolio, &P::rank, &R::score_by>()(f, t);
+         Path<&A::portfolio, &P::rank, &R::blended_weights>()(f, t);
+       }},
+      {"portfolio.rank.transform", Path<&A::portfolio, &P::rank, &R::transform>()},
+      {"portfolio.constraints.max_weight", Path<&A::portfolio, &P::constraints, &C::max_weight>()},
+      {"portfolio.constraints.max_funds", Path<&A::portfolio, &P::constraints, &C::max_funds>()},
+      {"portfolio.constraints.min_weight", Path<&A::portfolio, &P::constraints, &C::min_weight>()},
+      {"portfolio.max_turnover", Path<&A::portfolio, &P::max_turnover>()},
+      {"portfolio.lambda_tc", Path<&A::portfolio, &P::lambda_tc>()},
+      {"portfolio.transaction_cost_bps", Path<&A::portfolio, &P::transaction_cost_bps>()},
+      {"portfolio.policy", Path<&A::portfolio, &P::policy>()},
+      {"portfolio.threshold_hold.target_n",
+       Path<&A::portfolio, &P::threshold_hold, &T::target_n>()},
+      {"portfolio.threshold_hold.z_exit_soft",
+       Path<&A::portfolio, &P::threshold_hold, &T::z_exit_soft>()},
+      {"portfolio.threshold_hold.z_entry_soft",
+       Path<&A::portfolio, &P::threshold_hold, &T::z_entry_soft>()},
+      {"portfolio.threshold_hold.soft_strikes",
+       Path<&A::portfolio, &P::threshold_hold, &T::soft_strikes>()},
       {"portfolio.weighting.name",
-       With([](const A& f, A& t) { t.portfolio.weighting.name = f.portfolio.weighting.name; })},
+       Path<&A::portfolio, &P::weighting, &HoldingsWeightingSettings::name>()},
       {"multi_period.in_sample_len", MultiPeriodField(&MultiPeriodSettings::in_sample_len)},
       {"multi_period.out_sample_len", MultiPeriodField(&MultiPeriodSettings::out_sample_len)},
-      {"multi_period.frequency", With([](const A& f, A& t) {
-         if (!t.multi_period) t.multi_period = f.multi_period;
-         t.multi_period->frequency = f.multi_period->frequency;
-       })},
+      {"multi_period.frequency", MultiPeriodField(&MultiPeriodSettings::frequency)},
   };
   return kFields;
 }

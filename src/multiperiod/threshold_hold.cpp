@@ -53,7 +53,7 @@ std::vector<std::string> Rebalancer::ApplyTriggers(const std::vector<std::string
       hard.emplace_back(z[i], fund);
     } else if (strikes >= rules_.entry_soft_strikes) {
       automatic.emplace_back(z[i], fund);
-    } else if (strikes >= rules_.entry_eligible_strikes) {
+    } else if (strikes >= entry_eligible_strikes_) {
       eligible.emplace_back(z[i], fund);
     }
   }
@@ -62,7 +62,7 @@ std::vector<std::string> Rebalancer::ApplyTriggers(const std::vector<std::string
   std::stable_sort(eligible.begin(), eligible.end(), by_z);
   for (const auto* group : {&hard, &automatic, &eligible}) {
     for (const auto& [score, fund] : *group) {
-      if (static_cast<int>(kept.size()) >= rules_.max_funds) break;
+      if (static_cast<int>(kept.size()) >= max_funds_) break;
       kept.push_back(fund);
       entry_strikes_.erase(fund);
     }
@@ -172,20 +172,9 @@ double ThresholdHoldEngine::ScoreFrame::Z(const std::string& name) const {
 
 ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
                                          const AnalysisSettings& settings)
-    : data_(data), settings_(settings), rebalancer_([&] {
-        const ThresholdHoldSettings& t = settings.portfolio.threshold_hold;
-        Rebalancer::Rules rules;
-        rules.z_exit_soft = t.z_exit_soft;
-        rules.z_exit_hard = t.z_exit_hard;
-        rules.z_entry_soft = t.z_entry_soft;
-        rules.z_entry_hard = t.z_entry_hard;
-        rules.soft_strikes = t.soft_strikes;
-        rules.entry_soft_strikes = t.entry_soft_strikes;
-        rules.entry_eligible_strikes =
-            t.entry_eligible_strikes.value_or(std::max(1, t.entry_soft_strikes - 1));
-        rules.max_funds = settings.portfolio.constraints.max_funds;
-        return rules;
-      }()) {
+    : data_(data),
+      settings_(settings),
+      rebalancer_(settings.portfolio.threshold_hold, settings.portfolio.constraints.max_funds) {
   const PortfolioSettings& pf = settings.portfolio;
   target_n_ = pf.threshold_hold.target_n.value_or(pf.random_n);
   max_funds_ = pf.constraints.max_funds;

@@ -4,6 +4,7 @@
 // weights then run through the single-period analysis as manual selection with custom weights.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,18 +32,12 @@ std::string FirmOf(const std::string& fund);
 // The z-score trigger rules. Strike counts persist between calls, as in the reference.
 class Rebalancer {
  public:
-  struct Rules {
-    double z_exit_soft = -1.0;
-    std::optional<double> z_exit_hard;
-    double z_entry_soft = 1.0;
-    std::optional<double> z_entry_hard;
-    int soft_strikes = 2;
-    int entry_soft_strikes = 1;
-    int entry_eligible_strikes = 1;
-    int max_funds = 10;
-  };
-
-  explicit Rebalancer(const Rules& rules) : rules_(rules) {}
+  // `rules`: portfolio.threshold_hold; `max_funds`: the holdings cap (constraints.max_funds).
+  Rebalancer(const ThresholdHoldSettings& rules, int max_funds)
+      : rules_(rules),
+        max_funds_(max_funds),
+        entry_eligible_strikes_(
+            rules.entry_eligible_strikes.value_or(std::max(1, rules.entry_soft_strikes - 1))) {}
 
   // New holdings from the current ones and this period's z-scores (`names` in score-frame
   // order, `z` parallel; a held fund missing from `names` counts as z = 0). Survivors keep
@@ -53,7 +48,9 @@ class Rebalancer {
                                          const std::vector<double>& z);
 
  private:
-  Rules rules_;
+  ThresholdHoldSettings rules_;
+  int max_funds_;
+  int entry_eligible_strikes_;
   std::map<std::string, int> exit_strikes_, entry_strikes_;
 };
 

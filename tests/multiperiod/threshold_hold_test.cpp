@@ -19,8 +19,8 @@ namespace {
 
 using Names = std::vector<std::string>;
 
-Rebalancer::Rules Rules() {
-  Rebalancer::Rules r;
+ThresholdHoldSettings Rules() {
+  ThresholdHoldSettings r;
   r.z_exit_soft = -1.0;
   r.z_exit_hard = -2.0;
   r.z_entry_soft = 1.0;
@@ -28,17 +28,16 @@ Rebalancer::Rules Rules() {
   r.soft_strikes = 2;
   r.entry_soft_strikes = 2;
   r.entry_eligible_strikes = 1;
-  r.max_funds = 3;
   return r;
 }
 
 TEST(Rebalancer, HardExitLeavesAtOnce) {
-  Rebalancer rb(Rules());
+  Rebalancer rb(Rules(), 3);
   EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-2.5, 0.0}), (Names{"B"}));
 }
 
 TEST(Rebalancer, SoftExitNeedsConsecutiveStrikes) {
-  Rebalancer rb(Rules());
+  Rebalancer rb(Rules(), 3);
   EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-1.5, 0.0}), (Names{"A", "B"}));  // 1 strike
   EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {0.5, 0.0}), (Names{"A", "B"}));   // reset
   EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B"}, {-1.5, 0.0}), (Names{"A", "B"}));  // 1 again
@@ -46,30 +45,27 @@ TEST(Rebalancer, SoftExitNeedsConsecutiveStrikes) {
 }
 
 TEST(Rebalancer, HeldFundMissingFromScoresCountsAsZero) {
-  Rebalancer rb(Rules());
+  Rebalancer rb(Rules(), 3);
   EXPECT_EQ(rb.ApplyTriggers({"A", "GONE"}, {"A"}, {0.0}), (Names{"A", "GONE"}));
 }
 
 TEST(Rebalancer, EntriesHardFirstThenAutomaticThenEligibleByZ) {
-  Rebalancer::Rules rules = Rules();
-  rules.max_funds = 10;
-  Rebalancer rb(rules);
+  Rebalancer rb(Rules(), 10);
   // Period 1: C and D reach one strike (eligible), E is a hard entry.
   EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C", "D", "E"}, {0.0, 1.2, 1.5, 2.5}),
             (Names{"A", "E", "D", "C"}));
 }
 
 TEST(Rebalancer, RoomIsLimitedByMaxFunds) {
-  Rebalancer rb(Rules());  // max 3
+  Rebalancer rb(Rules(), 3);
   EXPECT_EQ(rb.ApplyTriggers({"A", "B"}, {"A", "B", "C", "D"}, {0.0, 0.0, 1.1, 1.9}),
             (Names{"A", "B", "D"}));
 }
 
 TEST(Rebalancer, EntryStrikesResetWhenTheScoreFalls) {
-  Rebalancer::Rules rules = Rules();
+  ThresholdHoldSettings rules = Rules();
   rules.entry_eligible_strikes = 2;  // two consecutive periods above the soft entry
-  rules.max_funds = 10;
-  Rebalancer rb(rules);
+  Rebalancer rb(rules, 10);
   EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 1.5}), (Names{"A"}));
   EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 0.5}), (Names{"A"}));       // reset
   EXPECT_EQ(rb.ApplyTriggers({"A"}, {"A", "C"}, {0.0, 1.5}), (Names{"A"}));       // 1
