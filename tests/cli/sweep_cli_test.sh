@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `trend sweep` end to end: one row per configuration in results.csv and results.jsonl, the
+# same bytes at 1 and 2 threads, per-row errors for bad values, exit 2 for a bad grid file.
+set -u
+trend="$1"
+config="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+cat > "$tmp/grid.yml" <<'GRID'
+portfolio.rank.n: [3, 5, 8]
+portfolio.weighting_scheme: [equal, hrp]
+vol_adjust.target_vol: [0.08, 0.12]
+portfolio.selection_mode: [rank, random]
+GRID
+"$trend" sweep -c "$config" --grid "$tmp/grid.yml" --out "$tmp/one" --threads 1 -q || fail "sweep at 1 thread"
+"$trend" sweep -c "$config" --grid "$tmp/grid.yml" --out "$tmp/two" --threads 2 -q || fail "sweep at 2 threads"
+[ "$(wc -l < "$tmp/one/results.csv")" -eq 25 ] || fail "results.csv has a header and 24 rows"
+[ "$(wc -l < "$tmp/one/results.jsonl")" -eq 24 ] || fail "results.jsonl has 24 rows"
+cmp -s "$tmp/one/results.csv" "$tmp/two/results.csv" || fail "results.csv differs between 1 and 2 threads"
+cmp -s "$tmp/one/results.jsonl" "$tmp/two/results.jsonl" || fail "results.jsonl differs between 1 and 2 threads"
+
+printf 'portfolio.rank.n: [3, x]\n' > "$tmp/values.yml"
+"$trend" sweep -c "$config" --grid "$tmp/values.yml" --out "$tmp/values" -q || fail "a bad value stops the sweep"
+grep -q "^1,x,error,,,,,,,$tmp/values.yml line 1: portfolio.rank.n = 'x': expected a number$" \
+  "$tmp/values/results.csv" || fail "the bad value's row carries its error"
+
+printf 'portfolio.rank.nn: [1]\n' > "$tmp/bad.yml"
+"$trend" sweep -c "$config" --grid "$tmp/bad.yml" -q 2> "$tmp/stderr"; status=$?
+[ "$status" -eq 2 ] || fail "bad grid exit status $status"
+[ "$(cat "$tmp/stderr")" = "trend: error: $tmp/bad.yml line 1: unknown config key 'portfolio.rank.nn'" ] ||
+  fail "bad grid message: $(cat "$tmp/stderr")"
+
+[ "$failures" -eq 0 ] && echo "ok   sweep cli" || exit 1
