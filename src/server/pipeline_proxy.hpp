@@ -1,0 +1,128 @@
+// The pipeline proxy of `trend app` (spec §10 with issue 4): the server reaches the pipeline
+// only through named entry points resolved on every call. In the default mode a resolution
+// consults the live module registry and prefers an entry point that differs from the built-in
+// one (overrides installed by tests and plugins at run time win, the most recent first); in
+// simple mode (TREND_PIPELINE_PROXY_SIMPLE = 1/true/yes/on) it binds the built-in pipeline once
+// and skips the scan. Each resolution of "run" is recorded for /api/v1/debug/pipeline.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "multiperiod/multi_period.hpp"
+#include "pipeline/analysis.hpp"
+
+namespace trend {
+
+using RunEntry = std::function<AnalysisResult(const PreparedReturns&, const AnalysisSettings&,
+                                              const PipelineRegistries&)>;
+using MultiPeriodEntry = std::function<MultiPeriodResult(
+    const PreparedReturns&, const AnalysisSettings&, const PipelineRegistries&)>;
+
+// One entry point with an identity: two entries are "the same" iff their ids are equal.
+struct PipelineEntry {
+  std::uint64_t id = 0;
+  RunEntry run;                   // set for "run"
+  MultiPeriodEntry multi;         // set for "run_multi_period"
+  PipelineRegistries registries;  // set for "selection" / "weighting" lookups
+};
+
+// A pipeline module: a named set of entry points ("run", "run_multi_period", "registries").
+class PipelineModule {
+ public:
+  explicit PipelineModule(std::string name);
+  const std::string& name() const { return name_; }
+  std::uint64_t id() const { return id_; }
+  PipelineModule& Set(const std::string& entry, PipelineEntry value);
+  const PipelineEntry* Find(const std::string& entry) const;
+
+ private:
+  std::string name_;
+  std::uint64_t id_;
+  std::map<std::string, PipelineEntry> entries_;
+};
+
+// The built-in pipeline: RunAnalysis, RunMultiPeriod and the built-in registries.
+std::shared_ptr<const PipelineModule> MakeBuiltinPipelineModule();
+
+// Every pipeline module the process knows: the package module captured at start, the live
+// module (normally the package one), and modules installed since (plugins, overrides).
+class PipelineModuleRegistry {
+ public:
+  using ModuleFactory = std::function<std::shared_ptr<const PipelineModule>()>;
+  // `make_package` builds the package module: once now, and afresh for simple mode.
+  explicit PipelineModuleRegistry(ModuleFactory make_package = MakeBuiltinPipelineModule);
+
+  std::shared_ptr<const PipelineModule> Package() const { return package_; }
+  // The canonical module; may be unset (then the package module stands in).
+  std::shared_ptr<const PipelineModule> Live() const;
+  void SetLive(std::shared_ptr<const PipelineModule> module);
+
+  // Installs a module; the most recently installed is scanned first. Returns a handle.
+  std::uint64_t Install(std::shared_ptr<const PipelineModule> module);
+  void Remove(std::uint64_t handle);
+
+  // Every installed module, newest first. Tests replace the scanner to simulate failures.
+  std::vector<std::shared_ptr<const PipelineModule>> Scan() const;
+  void SetScanner(std::function<std::vector<std::shared_ptr<const PipelineModule>>()> scanner);
+
+  // A fresh instance of the package module for simple mode (the reference re-imports it).
+  std::shared_ptr<const PipelineModule> FreshPackage() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  ModuleFactory make_package_;
+  std::shared_ptr<const PipelineModule> package_;
+  std::shared_ptr<const PipelineModule> live_;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<const PipelineModule>>> installed_;
+  std::function<std::vector<std::shared_ptr<const PipelineModule>>()> scanner_;
+  std::uint64_t next_handle_ = 1;
+};
+
+// TREND_PIPELINE_PROXY_SIMPLE: trimmed, case-insensitive 1/true/yes/on.
+bool ParseSimpleFlag(const char* value);
+
+struct ProxyResolution {
+  std::string entry;
+  bool simple = false;
+  std::uint64_t module_id = 0;          // the module the entry came from
+  std::uint64_t package_module_id = 0;  // the package module
+  std::uint64_t package_entry_id = 0;   // the package's entry point (0 if it lacks it)
+};
+
+class PipelineProxy {
+ public:
+  // `flag` reads the mode on every resolution (default: the environment variable).
+  explicit PipelineProxy(PipelineModuleRegistry& registry, std::function<bool()> flag = {});
+
+  // Resolves an entry point; throws std::out_of_range naming it when no module has it.
+  PipelineEntry Resolve(const std::string& entry);
+
+  std::vector<ProxyResolution> DebugLog() const;
+  bool simple_cached() const;
+  std::uint64_t resolutions(bool simple) const { return simple ? simple_count_ : default_count_; }
+  std::uint64_t scans() const { return scans_; }
+
+ private:
+  void Record(const std::string& entry, bool simple, const PipelineModule& module);
+
+  PipelineModuleRegistry& registry_;
+  std::function<bool()> flag_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const PipelineModule> simple_cache_;
+  std::deque<ProxyResolution> log_;
+  std::atomic<std::uint64_t> simple_count_{0}, default_count_{0}, scans_{0};
+  static constexpr std::size_t kLogLimit = 1000;
+};
+
+}  // namespace trend
