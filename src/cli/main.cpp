@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 
+#include "cli/app_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "error/input_error.hpp"
@@ -52,6 +53,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar or summary");
 
+  trend::AppCommandOptions serve;
+  CLI::App* app_cmd =
+      app.add_subcommand("app", "Serve the JSON API over HTTP (until SIGINT/SIGTERM)");
+  app_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  app_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
+  app_cmd->add_option("--threads", serve.threads, "Event loops and workers (default: every core)");
+  app_cmd->add_option("--cache", serve.cache, "Result cache backend")->capture_default_str();
+  app_cmd->add_option("--cache-mb", serve.cache_mb, "In-process cache budget")
+      ->capture_default_str();
+  app_cmd
+      ->add_option("--access-log", serve.access_log,
+                   "Combined-format access log: a path, - for stderr, or '' for none")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,6 +76,7 @@ int main(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
+    if (app_cmd->parsed()) return trend::AppCommand(serve);
   } catch (const trend::InputError& e) {
     std::fprintf(stderr, "trend: error: %s\n", e.what());
     return 2;

@@ -36,6 +36,12 @@ json Series(const std::vector<Date>& dates, const Eigen::VectorXd& values) {
   return out;
 }
 
+// [first, last] dates of a window; null for an empty one (e.g. a plugin's partial result).
+json Span(const std::vector<Date>& dates) {
+  if (dates.empty()) return nullptr;
+  return {FormatDate(dates.front()), FormatDate(dates.back())};
+}
+
 }  // namespace
 
 json StatsToJson(const Stats& s) {
@@ -106,8 +112,8 @@ json AnalysisToJson(const AnalysisResult& r) {
                           {"resampled_to_monthly", r.resampled}};
   out["n_in_sample_rows"] = r.in_dates.size();
   out["n_out_sample_rows"] = r.out_dates.size();
-  out["in_sample_dates"] = {FormatDate(r.in_dates.front()), FormatDate(r.in_dates.back())};
-  out["out_sample_dates"] = {FormatDate(r.out_dates.front()), FormatDate(r.out_dates.back())};
+  out["in_sample_dates"] = Span(r.in_dates);
+  out["out_sample_dates"] = Span(r.out_dates);
   out["portfolio_returns"] = {{"in_ew", Series(r.in_dates, r.in_ew)},
                               {"in_user", Series(r.in_dates, r.in_user)},
                               {"out_ew", Series(r.out_dates, r.out_ew)},

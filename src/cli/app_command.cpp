@@ -1,0 +1,44 @@
+#include "cli/app_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "error/input_error.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+#include "server/pipeline_proxy.hpp"
+
+namespace trend {
+
+int AppCommand(const AppCommandOptions& options) {
+  if (options.cache != "memory") {
+    throw InputError(
+        fmt::format("--cache {}: only the in-process cache (memory) is available in this build",
+                    options.cache));
+  }
+  PipelineModuleRegistry modules;
+  ApiOptions api_options;
+  api_options.cache_budget_bytes = options.cache_mb << 20;
+  TrendApi api(api_options, modules);
+  HttpServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.io_threads = options.threads;
+  server_options.worker_threads = options.threads;
+  server_options.access_log = options.access_log;
+  HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });
+  try {
+    server.Start();
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("cannot listen: {}", e.what()));
+  }
+  std::fprintf(stderr, "trend app: listening on http://%s:%u (API under /api/v1)\n",
+               options.host.c_str(), server.port());
+  server.Run(/*handle_signals=*/true);
+  std::fprintf(stderr, "trend app: stopped\n");
+  return 0;
+}
+
+}  // namespace trend

@@ -1,0 +1,21 @@
+// `trend app`: the HTTP service (JSON API under /api/v1) until SIGINT or SIGTERM.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace trend {
+
+struct AppCommandOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8501;
+  std::size_t threads = 0;  // event loops and workers; 0: one per core
+  std::string cache = "memory";
+  std::size_t cache_mb = 256;
+  std::string access_log = "-";
+};
+
+int AppCommand(const AppCommandOptions& options);
+
+}  // namespace trend

@@ -1,0 +1,419 @@
+#include "server/api.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "config/config_loader.hpp"
+#include "data/csv_reader.hpp"
+#include "data/resample.hpp"
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "report/json_report.hpp"
+#include "report/multi_period_json.hpp"
+
+namespace trend {
+
+extern const char* const kDefaultsYaml;  // config/defaults.yml, embedded at build time
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kEngineVersion = "trend-engine 0.1.0";
+constexpr double kBucketBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5};
+
+HttpResponse Json(int status, const json& body) {
+  return {status, "application/json", body.dump(), {}};
+}
+
+HttpResponse Error(int status, const std::string& error, const std::string& detail,
+                   const std::string& path) {
+  return Json(status, {{"error", error}, {"detail", detail}, {"path", path}});
+}
+
+// YAML scalars become JSON numbers, booleans and nulls where they read as such.
+json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& item : node) out[item.first.as<std::string>()] = YamlToJson(item.second);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(YamlToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;  // quoted
+      if (text == "true" || text == "false") return text == "true";
+      if (text == "null" || text == "~") return nullptr;
+      try {
+        std::size_t used = 0;
+        const long long integer = std::stoll(text, &used);
+        if (used == text.size()) return integer;
+        const double number = std::stod(text, &used);
+        if (used == text.size()) return number;
+      } catch (const std::exception&) {
+      }
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+const char* kOpenApi = R"json({
+  "openapi": "3.0.3",
+  "info": {"title": "Trend Engine API", "version": "0.1.0",
+           "description": "Volatility-adjusted trend portfolio analysis: the results of `trend run --json`."},
+  "paths": {
+    "/api/v1/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+    "/api/v1/datasets": {"post": {"summary": "Upload a returns CSV (body: text/csv); the id is the SHA-256 of the content, so uploads dedupe",
+      "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
+      "responses": {"201": {"description": "stored"}, "200": {"description": "already stored"}, "413": {"description": "too large"}, "422": {"description": "not a returns CSV"}}}},
+    "/api/v1/datasets/{id}": {"get": {"summary": "Columns, dates and frequency of a dataset",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the dataset"}, "404": {"description": "unknown id"}}}},
+    "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool}; the body is the document trend run --json writes; X-Run-Id and Location name the cached result",
+      "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+        "properties": {"config": {"oneOf": [{"type": "object"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}}, "required": ["config"]}}}},
+      "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key"}}}},
+    "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
+    "/api/v1/config/defaults": {"get": {"summary": "The default config (config/defaults.yml) as JSON", "responses": {"200": {"description": "defaults"}}}},
+    "/api/v1/debug/pipeline": {"get": {"summary": "The pipeline proxy's recent resolutions of run", "responses": {"200": {"description": "entries"}}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}},
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}}
+  }
+})json";
+
+}  // namespace
+
+TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
+    : options_(options), proxy_(modules, options.simple_flag), cache_(options.cache_budget_bytes) {}
+
+HttpRoute TrendApi::Measured(const std::string& label, bool heavy,
+                             std::function<HttpResponse(const HttpRequest&)> handle) {
+  RouteStats* stats;
+  {
+    std::lock_guard lock(stats_mutex_);
+    auto& slot = stats_[label];
+    if (!slot) slot = std::make_unique<RouteStats>();
+    stats = slot.get();
+  }
+  return {heavy, [this, stats, handle = std::move(handle)](const HttpRequest& request) {
+            ++in_flight_;
+            const auto start = std::chrono::steady_clock::now();
+            HttpResponse response;
+            try {
+              response = handle(request);
+            } catch (...) {
+              --in_flight_;
+              ++stats->errors;
+              throw;
+            }
+            --in_flight_;
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            ++stats->count;
+            if (response.status >= 400) ++stats->errors;
+            stats->micros += static_cast<std::uint64_t>(seconds * 1e6);
+            std::size_t b = 0;
+            while (b < std::size(kBucketBounds) && seconds > kBucketBounds[b]) ++b;
+            ++stats->buckets[b];
+            return response;
+          }};
+}
+
+HttpRoute TrendApi::Route(const HttpRequest& request) {
+  const std::string& p = request.path;
+  const std::string& m = request.method;
+  const auto is = [&](const char* method, const char* path) { return m == method && p == path; };
+  const auto under = [&](const char* prefix) {
+    return p.rfind(prefix, 0) == 0 && p.size() > std::strlen(prefix);
+  };
+  if (is("GET", "/api/v1/healthz") || is("GET", "/healthz")) {
+    return Measured("GET /healthz", false, [](const HttpRequest&) {
+      return Json(200, {{"status", "ok"}});
+    });
+  }
+  if (is("POST", "/api/v1/datasets")) {
+    return Measured("POST /api/v1/datasets", true,
+                    [this](const auto& r) { return PostDataset(r); });
+  }
+  if (m == "GET" && under("/api/v1/datasets/")) {
+    const std::string id = p.substr(std::strlen("/api/v1/datasets/"));
+    return Measured("GET /api/v1/datasets/{id}", false,
+                    [this, id](const auto& r) { return GetDataset(id, r); });
+  }
+  if (is("POST", "/api/v1/runs")) {
+    return Measured("POST /api/v1/runs", true, [this](const auto& r) { return PostRun(r); });
+  }
+  if (m == "GET" && under("/api/v1/runs/")) {
+    const std::string id = p.substr(std::strlen("/api/v1/runs/"));
+    return Measured("GET /api/v1/runs/{id}", false,
+                    [this, id](const auto& r) { return GetRun(id, r); });
+  }
+  if (is("GET", "/api/v1/config/defaults")) {
+    return Measured("GET /api/v1/config/defaults", false,
+                    [this](const auto& r) { return Defaults(r); });
+  }
+  if (is("GET", "/metrics") || is("GET", "/api/v1/metrics")) {
+    return Measured("GET /metrics", false, [this](const auto& r) { return Metrics(r); });
+  }
+  if (is("GET", "/api/v1/debug/pipeline")) {
+    return Measured("GET /api/v1/debug/pipeline", false,
+                    [this](const auto& r) { return DebugPipeline(r); });
+  }
+  if (is("GET", "/api/v1/openapi.json") || is("GET", "/openapi.json")) {
+    return Measured("GET /openapi.json", false, [](const HttpRequest&) {
+      return HttpResponse{200, "application/json", kOpenApi, {}};
+    });
+  }
+  const bool known = p == "/api/v1/datasets" || p == "/api/v1/runs" || under("/api/v1/datasets/") ||
+                     under("/api/v1/runs/") || p == "/api/v1/healthz" || p == "/metrics";
+  return Measured("other", false, [known](const HttpRequest& r) {
+    return known ? Error(405, "method not allowed", r.method + " is not supported here", r.path)
+                 : Error(404, "not found", "no such endpoint; see /api/v1/openapi.json", r.path);
+  });
+}
+
+std::shared_ptr<const TrendApi::Dataset> TrendApi::StoreDataset(const std::string& csv) {
+  const std::string id = Sha256Hex(csv);
+  if (auto existing = FindDataset(id)) return existing;
+  auto dataset = std::make_shared<Dataset>();
+  dataset->id = id;
+  dataset->frame = ParseReturnsCsv(csv, "dataset");
+  dataset->bytes =
+      csv.size() + static_cast<std::size_t>(dataset->frame.values.size()) * sizeof(double);
+  std::lock_guard lock(datasets_mutex_);
+  if (const auto it = datasets_.find(id); it != datasets_.end()) return it->second;
+  datasets_[id] = dataset;
+  dataset_order_.push_front(id);
+  dataset_bytes_ += dataset->bytes;
+  while (dataset_bytes_ > options_.dataset_budget_bytes && dataset_order_.size() > 1) {
+    const std::string oldest = dataset_order_.back();
+    dataset_order_.pop_back();
+    dataset_bytes_ -= datasets_[oldest]->bytes;
+    datasets_.erase(oldest);
+  }
+  return dataset;
+}
+
+std::shared_ptr<const TrendApi::Dataset> TrendApi::FindDataset(const std::string& id) {
+  std::lock_guard lock(datasets_mutex_);
+  const auto it = datasets_.find(id);
+  return it == datasets_.end() ? nullptr : it->second;
+}
+
+HttpResponse TrendApi::PostDataset(const HttpRequest& request) {
+  const bool known = FindDataset(Sha256Hex(request.body)) != nullptr;
+  try {
+    const auto dataset = StoreDataset(request.body);
+    return Json(known ? 200 : 201, {{"id", dataset->id},
+                                    {"columns", dataset->frame.columns},
+                                    {"rows", dataset->frame.rows()}});
+  } catch (const InputError& e) {
+    return Error(422, "invalid dataset", e.what(), request.path);
+  }
+}
+
+HttpResponse TrendApi::GetDataset(const std::string& id, const HttpRequest& request) {
+  const auto dataset = FindDataset(id);
+  if (!dataset) return Error(404, "not found", "no dataset with id " + id, request.path);
+  const ReturnsFrame& f = dataset->frame;
+  std::string frequency = "unknown";
+  try {
+    frequency = std::string(1, FrequencyCode(DetectFrequency(f.dates, "dataset")));
+  } catch (const InputError&) {
+  }
+  return Json(200, {{"id", id},
+                    {"columns", f.columns},
+                    {"rows", f.rows()},
+                    {"first_date", f.dates.empty() ? "" : FormatDate(f.dates.front())},
+                    {"last_date", f.dates.empty() ? "" : FormatDate(f.dates.back())},
+                    {"frequency", frequency}});
+}
+
+HttpResponse TrendApi::PostRun(const HttpRequest& request) {
+  json body;
+  try {
+    body = json::parse(request.body);
+  } catch (const json::parse_error& e) {
+    return Error(400, "malformed JSON", e.what(), request.path);
+  }
+  if (!body.is_object() || !body.contains("config")) {
+    return Error(422, "invalid request", "expected {config, dataset | csv, multi_period}",
+                 request.path);
+  }
+  const json& config_node = body["config"];
+  if (!config_node.is_object() && !config_node.is_string()) {
+    return Error(422, "invalid request", "config: expected an object or a YAML string",
+                 request.path);
+  }
+  const bool multi = body.value("multi_period", false);
+  std::shared_ptr<const Dataset> dataset;
+  try {
+    if (body.contains("dataset")) {
+      dataset = FindDataset(body["dataset"].get<std::string>());
+      if (!dataset) {
+        return Error(404, "not found", "no dataset with id " + body["dataset"].get<std::string>(),
+                     request.path);
+      }
+    } else if (body.contains("csv") && body["csv"].is_string()) {
+      dataset = StoreDataset(body["csv"].get<std::string>());
+    } else {
+      return Error(422, "invalid request", "give dataset (an id) or csv (the file's text)",
+                   request.path);
+    }
+  } catch (const InputError& e) {
+    return Error(422, "invalid dataset", e.what(), request.path);
+  } catch (const json::exception& e) {
+    return Error(422, "invalid request", e.what(), request.path);
+  }
+  // JSON is YAML: one parser validates both forms, naming the key like the CLI does.
+  const std::string config_text =
+      config_node.is_string() ? config_node.get<std::string>() : config_node.dump();
+  LoadedConfig config;
+  try {
+    config = ParseConfig(config_text, "config", "");
+  } catch (const InputError& e) {
+    return Error(422, "invalid config", e.what(), request.path);
+  }
+  const std::string run_id = Sha256Hex(config_text + "\n" + dataset->id + "\n" +
+                                       (multi ? "multi" : "single") + "\n" + kEngineVersion);
+  HttpResponse response;
+  response.headers["X-Run-Id"] = run_id;
+  response.headers["Location"] = "/api/v1/runs/" + run_id;
+  if (auto hit = cache_.Get(run_id)) {
+    ++cache_hits_;
+    response.headers["X-Cache"] = "hit";
+    response.body = **hit;
+    return response;
+  }
+  ++cache_misses_;
+  bool shared = false;
+  try {
+    const auto document = single_flight_.Do(
+        run_id,
+        [&]() -> std::shared_ptr<const std::string> {
+          const AnalysisSettings& s = config.settings;
+          std::string text;
+          if (multi) {
+            const PipelineEntry entry = proxy_.Resolve("run_multi_period");
+            PreparedReturns data =
+                PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
+            data.valid = ValidCounts(data.monthly.values);
+            text = MultiPeriodToJson(entry.multi(data, s, entry.registries)).dump(2) + "\n";
+          } else {
+            const PipelineEntry entry = proxy_.Resolve("run");
+            PrepareOptions options;
+            options.load_policy = s.data.load_missing;
+            options.panel_policy = s.preprocessing_missing;
+            options.enforce_completeness = !s.data.allow_risk_free_fallback;
+            const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
+            text = AnalysisToJsonText(entry.run(data, s, entry.registries)) + "\n";
+          }
+          auto stored = std::make_shared<const std::string>(std::move(text));
+          cache_.Put(run_id, stored);
+          return stored;
+        },
+        &shared);
+    if (shared) ++cache_shared_;
+    response.headers["X-Cache"] = shared ? "shared" : "miss";
+    response.body = *document;
+    return response;
+  } catch (const InputError& e) {
+    return Error(422, "invalid run", e.what(), request.path);
+  }
+}
+
+HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request) {
+  if (auto hit = cache_.Get(id)) {
+    ++cache_hits_;
+    HttpResponse response{200, "application/json", **hit, {{"X-Cache", "hit"}}};
+    return response;
+  }
+  ++cache_misses_;
+  return Error(404, "not found", "no finished run with id " + id + " (unknown or evicted)",
+               request.path);
+}
+
+HttpResponse TrendApi::Defaults(const HttpRequest&) {
+  static const std::string kDefaultsJson = YamlToJson(YAML::Load(kDefaultsYaml)).dump();
+  return {200, "application/json", kDefaultsJson, {}};
+}
+
+HttpResponse TrendApi::DebugPipeline(const HttpRequest&) {
+  json entries = json::array();
+  for (const auto& r : proxy_.DebugLog()) {
+    entries.push_back({{"entry", r.entry},
+                       {"simple", r.simple},
+                       {"module_id", r.module_id},
+                       {"package_module_id", r.package_module_id},
+                       {"package_entry_id", r.package_entry_id}});
+  }
+  return Json(200, {{"entries", entries}});
+}
+
+HttpResponse TrendApi::Metrics(const HttpRequest&) {
+  std::string out;
+  out += "# HELP trend_http_requests_total Requests served, by route.\n";
+  out += "# TYPE trend_http_requests_total counter\n";
+  std::lock_guard lock(stats_mutex_);
+  for (const auto& [route, s] : stats_) {
+    out += fmt::format("trend_http_requests_total{{route=\"{}\"}} {}\n", route, s->count.load());
+  }
+  out += "# HELP trend_http_errors_total Responses with status >= 400, by route.\n";
+  out += "# TYPE trend_http_errors_total counter\n";
+  for (const auto& [route, s] : stats_) {
+    out += fmt::format("trend_http_errors_total{{route=\"{}\"}} {}\n", route, s->errors.load());
+  }
+  out += "# HELP trend_http_request_duration_seconds Handler latency, by route.\n";
+  out += "# TYPE trend_http_request_duration_seconds histogram\n";
+  for (const auto& [route, s] : stats_) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < std::size(kBucketBounds); ++b) {
+      cumulative += s->buckets[b].load();
+      out +=
+          fmt::format("trend_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                      route, kBucketBounds[b], cumulative);
+    }
+    cumulative += s->buckets[std::size(kBucketBounds)].load();
+    out +=
+        fmt::format("trend_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                    route, cumulative);
+    out += fmt::format("trend_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
+                       static_cast<double>(s->micros.load()) / 1e6);
+    out += fmt::format("trend_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
+                       s->count.load());
+  }
+  out += "# TYPE trend_http_in_flight gauge\n";
+  out += fmt::format("trend_http_in_flight {}\n", in_flight_.load());
+  out += "# HELP trend_cache_requests_total Result cache lookups by backend and outcome.\n";
+  out += "# TYPE trend_cache_requests_total counter\n";
+  out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"hit\"}} {}\n",
+                     cache_hits_.load());
+  out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"miss\"}} {}\n",
+                     cache_misses_.load());
+  out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"shared\"}} {}\n",
+                     cache_shared_.load());
+  out += "# TYPE trend_cache_bytes gauge\n";
+  out += fmt::format("trend_cache_bytes{{backend=\"memory\"}} {}\n", cache_.bytes());
+  out += "# HELP trend_pipeline_proxy_resolutions_total Entry-point resolutions, by mode.\n";
+  out += "# TYPE trend_pipeline_proxy_resolutions_total counter\n";
+  out += fmt::format("trend_pipeline_proxy_resolutions_total{{mode=\"default\"}} {}\n",
+                     proxy_.resolutions(false));
+  out += fmt::format("trend_pipeline_proxy_resolutions_total{{mode=\"simple\"}} {}\n",
+                     proxy_.resolutions(true));
+  return {200, "text/plain; version=0.0.4", out, {}};
+}
+
+}  // namespace trend

@@ -1,0 +1,79 @@
+// The JSON API of `trend app` (/api/v1): datasets, runs through the pipeline proxy with the
+// result cache, defaults, health, Prometheus metrics, the pipeline debug log and the OpenAPI
+// description. Thin: requests are parsed and validated into typed settings here, the engine
+// does the work, results are the documents `trend run --json` writes.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "data/returns_frame.hpp"
+#include "server/http_server.hpp"
+#include "server/pipeline_proxy.hpp"
+#include "server/result_cache.hpp"
+
+namespace trend {
+
+struct ApiOptions {
+  std::size_t dataset_budget_bytes = 256u << 20;
+  std::size_t cache_budget_bytes = 256u << 20;
+  // The proxy's mode flag; default: TREND_PIPELINE_PROXY_SIMPLE, read on every resolution.
+  std::function<bool()> simple_flag;
+};
+
+class TrendApi {
+ public:
+  TrendApi(ApiOptions options, PipelineModuleRegistry& modules);
+
+  // The router for HttpServer: heavy routes (runs, dataset uploads) go to the worker pool.
+  HttpRoute Route(const HttpRequest& request);
+
+  PipelineProxy& proxy() { return proxy_; }
+
+ private:
+  struct Dataset {
+    std::string id;
+    ReturnsFrame frame;
+    std::size_t bytes = 0;
+  };
+  struct RouteStats {
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> errors{0};
+    std::array<std::atomic<std::uint64_t>, 10> buckets{};  // latency histogram
+    std::atomic<std::uint64_t> micros{0};
+  };
+
+  HttpResponse PostDataset(const HttpRequest& request);
+  HttpResponse GetDataset(const std::string& id, const HttpRequest& request);
+  HttpResponse PostRun(const HttpRequest& request);
+  HttpResponse GetRun(const std::string& id, const HttpRequest& request);
+  HttpResponse Defaults(const HttpRequest& request);
+  HttpResponse Metrics(const HttpRequest& request);
+  HttpResponse DebugPipeline(const HttpRequest& request);
+
+  std::shared_ptr<const Dataset> StoreDataset(const std::string& csv);
+  std::shared_ptr<const Dataset> FindDataset(const std::string& id);
+  HttpRoute Measured(const std::string& label, bool heavy,
+                     std::function<HttpResponse(const HttpRequest&)> handle);
+
+  ApiOptions options_;
+  PipelineProxy proxy_;
+  LruResultCache cache_;
+  SingleFlight single_flight_;
+  std::mutex datasets_mutex_;
+  std::map<std::string, std::shared_ptr<const Dataset>> datasets_;
+  std::list<std::string> dataset_order_;  // most recent first
+  std::size_t dataset_bytes_ = 0;
+  std::mutex stats_mutex_;
+  std::map<std::string, std::unique_ptr<RouteStats>> stats_;
+  std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};
+  std::atomic<std::int64_t> in_flight_{0};
+};
+
+}  // namespace trend

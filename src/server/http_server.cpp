@@ -1,0 +1,347 @@
+#include "server/http_server.hpp"
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <list>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace trend {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string ErrorJson(const std::string& error, const std::string& detail,
+                      const std::string& path) {
+  const auto escape = [](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        out += ' ';
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  };
+  return "{\"error\":\"" + escape(error) + "\",\"detail\":\"" + escape(detail) + "\",\"path\":\"" +
+         escape(path) + "\"}";
+}
+
+// The combined log format, one line per response.
+class AccessLog {
+ public:
+  explicit AccessLog(const std::string& target) {
+    if (target == "-") {
+      file_ = stderr;
+    } else if (!target.empty()) {
+      file_ = std::fopen(target.c_str(), "a");
+      if (file_ == nullptr) throw std::runtime_error(target + ": cannot open the access log");
+      owned_ = true;
+    }
+  }
+  ~AccessLog() {
+    if (owned_) std::fclose(file_);
+  }
+  void Write(const HttpRequest& req, const std::string& request_line, int status,
+             std::size_t bytes) {
+    if (file_ == nullptr) return;
+    char when[64];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    const auto header = [&](const char* name) {
+      const auto it = req.headers.find(name);
+      return it == req.headers.end() ? std::string("-") : it->second;
+    };
+    std::lock_guard lock(mutex_);
+    std::fprintf(file_, "%s - - [%s] \"%s\" %d %zu \"%s\" \"%s\"\n", req.remote.c_str(), when,
+                 request_line.c_str(), status, bytes, header("referer").c_str(),
+                 header("user-agent").c_str());
+    std::fflush(file_);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::mutex mutex_;
+};
+
+struct Session {
+  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool busy = false;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpRouter router;
+  std::unique_ptr<AccessLog> access_log;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::list<std::weak_ptr<Session>>> sessions;  // per context, touched on its thread
+  std::unique_ptr<asio::thread_pool> workers;
+  std::atomic<bool> draining{false};
+  std::atomic<std::int64_t> in_flight{0};
+  std::uint16_t bound_port = 0;
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;
+
+  HttpResponse Dispatch(const HttpRequest& request, const HttpRoute& route) {
+    try {
+      return route.handle(request);
+    } catch (const std::exception& e) {
+      return {500, "application/json", ErrorJson("internal error", e.what(), request.path), {}};
+    }
+  }
+
+  asio::awaitable<void> Serve(std::shared_ptr<Session> session, std::size_t index) {
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      // The deadline covers the whole request: a client sending a byte at a time still loses
+      // the connection when it expires.
+      session->stream.expires_after(first ? options.request_timeout : options.idle_timeout);
+      beast::error_code ec;
+      co_await http::async_read(session->stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      first = false;
+      if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+          ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+        break;
+      }
+      HttpResponse response;
+      HttpRequest request;
+      bool keep_alive = false;
+      std::string request_line = "-";
+      if (ec) {
+        if (ec == http::error::body_limit) {
+          response = {
+              413,
+              "application/json",
+              ErrorJson("payload too large",
+                        "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes",
+                        ""),
+              {}};
+        } else if (ec == http::error::header_limit) {
+          response = {431,
+                      "application/json",
+                      ErrorJson("request header fields too large", ec.message(), ""),
+                      {}};
+        } else {
+          response = {400, "application/json", ErrorJson("bad request", ec.message(), ""), {}};
+        }
+      } else {
+        session->busy = true;
+        ++in_flight;
+        auto& message = parser.get();
+        request.method = std::string(message.method_string());
+        const std::string target(message.target());
+        const std::size_t q = target.find('?');
+        request.path = target.substr(0, q);
+        request.query = q == std::string::npos ? "" : target.substr(q + 1);
+        request.body = std::move(message.body());
+        beast::error_code peer_ec;
+        const auto peer = session->stream.socket().remote_endpoint(peer_ec);
+        request.remote = peer_ec ? "-" : peer.address().to_string();
+        for (const auto& field : message) {
+          std::string name(field.name_string());
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          request.headers[name] = std::string(field.value());
+        }
+        request_line = request.method + " " + target + " HTTP/" +
+                       std::to_string(message.version() / 10) + "." +
+                       std::to_string(message.version() % 10);
+        keep_alive = message.keep_alive();
+        const HttpRoute route = router(request);
+        if (route.heavy) {
+          // Off the event loop: the worker pool runs it; this loop resumes with the response.
+          response = co_await asio::co_spawn(
+              workers->get_executor(),
+              [this, &request, &route]() -> asio::awaitable<HttpResponse> {
+                co_return Dispatch(request, route);
+              },
+              asio::use_awaitable);
+        } else {
+          response = Dispatch(request, route);
+        }
+      }
+      keep_alive = keep_alive && !draining.load();
+      http::response<http::string_body> reply{static_cast<http::status>(response.status), 11};
+      reply.set(http::field::server, "trend-engine");
+      reply.set(http::field::content_type, response.content_type);
+      for (const auto& [name, value] : response.headers) reply.set(name, value);
+      reply.keep_alive(keep_alive);
+      reply.body() = std::move(response.body);
+      reply.prepare_payload();
+      const std::size_t bytes = reply.body().size();
+      session->stream.expires_after(options.request_timeout);
+      beast::error_code write_ec;
+      co_await http::async_write(session->stream, reply,
+                                 asio::redirect_error(asio::use_awaitable, write_ec));
+      if (access_log) access_log->Write(request, request_line, response.status, bytes);
+      if (session->busy) {
+        session->busy = false;
+        --in_flight;
+      }
+      if (write_ec || !keep_alive || ec) break;
+    }
+    beast::error_code ignored;
+    session->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    session->stream.socket().close(ignored);
+    (void)index;
+  }
+
+  asio::awaitable<void> Accept(std::size_t index) {
+    tcp::acceptor& acceptor = *acceptors[index];
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open() || draining) co_return;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<Session>(std::move(socket));
+      auto& list = sessions[index];
+      list.remove_if([](const auto& weak) { return weak.expired(); });
+      list.push_back(session);
+      asio::co_spawn(acceptor.get_executor(), Serve(session, index), asio::detached);
+    }
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpRouter router) : impl_(new Impl) {
+  impl_->options = std::move(options);
+  impl_->router = std::move(router);
+}
+
+HttpServer::~HttpServer() {
+  Shutdown();
+}
+
+void HttpServer::Start() {
+  Impl& s = *impl_;
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t loops = s.options.io_threads ? s.options.io_threads : cores;
+  s.access_log = std::make_unique<AccessLog>(s.options.access_log);
+  s.workers = std::make_unique<asio::thread_pool>(
+      s.options.worker_threads ? s.options.worker_threads : cores);
+  std::uint16_t port = s.options.port;
+  for (std::size_t i = 0; i < loops; ++i) {
+    s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    auto acceptor = std::make_unique<tcp::acceptor>(*s.contexts.back());
+    beast::error_code ec;
+    const tcp::endpoint endpoint(asio::ip::make_address(s.options.host, ec), port);
+    if (ec) throw std::runtime_error("--host " + s.options.host + ": " + ec.message());
+    acceptor->open(endpoint.protocol(), ec);
+    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    // Every loop listens on the same port; the kernel spreads the connections.
+    acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    acceptor->bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error(s.options.host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("listen: " + ec.message());
+    port = acceptor->local_endpoint().port();  // port 0 binds the rest to the chosen port
+    s.acceptors.push_back(std::move(acceptor));
+  }
+  s.bound_port = port;
+  s.sessions.resize(loops);
+}
+
+std::uint16_t HttpServer::port() const {
+  return impl_->bound_port;
+}
+
+std::int64_t HttpServer::in_flight() const {
+  return impl_->in_flight.load();
+}
+
+void HttpServer::Run(bool handle_signals) {
+  Impl& s = *impl_;
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (std::size_t i = 0; i < s.contexts.size(); ++i) {
+    guards.push_back(asio::make_work_guard(*s.contexts[i]));
+    asio::co_spawn(*s.contexts[i], s.Accept(i), asio::detached);
+  }
+  std::unique_ptr<asio::signal_set> signals;
+  if (handle_signals) {
+    signals = std::make_unique<asio::signal_set>(*s.contexts[0], SIGINT, SIGTERM);
+    signals->async_wait([this](const beast::error_code& ec, int) {
+      if (!ec) Shutdown();
+    });
+  }
+  for (auto& context : s.contexts) threads.emplace_back([&context] { context->run(); });
+  {
+    std::unique_lock lock(s.stop_mutex);
+    s.stop_cv.wait(lock, [&] { return s.stop_requested; });
+  }
+  // Drain: no new connections, idle keep-alive connections closed, in-flight requests finish.
+  for (std::size_t i = 0; i < s.contexts.size(); ++i) {
+    asio::post(*s.contexts[i], [&s, i] {
+      beast::error_code ec;
+      s.acceptors[i]->close(ec);
+      for (auto& weak : s.sessions[i]) {
+        if (auto session = weak.lock(); session && !session->busy) {
+          session->stream.socket().close(ec);
+        }
+      }
+    });
+  }
+  if (signals) asio::post(*s.contexts[0], [&signals] { signals->cancel(); });
+  const auto deadline = std::chrono::steady_clock::now() + s.options.shutdown_grace;
+  while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  guards.clear();
+  for (auto& context : s.contexts) context->stop();
+  for (auto& thread : threads) thread.join();
+  s.workers->join();
+}
+
+void HttpServer::Shutdown() {
+  Impl& s = *impl_;
+  s.draining = true;
+  {
+    std::lock_guard lock(s.stop_mutex);
+    s.stop_requested = true;
+  }
+  s.stop_cv.notify_all();
+}
+
+}  // namespace trend

@@ -1,0 +1,79 @@
+// The HTTP/1.1 front of `trend app` on Boost.Beast with C++20 coroutines: one event loop per
+// core (each with its own SO_REUSEPORT acceptor), keep-alive, limits on header and body size,
+// a deadline for each request (slow clients cannot pin a connection) and for idle keep-alive
+// connections, CPU-bound handlers on a separate worker pool so no event loop blocks, the
+// combined access log, and a graceful shutdown that stops accepting, lets in-flight requests
+// finish within a bound and closes idle connections.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace trend {
+
+struct HttpRequest {
+  std::string method;  // GET, POST, ...
+  std::string path;    // without the query
+  std::string query;
+  std::string body;
+  std::string remote;                          // peer address
+  std::map<std::string, std::string> headers;  // lower-case names
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8501;       // 0: any free port (see HttpServer::port)
+  std::size_t io_threads = 0;      // 0: one per core
+  std::size_t worker_threads = 0;  // 0: one per core
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
+  std::chrono::milliseconds request_timeout{10'000};  // to receive one whole request
+  std::chrono::milliseconds idle_timeout{30'000};     // between keep-alive requests
+  std::chrono::milliseconds shutdown_grace{10'000};   // for in-flight requests
+  std::string access_log;                             // path, "-" for stderr, empty for none
+};
+
+// Decides how a request is served. `heavy` handlers run on the worker pool.
+struct HttpRoute {
+  bool heavy = false;
+  std::function<HttpResponse(const HttpRequest&)> handle;
+};
+using HttpRouter = std::function<HttpRoute(const HttpRequest&)>;
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpRouter router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening sockets; throws std::runtime_error naming the address on failure.
+  void Start();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const;
+  // Serves until Shutdown() (or SIGINT/SIGTERM when `handle_signals`), then returns.
+  void Run(bool handle_signals);
+  // Stops accepting, finishes in-flight requests within the grace period, closes idle
+  // connections. Thread-safe; returns at once.
+  void Shutdown();
+
+  std::int64_t in_flight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trend

@@ -1,0 +1,245 @@
+// `trend app` over real loopback sockets: the demo run equals `trend run --json`, the proxy's
+// modes decide which pipeline answers, the cache computes once, limits and bad requests get
+// their status codes, slow clients are cut off, and shutdown lets in-flight requests finish.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "config/config_loader.hpp"
+#include "data/csv_reader.hpp"
+#include "report/json_report.hpp"
+#include "server/api.hpp"
+#include "server/http_server.hpp"
+
+namespace trend {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+Reply Send(std::uint16_t port, http::verb verb, const std::string& target,
+           const std::string& body = "", const std::map<std::string, std::string>& extra = {}) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> request{verb, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : extra) request.set(k, v);
+  request.body() = body;
+  request.prepare_payload();
+  http::write(socket, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1u << 30);
+  http::read(socket, buffer, parser);
+  Reply reply;
+  reply.status = static_cast<int>(parser.get().result_int());
+  reply.body = parser.get().body();
+  for (const auto& field : parser.get()) {
+    reply.headers[std::string(field.name_string())] = std::string(field.value());
+  }
+  return reply;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A server on a free loopback port, run on its own thread for the test's lifetime.
+class AppServer {
+ public:
+  explicit AppServer(ApiOptions api_options = {}, HttpServerOptions options = {})
+      : api_(api_options, modules_) {
+    options.port = 0;
+    options.io_threads = 2;
+    options.worker_threads = 2;
+    options.access_log = "";
+    server_ = std::make_unique<HttpServer>(options,
+                                           [this](const HttpRequest& r) { return api_.Route(r); });
+    server_->Start();
+    runner_ = std::thread([this] { server_->Run(false); });
+  }
+  ~AppServer() {
+    server_->Shutdown();
+    runner_.join();
+  }
+  std::uint16_t port() const { return server_->port(); }
+  PipelineModuleRegistry& modules() { return modules_; }
+  HttpServer& server() { return *server_; }
+
+ private:
+  PipelineModuleRegistry modules_;
+  TrendApi api_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread runner_;
+};
+
+json DemoRunBody() {
+  const std::string dir = std::string(TREND_SOURCE_DIR);
+  return {{"config", ReadFile(dir + "/config/demo.yml")},
+          {"csv", ReadFile(dir + "/demo/demo_returns.csv")}};
+}
+
+std::shared_ptr<PipelineModule> Override(std::atomic<int>* calls,
+                                         std::chrono::milliseconds delay = {}) {
+  auto module = std::make_shared<PipelineModule>("override");
+  PipelineEntry run;
+  run.run = [calls, delay](const PreparedReturns&, const AnalysisSettings&,
+                           const PipelineRegistries&) {
+    if (calls) ++*calls;
+    std::this_thread::sleep_for(delay);
+    AnalysisResult r;
+    r.risk_free_column = "from-override";
+    return r;
+  };
+  module->Set("run", std::move(run));
+  return module;
+}
+
+TEST(HttpApi, DemoRunEqualsTheCommandLineJson) {
+  AppServer app;
+  Reply reply = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const LoadedConfig config = LoadConfigFile(std::string(TREND_SOURCE_DIR) + "/config/demo.yml");
+  const json expected = json::parse(AnalysisToJsonText(
+      AnalyseReturns(LoadReturnsCsv(config.settings.data.csv_path), config.settings, "demo.csv")));
+  EXPECT_EQ(json::parse(reply.body), expected);
+  EXPECT_EQ(reply.headers["X-Cache"], "miss");
+  Reply again = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump());
+  EXPECT_EQ(again.headers["X-Cache"], "hit");
+  EXPECT_EQ(again.body, reply.body);
+  const Reply by_id =
+      Send(app.port(), http::verb::get, "/api/v1/runs/" + reply.headers["X-Run-Id"]);
+  EXPECT_EQ(by_id.status, 200);
+  EXPECT_EQ(by_id.body, reply.body);
+}
+
+TEST(HttpApi, DefaultModeRunsTheOverrideAndSimpleModeTheBuiltInPipeline) {
+  bool simple = false;
+  ApiOptions options;
+  options.simple_flag = [&simple] { return simple; };
+  AppServer app(options);
+  app.modules().Install(Override(nullptr));
+  json body = DemoRunBody();
+  const Reply patched = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body)["risk_free_column"], "from-override");
+  simple = true;
+  body["config"] = body["config"].get<std::string>() + "\n# another cache key\n";
+  const Reply direct = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  ASSERT_EQ(direct.status, 200) << direct.body;
+  EXPECT_EQ(json::parse(direct.body)["risk_free_column"], "SPX");
+  const json debug = json::parse(Send(app.port(), http::verb::get, "/api/v1/debug/pipeline").body);
+  ASSERT_EQ(debug["entries"].size(), 2u);
+  EXPECT_FALSE(debug["entries"][0]["simple"].get<bool>());
+  EXPECT_TRUE(debug["entries"][1]["simple"].get<bool>());
+}
+
+TEST(HttpApi, ConcurrentIdenticalRunsComputeOnce) {
+  std::atomic<int> calls{0};
+  AppServer app;
+  app.modules().Install(Override(&calls, std::chrono::milliseconds(200)));
+  const std::string body = DemoRunBody().dump();
+  std::vector<std::future<Reply>> replies;
+  for (int i = 0; i < 6; ++i) {
+    replies.push_back(std::async(std::launch::async, [&] {
+      return Send(app.port(), http::verb::post, "/api/v1/runs", body);
+    }));
+  }
+  for (auto& r : replies) EXPECT_EQ(r.get().status, 200);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(HttpApi, BadRequestsGetTheirStatusAndAJsonError) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  AppServer app({}, options);
+  const Reply too_big =
+      Send(app.port(), http::verb::post, "/api/v1/datasets", std::string(5000, 'x'));
+  EXPECT_EQ(too_big.status, 413);
+  const Reply header = Send(app.port(), http::verb::get, "/api/v1/healthz", "",
+                            {{"X-Big", std::string(20000, 'a')}});
+  EXPECT_EQ(header.status, 431);
+  const Reply malformed = Send(app.port(), http::verb::post, "/api/v1/runs", "{bad");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(json::parse(malformed.body)["error"], "malformed JSON");
+  const Reply config = Send(app.port(), http::verb::post, "/api/v1/runs",
+                            json{{"config", {{"vol_adjust", {{"target_vol", "high"}}}}},
+                                 {"csv", "Date,A,RF\n2020-01-31,0.01,0.001\n"}}
+                                .dump());
+  EXPECT_EQ(config.status, 422);
+  EXPECT_EQ(json::parse(config.body)["detail"],
+            "config line 1: vol_adjust.target_vol = 'high': expected a number");
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/nothing").status, 404);
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/datasets/unknown").status, 404);
+  EXPECT_EQ(Send(app.port(), http::verb::delete_, "/api/v1/runs").status, 405);
+}
+
+TEST(HttpApi, MetricsDefaultsAndOpenApi) {
+  AppServer app;
+  Send(app.port(), http::verb::get, "/api/v1/healthz");
+  const Reply metrics = Send(app.port(), http::verb::get, "/metrics");
+  EXPECT_NE(metrics.body.find("trend_http_requests_total{route=\"GET /healthz\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("trend_pipeline_proxy_resolutions_total{mode=\"simple\"}"),
+            std::string::npos);
+  const json defaults =
+      json::parse(Send(app.port(), http::verb::get, "/api/v1/config/defaults").body);
+  EXPECT_TRUE(defaults.contains("portfolio"));
+  const json openapi = json::parse(Send(app.port(), http::verb::get, "/api/v1/openapi.json").body);
+  EXPECT_TRUE(openapi["paths"].contains("/api/v1/runs"));
+}
+
+TEST(HttpServer, ASlowClientIsCutOff) {
+  HttpServerOptions options;
+  options.request_timeout = std::chrono::milliseconds(300);
+  AppServer app({}, options);
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), app.port()));
+  asio::write(socket, asio::buffer(std::string("GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  char byte;
+  beast::error_code ec;
+  socket.read_some(asio::buffer(&byte, 1), ec);  // blocks until the server closes
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(HttpServer, ShutdownFinishesInFlightRequests) {
+  std::atomic<int> calls{0};
+  auto app = std::make_unique<AppServer>();
+  app->modules().Install(Override(&calls, std::chrono::milliseconds(400)));
+  const std::uint16_t port = app->port();
+  auto reply = std::async(std::launch::async, [&] {
+    return Send(port, http::verb::post, "/api/v1/runs", DemoRunBody().dump());
+  });
+  while (calls.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  app.reset();  // Shutdown + join while the run is in flight
+  EXPECT_EQ(reply.get().status, 200);
+}
+
+}  // namespace
+}  // namespace trend
