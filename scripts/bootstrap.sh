@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libyaml-cpp-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
-  libboost-dev libssl-dev
+  libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
 )
 
 missing=()

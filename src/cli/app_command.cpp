@@ -9,6 +9,7 @@
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
+#include "server/shared_cache.hpp"
 
 namespace trend {
 

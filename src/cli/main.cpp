@@ -59,7 +59,11 @@ int main(int argc, char** argv) {
   app_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   app_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
   app_cmd->add_option("--threads", serve.threads, "Event loops and workers (default: every core)");
-  app_cmd->add_option("--cache", serve.cache, "Result cache backend")->capture_default_str();
+  app_cmd
+      ->add_option("--cache", serve.cache,
+                   "Result cache: memory, redis://host:port[/db] or memcached://host:port "
+                   "(shared by several servers, behind the in-process cache)")
+      ->capture_default_str();
   app_cmd->add_option("--cache-mb", serve.cache_mb, "In-process cache budget")
       ->capture_default_str();
   app_cmd

@@ -292,13 +292,12 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;
-  if (auto hit = cache_.Get(run_id)) {
-    ++cache_hits_;
-    response.headers["X-Cache"] = "hit";
-    response.body = **hit;
+  std::string source;
+  if (auto hit = CachedRun(run_id, &source)) {
+    response.headers["X-Cache"] = source;
+    response.body = *hit;
     return response;
   }
-  ++cache_misses_;
   bool shared = false;
   try {
     const auto document = single_flight_.Do(
@@ -323,6 +322,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
           }
           auto stored = std::make_shared<const std::string>(std::move(text));
           cache_.Put(run_id, stored);
+          if (options_.shared_cache) options_.shared_cache->Put("trend:run:" + run_id, *stored);
           return stored;
         },
         &shared);
@@ -335,13 +335,30 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   }
 }
 
-HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request) {
-  if (auto hit = cache_.Get(id)) {
+std::shared_ptr<const std::string> TrendApi::CachedRun(const std::string& run_id,
+                                                       std::string* source) {
+  if (auto hit = cache_.Get(run_id)) {
     ++cache_hits_;
-    HttpResponse response{200, "application/json", **hit, {{"X-Cache", "hit"}}};
-    return response;
+    *source = "hit";
+    return *hit;
   }
   ++cache_misses_;
+  if (options_.shared_cache) {
+    if (auto shared = options_.shared_cache->Get("trend:run:" + run_id)) {
+      auto document = std::make_shared<const std::string>(std::move(*shared));
+      cache_.Put(run_id, document);
+      *source = std::string("hit-") + options_.shared_cache->backend();
+      return document;
+    }
+  }
+  return nullptr;
+}
+
+HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request) {
+  std::string source;
+  if (auto hit = CachedRun(id, &source)) {
+    return HttpResponse{200, "application/json", *hit, {{"X-Cache", source}}};
+  }
   return Error(404, "not found", "no finished run with id " + id + " (unknown or evicted)",
                request.path);
 }
@@ -405,6 +422,14 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
                      cache_misses_.load());
   out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"shared\"}} {}\n",
                      cache_shared_.load());
+  if (const auto& shared = options_.shared_cache) {
+    for (const auto& [outcome, n] : {std::pair{"hit", shared->hits()},
+                                     {"miss", shared->misses()},
+                                     {"error", shared->errors()}}) {
+      out += fmt::format("trend_cache_requests_total{{backend=\"{}\",outcome=\"{}\"}} {}\n",
+                         shared->backend(), outcome, n);
+    }
+  }
   out += "# TYPE trend_cache_bytes gauge\n";
   out += fmt::format("trend_cache_bytes{{backend=\"memory\"}} {}\n", cache_.bytes());
   out += "# HELP trend_pipeline_proxy_resolutions_total Entry-point resolutions, by mode.\n";

@@ -17,6 +17,7 @@
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
 #include "server/result_cache.hpp"
+#include "server/shared_cache.hpp"
 
 namespace trend {
 
@@ -25,6 +26,8 @@ struct ApiOptions {
   std::size_t cache_budget_bytes = 256u << 20;
   // The proxy's mode flag; default: TREND_PIPELINE_PROXY_SIMPLE, read on every resolution.
   std::function<bool()> simple_flag;
+  // A cache shared with other server processes (Redis, memcached), behind the in-process one.
+  std::shared_ptr<SharedResultCache> shared_cache;
 };
 
 class TrendApi {
@@ -58,6 +61,8 @@ class TrendApi {
   HttpResponse DebugPipeline(const HttpRequest& request);
 
   std::shared_ptr<const Dataset> StoreDataset(const std::string& csv);
+  // The cached document for a run id: in process first, then the shared backend.
+  std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);
   std::shared_ptr<const Dataset> FindDataset(const std::string& id);
   HttpRoute Measured(const std::string& label, bool heavy,
                      std::function<HttpResponse(const HttpRequest&)> handle);
