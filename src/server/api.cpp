@@ -306,19 +306,19 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
           const AnalysisSettings& s = config.settings;
           std::string text;
           if (multi) {
-            const PipelineEntry entry = proxy_.Resolve("run_multi_period");
+            const ResolvedEntry entry = proxy_.Resolve("run_multi_period");
             PreparedReturns data =
                 PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
             data.valid = ValidCounts(data.monthly.values);
-            text = MultiPeriodToJson(entry.multi(data, s, entry.registries)).dump(2) + "\n";
+            text = MultiPeriodToJson(entry->multi(data, s, entry->registries)).dump(2) + "\n";
           } else {
-            const PipelineEntry entry = proxy_.Resolve("run");
+            const ResolvedEntry entry = proxy_.Resolve("run");
             PrepareOptions options;
             options.load_policy = s.data.load_missing;
             options.panel_policy = s.preprocessing_missing;
             options.enforce_completeness = !s.data.allow_risk_free_fallback;
             const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
-            text = AnalysisToJsonText(entry.run(data, s, entry.registries)) + "\n";
+            text = AnalysisToJsonText(entry->run(data, s, entry->registries)) + "\n";
           }
           auto stored = std::make_shared<const std::string>(std::move(text));
           cache_.Put(run_id, stored);

@@ -106,19 +106,20 @@ bool ParseSimpleFlag(const char* value) {
 PipelineProxy::PipelineProxy(PipelineModuleRegistry& registry, std::function<bool()> flag)
     : registry_(registry), flag_(std::move(flag)) {
   if (!flag_) flag_ = [] { return ParseSimpleFlag(std::getenv("TREND_PIPELINE_PROXY_SIMPLE")); };
+  const auto package = registry_.Package();
+  package_module_id_ = package->id();
+  const PipelineEntry* run = package->Find("run");
+  package_run_id_ = run ? run->id : 0;
 }
 
 void PipelineProxy::Record(const std::string& entry, bool simple, const PipelineModule& module) {
   if (entry != "run") return;
-  const auto package = registry_.Package();
-  const PipelineEntry* package_entry = package ? package->Find(entry) : nullptr;
   std::lock_guard lock(mutex_);
-  log_.push_back({entry, simple, module.id(), package ? package->id() : 0,
-                  package_entry ? package_entry->id : 0});
+  log_.push_back({entry, simple, module.id(), package_module_id_, package_run_id_});
   if (log_.size() > kLogLimit) log_.pop_front();
 }
 
-PipelineEntry PipelineProxy::Resolve(const std::string& entry) {
+ResolvedEntry PipelineProxy::Resolve(const std::string& entry) {
   const auto missing = [&] {
     return std::out_of_range("pipeline entry point '" + entry + "' is not defined by any module");
   };
@@ -132,8 +133,9 @@ PipelineEntry PipelineProxy::Resolve(const std::string& entry) {
       module = simple_cache_;
     }
     Record(entry, true, *module);
-    if (const PipelineEntry* found = module->Find(entry)) return *found;
-    if (const PipelineEntry* found = registry_.Package()->Find(entry)) return *found;
+    if (const PipelineEntry* found = module->Find(entry)) return {module, found};
+    const auto package = registry_.Package();
+    if (const PipelineEntry* found = package->Find(entry)) return {package, found};
     throw missing();
   }
   // Default mode: leaving simple mode drops its binding.
@@ -147,19 +149,20 @@ PipelineEntry PipelineProxy::Resolve(const std::string& entry) {
   Record(entry, false, *live);
   const PipelineEntry* attr = live->Find(entry);
   if (attr == nullptr) {
-    if (const PipelineEntry* found = registry_.Package()->Find(entry)) return *found;
+    const auto package = registry_.Package();
+    if (const PipelineEntry* found = package->Find(entry)) return {package, found};
     throw missing();
   }
   try {
     ++scans_;
     for (const auto& module : registry_.Scan()) {
       const PipelineEntry* candidate = module->Find(entry);
-      if (candidate != nullptr && candidate->id != attr->id) return *candidate;
+      if (candidate != nullptr && candidate->id != attr->id) return {module, candidate};
     }
   } catch (...) {
     // A failing scan must not fail the request: the live module's entry stands.
   }
-  return *attr;
+  return {live, attr};
 }
 
 std::vector<ProxyResolution> PipelineProxy::DebugLog() const {

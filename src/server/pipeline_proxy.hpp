@@ -92,6 +92,20 @@ class PipelineModuleRegistry {
 // TREND_PIPELINE_PROXY_SIMPLE: trimmed, case-insensitive 1/true/yes/on.
 bool ParseSimpleFlag(const char* value);
 
+// A resolved entry point; holds its module alive while in use. No std::function is copied.
+class ResolvedEntry {
+ public:
+  ResolvedEntry(std::shared_ptr<const PipelineModule> module, const PipelineEntry* entry)
+      : module_(std::move(module)), entry_(entry) {}
+  const PipelineEntry* operator->() const { return entry_; }
+  const PipelineEntry& operator*() const { return *entry_; }
+  const PipelineModule& module() const { return *module_; }
+
+ private:
+  std::shared_ptr<const PipelineModule> module_;
+  const PipelineEntry* entry_;
+};
+
 struct ProxyResolution {
   std::string entry;
   bool simple = false;
@@ -106,7 +120,7 @@ class PipelineProxy {
   explicit PipelineProxy(PipelineModuleRegistry& registry, std::function<bool()> flag = {});
 
   // Resolves an entry point; throws std::out_of_range naming it when no module has it.
-  PipelineEntry Resolve(const std::string& entry);
+  ResolvedEntry Resolve(const std::string& entry);
 
   std::vector<ProxyResolution> DebugLog() const;
   bool simple_cached() const;
@@ -118,6 +132,7 @@ class PipelineProxy {
 
   PipelineModuleRegistry& registry_;
   std::function<bool()> flag_;
+  std::uint64_t package_module_id_ = 0, package_run_id_ = 0;  // the package is fixed at start
   mutable std::mutex mutex_;
   std::shared_ptr<const PipelineModule> simple_cache_;
   std::deque<ProxyResolution> log_;

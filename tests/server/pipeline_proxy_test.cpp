@@ -21,10 +21,10 @@ std::shared_ptr<PipelineModule> Marked(const std::string& name, const std::strin
   return module;
 }
 
-std::string Marker(const PipelineEntry& entry) {
+std::string Marker(const ResolvedEntry& entry) {
   static const PreparedReturns kData;
   static const AnalysisSettings kSettings;
-  return entry.run(kData, kSettings, PipelineRegistries{}).risk_free_column;
+  return entry->run(kData, kSettings, PipelineRegistries{}).risk_free_column;
 }
 
 struct ProxyFixture : ::testing::Test {
@@ -76,7 +76,7 @@ TEST_F(ProxyFixture, SimpleModeBindsDirectlyIgnoresOverridesAndDoesNotScan) {
   registry.Install(Marked("override", "patched"));
   simple = true;
   const std::uint64_t scans = proxy.scans();
-  const PipelineEntry entry = proxy.Resolve("run");
+  const ResolvedEntry entry = proxy.Resolve("run");
   EXPECT_EQ(proxy.scans(), scans);
   EXPECT_EQ(Marker(entry), "package");  // the package pipeline, not the override
   const auto log = proxy.DebugLog();
