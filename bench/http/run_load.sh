@@ -49,7 +49,8 @@ CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
 pids+=($!)
 uvicorn_port=$(free_port)
-DOC="$work/doc.json" python3 -m uvicorn --app-dir bench/http fastapi_app:app --host 127.0.0.1 \
+# Debian's python3 has python3-uvicorn (another python3 may come first in PATH).
+DOC="$work/doc.json" /usr/bin/python3 -m uvicorn --app-dir bench/http fastapi_app:app --host 127.0.0.1 \
   --port "$uvicorn_port" --workers 2 --log-level warning --no-access-log &
 pids+=($!)
 wait_port "$nginx_port"; wait_port "$uvicorn_port"; sleep 1
@@ -58,17 +59,19 @@ run() {  # run LABEL CONNECTIONS URL [SCRIPT] -> one table row
   local label=$1 conns=$2 url=$3 script=${4:-}
   local out
   out=$(RUN_ID=$run_id DATASET_ID=$dataset wrk -t2 -c"$conns" -d"${seconds}s" --latency --timeout 10s \
-    ${script:+-s "$script"} "$url" 2>&1)
-  local rps p99 errors
+    ${script:+-s "$script"} "$url" 2>&1 || true)
+  local rps p99 errors non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
   errors=$(echo "$out" | awk '/Socket errors/{print $0}' | sed 's/ *Socket errors: //')
-  printf '| %-44s | %6s | %10s | %9s | %s |\n' "$label" "$conns" "$rps" "$p99" "${errors:-none}"
+  non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
+  printf '| %-48s | %6s | %10s | %9s | %s | %s |\n' "$label" "$conns" "$rps" "$p99" \
+    "${errors:-none}" "${non2xx:-0}"
 }
 
 echo "wrk -t2, ${seconds} s per row, all on this machine's 2 cores; document $(wc -c < "$work/doc.json") bytes"
-echo "| case | conns | requests/s | p99 | socket errors |"
-echo "|---|---|---|---|---|"
+echo "| case | conns | requests/s | p99 | socket errors | non-2xx |"
+echo "|---|---|---|---|---|---|"
 for c in 50 1000 10000; do
   run "trend app: cached GET /api/v1/runs/{id}" "$c" "$base/" bench/http/cached_run.lua
   run "nginx: the same document as a static file" "$c" "http://127.0.0.1:$nginx_port/doc.json"
@@ -83,7 +86,7 @@ cpu_per_request() {  # PIDS... -> microseconds of server CPU per request
   local before after requests
   before=$(for p in "$@"; do awk '{s+=$14+$15} END{print s}' /proc/$p/stat; done | paste -sd+ | bc)
   requests=$(RUN_ID=$run_id wrk -t2 -c1000 -d"${seconds}s" ${script:+-s "$script"} "$url" 2>&1 |
-    awk '/requests in/{print $1}')
+    awk '/requests in/{print $1}' || true)
   after=$(for p in "$@"; do awk '{s+=$14+$15} END{print s}' /proc/$p/stat; done | paste -sd+ | bc)
   echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / $requests" | bc
 }

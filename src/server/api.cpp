@@ -27,7 +27,7 @@ constexpr const char* kEngineVersion = "trend-engine 0.1.0";
 constexpr double kBucketBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5};
 
 HttpResponse Json(int status, const json& body) {
-  return {status, "application/json", body.dump(), {}};
+  return {status, "application/json", body.dump(), {}, nullptr};
 }
 
 HttpResponse Error(int status, const std::string& error, const std::string& detail,
@@ -96,93 +96,115 @@ const char* kOpenApi = R"json({
 
 }  // namespace
 
-TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
-    : options_(options), proxy_(modules, options.simple_flag), cache_(options.cache_budget_bytes) {}
+// The route table: matched in order; a prefix route takes the rest of the path as its id.
+const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
+  using R = HttpResponse;
+  using Q = const HttpRequest&;
+  using Id = std::string_view;
+  static const std::vector<Endpoint> kEndpoints = {
+      {"GET", "/healthz", false, false, "GET /healthz",
+       [](TrendApi&, Q, Id) {
+         return Json(200, {{"status", "ok"}});
+       }},
+      {"GET", "/api/v1/healthz", false, false, "GET /healthz",
+       [](TrendApi&, Q, Id) {
+         return Json(200, {{"status", "ok"}});
+       }},
+      {"POST", "/api/v1/datasets", false, true, "POST /api/v1/datasets",
+       [](TrendApi& api, Q r, Id) { return api.PostDataset(r); }},
+      {"GET", "/api/v1/datasets/", true, false, "GET /api/v1/datasets/{id}",
+       [](TrendApi& api, Q r, Id id) { return api.GetDataset(std::string(id), r); }},
+      {"POST", "/api/v1/runs", false, true, "POST /api/v1/runs",
+       [](TrendApi& api, Q r, Id) { return api.PostRun(r); }},
+      {"GET", "/api/v1/runs/", true, false, "GET /api/v1/runs/{id}",
+       [](TrendApi& api, Q r, Id id) { return api.GetRun(std::string(id), r); }},
+      {"GET", "/api/v1/config/defaults", false, false, "GET /api/v1/config/defaults",
+       [](TrendApi& api, Q r, Id) { return api.Defaults(r); }},
+      {"GET", "/metrics", false, false, "GET /metrics",
+       [](TrendApi& api, Q r, Id) { return api.Metrics(r); }},
+      {"GET", "/api/v1/metrics", false, false, "GET /metrics",
+       [](TrendApi& api, Q r, Id) { return api.Metrics(r); }},
+      {"GET", "/api/v1/debug/pipeline", false, false, "GET /api/v1/debug/pipeline",
+       [](TrendApi& api, Q r, Id) { return api.DebugPipeline(r); }},
+      {"GET", "/api/v1/openapi.json", false, false, "GET /openapi.json",
+       [](TrendApi&, Q, Id) {
+         return R{200, "application/json", kOpenApi, {}, nullptr};
+       }},
+      {"GET", "/openapi.json", false, false, "GET /openapi.json",
+       [](TrendApi&, Q, Id) {
+         return R{200, "application/json", kOpenApi, {}, nullptr};
+       }},
+  };
+  return kEndpoints;
+}
 
-HttpRoute TrendApi::Measured(const std::string& label, bool heavy,
-                             std::function<HttpResponse(const HttpRequest&)> handle) {
-  RouteStats* stats;
-  {
-    std::lock_guard lock(stats_mutex_);
-    auto& slot = stats_[label];
+TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
+    : options_(options), proxy_(modules, options.simple_flag), cache_(options.cache_budget_bytes) {
+  // One stats slot per label, made now, so requests never lock to find theirs.
+  for (const auto& endpoint : Endpoints()) {
+    auto& slot = stats_[endpoint.label];
     if (!slot) slot = std::make_unique<RouteStats>();
-    stats = slot.get();
   }
-  return {heavy, [this, stats, handle = std::move(handle)](const HttpRequest& request) {
-            ++in_flight_;
-            const auto start = std::chrono::steady_clock::now();
-            HttpResponse response;
-            try {
-              response = handle(request);
-            } catch (...) {
-              --in_flight_;
-              ++stats->errors;
-              throw;
-            }
-            --in_flight_;
-            const double seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            ++stats->count;
-            if (response.status >= 400) ++stats->errors;
-            stats->micros += static_cast<std::uint64_t>(seconds * 1e6);
-            std::size_t b = 0;
-            while (b < std::size(kBucketBounds) && seconds > kBucketBounds[b]) ++b;
-            ++stats->buckets[b];
-            return response;
-          }};
+  stats_["other"] = std::make_unique<RouteStats>();
+}
+
+HttpResponse TrendApi::Measure(RouteStats& stats, const Endpoint* endpoint,
+                               const HttpRequest& request) {
+  ++in_flight_;
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse response;
+  try {
+    if (endpoint != nullptr) {
+      const std::string_view id = endpoint->prefix
+                                      ? std::string_view(request.path).substr(endpoint->path.size())
+                                      : std::string_view();
+      response = endpoint->handle(*this, request, id);
+    } else {
+      response = Unrouted(request);
+    }
+  } catch (...) {
+    --in_flight_;
+    ++stats.errors;
+    throw;
+  }
+  --in_flight_;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++stats.count;
+  if (response.status >= 400) ++stats.errors;
+  stats.micros += static_cast<std::uint64_t>(seconds * 1e6);
+  std::size_t b = 0;
+  while (b < std::size(kBucketBounds) && seconds > kBucketBounds[b]) ++b;
+  ++stats.buckets[b];
+  return response;
+}
+
+HttpResponse TrendApi::Unrouted(const HttpRequest& r) {
+  for (const auto& endpoint : Endpoints()) {
+    const bool path_matches = endpoint.prefix ? r.path.rfind(endpoint.path, 0) == 0 &&
+                                                    r.path.size() > endpoint.path.size()
+                                              : r.path == endpoint.path;
+    if (path_matches) {
+      return Error(405, "method not allowed", r.method + " is not supported here", r.path);
+    }
+  }
+  return Error(404, "not found", "no such endpoint; see /api/v1/openapi.json", r.path);
 }
 
 HttpRoute TrendApi::Route(const HttpRequest& request) {
-  const std::string& p = request.path;
-  const std::string& m = request.method;
-  const auto is = [&](const char* method, const char* path) { return m == method && p == path; };
-  const auto under = [&](const char* prefix) {
-    return p.rfind(prefix, 0) == 0 && p.size() > std::strlen(prefix);
-  };
-  if (is("GET", "/api/v1/healthz") || is("GET", "/healthz")) {
-    return Measured("GET /healthz", false, [](const HttpRequest&) {
-      return Json(200, {{"status", "ok"}});
-    });
+  for (const auto& endpoint : Endpoints()) {
+    if (request.method != endpoint.method) continue;
+    const bool match = endpoint.prefix ? request.path.rfind(endpoint.path, 0) == 0 &&
+                                             request.path.size() > endpoint.path.size()
+                                       : request.path == endpoint.path;
+    if (!match) continue;
+    RouteStats* stats = stats_.at(endpoint.label).get();
+    const Endpoint* e = &endpoint;
+    return {endpoint.heavy,
+            [this, stats, e](const HttpRequest& r) { return Measure(*stats, e, r); }};
   }
-  if (is("POST", "/api/v1/datasets")) {
-    return Measured("POST /api/v1/datasets", true,
-                    [this](const auto& r) { return PostDataset(r); });
-  }
-  if (m == "GET" && under("/api/v1/datasets/")) {
-    const std::string id = p.substr(std::strlen("/api/v1/datasets/"));
-    return Measured("GET /api/v1/datasets/{id}", false,
-                    [this, id](const auto& r) { return GetDataset(id, r); });
-  }
-  if (is("POST", "/api/v1/runs")) {
-    return Measured("POST /api/v1/runs", true, [this](const auto& r) { return PostRun(r); });
-  }
-  if (m == "GET" && under("/api/v1/runs/")) {
-    const std::string id = p.substr(std::strlen("/api/v1/runs/"));
-    return Measured("GET /api/v1/runs/{id}", false,
-                    [this, id](const auto& r) { return GetRun(id, r); });
-  }
-  if (is("GET", "/api/v1/config/defaults")) {
-    return Measured("GET /api/v1/config/defaults", false,
-                    [this](const auto& r) { return Defaults(r); });
-  }
-  if (is("GET", "/metrics") || is("GET", "/api/v1/metrics")) {
-    return Measured("GET /metrics", false, [this](const auto& r) { return Metrics(r); });
-  }
-  if (is("GET", "/api/v1/debug/pipeline")) {
-    return Measured("GET /api/v1/debug/pipeline", false,
-                    [this](const auto& r) { return DebugPipeline(r); });
-  }
-  if (is("GET", "/api/v1/openapi.json") || is("GET", "/openapi.json")) {
-    return Measured("GET /openapi.json", false, [](const HttpRequest&) {
-      return HttpResponse{200, "application/json", kOpenApi, {}};
-    });
-  }
-  const bool known = p == "/api/v1/datasets" || p == "/api/v1/runs" || under("/api/v1/datasets/") ||
-                     under("/api/v1/runs/") || p == "/api/v1/healthz" || p == "/metrics";
-  return Measured("other", false, [known](const HttpRequest& r) {
-    return known ? Error(405, "method not allowed", r.method + " is not supported here", r.path)
-                 : Error(404, "not found", "no such endpoint; see /api/v1/openapi.json", r.path);
-  });
+  RouteStats* stats = stats_.at("other").get();
+  return {false, [this, stats](const HttpRequest& r) { return Measure(*stats, nullptr, r); }};
 }
 
 std::shared_ptr<const TrendApi::Dataset> TrendApi::StoreDataset(const std::string& csv) {
@@ -295,7 +317,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   std::string source;
   if (auto hit = CachedRun(run_id, &source)) {
     response.headers["X-Cache"] = source;
-    response.body = *hit;
+    response.shared_body = std::move(hit);
     return response;
   }
   bool shared = false;
@@ -328,7 +350,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
         &shared);
     if (shared) ++cache_shared_;
     response.headers["X-Cache"] = shared ? "shared" : "miss";
-    response.body = *document;
+    response.shared_body = document;
     return response;
   } catch (const InputError& e) {
     return Error(422, "invalid run", e.what(), request.path);
@@ -357,7 +379,9 @@ std::shared_ptr<const std::string> TrendApi::CachedRun(const std::string& run_id
 HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request) {
   std::string source;
   if (auto hit = CachedRun(id, &source)) {
-    return HttpResponse{200, "application/json", *hit, {{"X-Cache", source}}};
+    HttpResponse response{200, "application/json", "", {{"X-Cache", source}}, nullptr};
+    response.shared_body = std::move(hit);
+    return response;
   }
   return Error(404, "not found", "no finished run with id " + id + " (unknown or evicted)",
                request.path);
@@ -365,7 +389,7 @@ HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request)
 
 HttpResponse TrendApi::Defaults(const HttpRequest&) {
   static const std::string kDefaultsJson = YamlToJson(YAML::Load(kDefaultsYaml)).dump();
-  return {200, "application/json", kDefaultsJson, {}};
+  return {200, "application/json", kDefaultsJson, {}, nullptr};
 }
 
 HttpResponse TrendApi::DebugPipeline(const HttpRequest&) {
@@ -384,7 +408,6 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   std::string out;
   out += "# HELP trend_http_requests_total Requests served, by route.\n";
   out += "# TYPE trend_http_requests_total counter\n";
-  std::lock_guard lock(stats_mutex_);
   for (const auto& [route, s] : stats_) {
     out += fmt::format("trend_http_requests_total{{route=\"{}\"}} {}\n", route, s->count.load());
   }
@@ -438,7 +461,7 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
                      proxy_.resolutions(false));
   out += fmt::format("trend_pipeline_proxy_resolutions_total{{mode=\"simple\"}} {}\n",
                      proxy_.resolutions(true));
-  return {200, "text/plain; version=0.0.4", out, {}};
+  return {200, "text/plain; version=0.0.4", out, {}, nullptr};
 }
 
 }  // namespace trend

@@ -64,8 +64,17 @@ class TrendApi {
   // The cached document for a run id: in process first, then the shared backend.
   std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);
   std::shared_ptr<const Dataset> FindDataset(const std::string& id);
-  HttpRoute Measured(const std::string& label, bool heavy,
-                     std::function<HttpResponse(const HttpRequest&)> handle);
+  struct Endpoint {
+    std::string method;
+    std::string path;  // exact, or a prefix followed by an id
+    bool prefix = false;
+    bool heavy = false;  // runs on the worker pool
+    std::string label;   // for /metrics
+    HttpResponse (*handle)(TrendApi&, const HttpRequest&, std::string_view id);
+  };
+  static const std::vector<Endpoint>& Endpoints();
+  HttpResponse Measure(RouteStats& stats, const Endpoint* endpoint, const HttpRequest& request);
+  static HttpResponse Unrouted(const HttpRequest& request);
 
   ApiOptions options_;
   PipelineProxy proxy_;
@@ -75,8 +84,7 @@ class TrendApi {
   std::map<std::string, std::shared_ptr<const Dataset>> datasets_;
   std::list<std::string> dataset_order_;  // most recent first
   std::size_t dataset_bytes_ = 0;
-  std::mutex stats_mutex_;
-  std::map<std::string, std::unique_ptr<RouteStats>> stats_;
+  std::map<std::string, std::unique_ptr<RouteStats>> stats_;  // fixed after construction
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};
   std::atomic<std::int64_t> in_flight_{0};
 };

@@ -118,7 +118,11 @@ struct HttpServer::Impl {
     try {
       return route.handle(request);
     } catch (const std::exception& e) {
-      return {500, "application/json", ErrorJson("internal error", e.what(), request.path), {}};
+      return {500,
+              "application/json",
+              ErrorJson("internal error", e.what(), request.path),
+              {},
+              nullptr};
     }
   }
 
@@ -146,21 +150,18 @@ struct HttpServer::Impl {
       bool keep_alive = false;
       std::string request_line = "-";
       if (ec) {
+        response.content_type = "application/json";
         if (ec == http::error::body_limit) {
-          response = {
-              413,
-              "application/json",
-              ErrorJson("payload too large",
-                        "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes",
-                        ""),
-              {}};
+          response.status = 413;
+          response.body = ErrorJson(
+              "payload too large",
+              "the body exceeds " + std::to_string(options.max_body_bytes) + " bytes", "");
         } else if (ec == http::error::header_limit) {
-          response = {431,
-                      "application/json",
-                      ErrorJson("request header fields too large", ec.message(), ""),
-                      {}};
+          response.status = 431;
+          response.body = ErrorJson("request header fields too large", ec.message(), "");
         } else {
-          response = {400, "application/json", ErrorJson("bad request", ec.message(), ""), {}};
+          response.status = 400;
+          response.body = ErrorJson("bad request", ec.message(), "");
         }
       } else {
         session->busy = true;
@@ -175,10 +176,14 @@ struct HttpServer::Impl {
         beast::error_code peer_ec;
         const auto peer = session->stream.socket().remote_endpoint(peer_ec);
         request.remote = peer_ec ? "-" : peer.address().to_string();
-        for (const auto& field : message) {
-          std::string name(field.name_string());
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          request.headers[name] = std::string(field.value());
+        // Only the headers someone reads: the API's content type and the access log's two.
+        for (const auto field :
+             {http::field::content_type, http::field::referer, http::field::user_agent}) {
+          if (const auto it = message.find(field); it != message.end()) {
+            std::string name(it->name_string());
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            request.headers[name] = std::string(it->value());
+          }
         }
         request_line = request.method + " " + target + " HTTP/" +
                        std::to_string(message.version() / 10) + "." +
@@ -198,14 +203,18 @@ struct HttpServer::Impl {
         }
       }
       keep_alive = keep_alive && !draining.load();
-      http::response<http::string_body> reply{static_cast<http::status>(response.status), 11};
+      // A shared (cached) document is sent from where it is, without copying it.
+      std::shared_ptr<const std::string> shared_body = std::move(response.shared_body);
+      http::response<http::span_body<const char>> reply{static_cast<http::status>(response.status),
+                                                        11};
       reply.set(http::field::server, "trend-engine");
       reply.set(http::field::content_type, response.content_type);
       for (const auto& [name, value] : response.headers) reply.set(name, value);
       reply.keep_alive(keep_alive);
-      reply.body() = std::move(response.body);
+      const std::string& payload = shared_body ? *shared_body : response.body;
+      reply.body() = boost::beast::span<const char>(payload.data(), payload.size());
       reply.prepare_payload();
-      const std::size_t bytes = reply.body().size();
+      const std::size_t bytes = payload.size();
       session->stream.expires_after(options.request_timeout);
       beast::error_code write_ec;
       co_await http::async_write(session->stream, reply,

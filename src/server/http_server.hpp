@@ -30,6 +30,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  // When set, sent instead of `body` without a copy (cached documents).
+  std::shared_ptr<const std::string> shared_body;
 };
 
 struct HttpServerOptions {
