@@ -92,8 +92,13 @@ class AccessLog {
 };
 
 struct Session {
-  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Session(tcp::socket socket) : stream(std::move(socket)) {
+    beast::error_code ec;
+    const auto peer = stream.socket().remote_endpoint(ec);  // once: a system call
+    remote = ec ? "-" : peer.address().to_string();
+  }
   beast::tcp_stream stream;
+  std::string remote;
   bool busy = false;
 };
 
@@ -173,9 +178,7 @@ struct HttpServer::Impl {
         request.path = target.substr(0, q);
         request.query = q == std::string::npos ? "" : target.substr(q + 1);
         request.body = std::move(message.body());
-        beast::error_code peer_ec;
-        const auto peer = session->stream.socket().remote_endpoint(peer_ec);
-        request.remote = peer_ec ? "-" : peer.address().to_string();
+        request.remote = session->remote;
         // Only the headers someone reads: the API's content type and the access log's two.
         for (const auto field :
              {http::field::content_type, http::field::referer, http::field::user_agent}) {
@@ -204,14 +207,13 @@ struct HttpServer::Impl {
       }
       keep_alive = keep_alive && !draining.load();
       // A shared (cached) document is sent from where it is, without copying it.
-      std::shared_ptr<const std::string> shared_body = std::move(response.shared_body);
       http::response<http::span_body<const char>> reply{static_cast<http::status>(response.status),
                                                         11};
       reply.set(http::field::server, "trend-engine");
       reply.set(http::field::content_type, response.content_type);
       for (const auto& [name, value] : response.headers) reply.set(name, value);
       reply.keep_alive(keep_alive);
-      const std::string& payload = shared_body ? *shared_body : response.body;
+      const std::string& payload = response.payload();
       reply.body() = boost::beast::span<const char>(payload.data(), payload.size());
       reply.prepare_payload();
       const std::size_t bytes = payload.size();

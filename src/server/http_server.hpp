@@ -32,6 +32,9 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
   // When set, sent instead of `body` without a copy (cached documents).
   std::shared_ptr<const std::string> shared_body;
+
+  // What is sent: the shared document if there is one, else `body`.
+  const std::string& payload() const { return shared_body ? *shared_body : body; }
 };
 
 struct HttpServerOptions {
