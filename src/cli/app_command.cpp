@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "error/input_error.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
+#include "server/plugins.hpp"
 #include "server/shared_cache.hpp"
 
 namespace trend {
@@ -20,6 +22,15 @@ int AppCommand(const AppCommandOptions& options) {
                     options.cache));
   }
   PipelineModuleRegistry modules;
+  if (const char* plugin_path = std::getenv("TREND_PLUGIN_PATH"); plugin_path && *plugin_path) {
+    try {
+      for (const auto& plugin : LoadPlugins(plugin_path, modules)) {
+        std::fprintf(stderr, "trend app: loaded plugin %s\n", plugin.c_str());
+      }
+    } catch (const std::runtime_error& e) {
+      throw InputError(fmt::format("TREND_PLUGIN_PATH: {}", e.what()));
+    }
+  }
   ApiOptions api_options;
   api_options.cache_budget_bytes = options.cache_mb << 20;
   TrendApi api(api_options, modules);

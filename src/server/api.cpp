@@ -309,8 +309,12 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   } catch (const InputError& e) {
     return Error(422, "invalid config", e.what(), request.path);
   }
-  const std::string run_id = Sha256Hex(config_text + "\n" + dataset->id + "\n" +
-                                       (multi ? "multi" : "single") + "\n" + kEngineVersion);
+  // Resolved on every request, as the proxy promises; the module answering is part of the
+  // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
+  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
+  const std::string run_id =
+      Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") + "\n" +
+                kEngineVersion + "\n" + entry.module().name());
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;
@@ -328,13 +332,11 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
           const AnalysisSettings& s = config.settings;
           std::string text;
           if (multi) {
-            const ResolvedEntry entry = proxy_.Resolve("run_multi_period");
             PreparedReturns data =
                 PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
             data.valid = ValidCounts(data.monthly.values);
             text = MultiPeriodToJson(entry->multi(data, s, entry->registries)).dump(2) + "\n";
           } else {
-            const ResolvedEntry entry = proxy_.Resolve("run");
             PrepareOptions options;
             options.load_policy = s.data.load_missing;
             options.panel_policy = s.preprocessing_missing;

@@ -45,11 +45,14 @@ class PipelineModule {
   std::uint64_t id() const { return id_; }
   PipelineModule& Set(const std::string& entry, PipelineEntry value);
   const PipelineEntry* Find(const std::string& entry) const;
+  // Keeps something the entries depend on (a plugin's registries or library) alive.
+  void Own(std::shared_ptr<const void> resource) { owned_.push_back(std::move(resource)); }
 
  private:
   std::string name_;
   std::uint64_t id_;
   std::map<std::string, PipelineEntry> entries_;
+  std::vector<std::shared_ptr<const void>> owned_;
 };
 
 // The built-in pipeline: RunAnalysis, RunMultiPeriod and the built-in registries.
