@@ -146,6 +146,10 @@ TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
     if (!slot) slot = std::make_unique<RouteStats>();
   }
   stats_["other"] = std::make_unique<RouteStats>();
+  for (const auto& endpoint : Endpoints()) {
+    bindings_.push_back({this, stats_.at(endpoint.label).get(), &endpoint});
+  }
+  bindings_.push_back({this, stats_.at("other").get(), nullptr});  // last: unrouted requests
 }
 
 HttpResponse TrendApi::Measure(RouteStats& stats, const Endpoint* endpoint,
@@ -192,19 +196,21 @@ HttpResponse TrendApi::Unrouted(const HttpRequest& r) {
 }
 
 HttpRoute TrendApi::Route(const HttpRequest& request) {
-  for (const auto& endpoint : Endpoints()) {
-    if (request.method != endpoint.method) continue;
-    const bool match = endpoint.prefix ? request.path.rfind(endpoint.path, 0) == 0 &&
-                                             request.path.size() > endpoint.path.size()
-                                       : request.path == endpoint.path;
+  // Each handler captures one pointer to its binding: no allocation per request.
+  for (const Binding& binding : bindings_) {
+    const Endpoint* endpoint = binding.endpoint;
+    if (endpoint == nullptr || request.method != endpoint->method) continue;
+    const bool match = endpoint->prefix ? request.path.rfind(endpoint->path, 0) == 0 &&
+                                              request.path.size() > endpoint->path.size()
+                                        : request.path == endpoint->path;
     if (!match) continue;
-    RouteStats* stats = stats_.at(endpoint.label).get();
-    const Endpoint* e = &endpoint;
-    return {endpoint.heavy,
-            [this, stats, e](const HttpRequest& r) { return Measure(*stats, e, r); }};
+    const Binding* b = &binding;
+    return {endpoint->heavy,
+            [b](const HttpRequest& r) { return b->api->Measure(*b->stats, b->endpoint, r); }};
   }
-  RouteStats* stats = stats_.at("other").get();
-  return {false, [this, stats](const HttpRequest& r) { return Measure(*stats, nullptr, r); }};
+  const Binding* other = &bindings_.back();
+  return {false,
+          [other](const HttpRequest& r) { return other->api->Measure(*other->stats, nullptr, r); }};
 }
 
 std::shared_ptr<const TrendApi::Dataset> TrendApi::StoreDataset(const std::string& csv) {

@@ -73,6 +73,11 @@ class TrendApi {
     HttpResponse (*handle)(TrendApi&, const HttpRequest&, std::string_view id);
   };
   static const std::vector<Endpoint>& Endpoints();
+  struct Binding {
+    TrendApi* api;
+    RouteStats* stats;
+    const Endpoint* endpoint;  // nullptr: the catch-all
+  };
   HttpResponse Measure(RouteStats& stats, const Endpoint* endpoint, const HttpRequest& request);
   static HttpResponse Unrouted(const HttpRequest& request);
 
@@ -85,6 +90,7 @@ class TrendApi {
   std::list<std::string> dataset_order_;  // most recent first
   std::size_t dataset_bytes_ = 0;
   std::map<std::string, std::unique_ptr<RouteStats>> stats_;  // fixed after construction
+  std::vector<Binding> bindings_;                             // one per endpoint, then "other"
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};
   std::atomic<std::int64_t> in_flight_{0};
 };
