@@ -20,6 +20,7 @@
 #include "report/json_report.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
+#include "test_files.hpp"
 
 namespace trend {
 namespace {
@@ -60,13 +61,6 @@ Reply Send(std::uint16_t port, http::verb verb, const std::string& target,
   return reply;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A server on a free loopback port, run on its own thread for the test's lifetime.
 class AppServer {
  public:
@@ -97,9 +91,7 @@ class AppServer {
 };
 
 json DemoRunBody() {
-  const std::string dir = std::string(TREND_SOURCE_DIR);
-  return {{"config", ReadFile(dir + "/config/demo.yml")},
-          {"csv", ReadFile(dir + "/demo/demo_returns.csv")}};
+  return {{"config", testing::DemoConfigYaml()}, {"csv", testing::DemoReturnsCsv()}};
 }
 
 std::shared_ptr<PipelineModule> Override(std::atomic<int>* calls,

@@ -11,21 +11,14 @@
 #include <sstream>
 
 #include "server/api.hpp"
+#include "test_files.hpp"
 
 namespace trend {
 namespace {
 
 using nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 HttpResponse RunDemo(TrendApi& api, const std::string& scheme) {
-  const std::string dir = std::string(TREND_SOURCE_DIR);
   const std::string config =
       "data: {allow_risk_free_fallback: true}\n"
       "vol_adjust: {enabled: false}\n"
@@ -35,7 +28,7 @@ HttpResponse RunDemo(TrendApi& api, const std::string& scheme) {
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/runs";
-  request.body = json{{"config", config}, {"csv", ReadFile(dir + "/demo/demo_returns.csv")}}.dump();
+  request.body = json{{"config", config}, {"csv", testing::DemoReturnsCsv()}}.dump();
   return api.Route(request).handle(request);
 }
 

@@ -12,27 +12,19 @@
 #include "local_server.hpp"
 #include "server/api.hpp"
 #include "server/shared_cache.hpp"
+#include "test_files.hpp"
 
 namespace trend {
 namespace {
 
 using nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 HttpRequest DemoRun() {
-  const std::string dir = std::string(TREND_SOURCE_DIR);
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/runs";
-  request.body = json{{"config", ReadFile(dir + "/config/demo.yml")},
-                      {"csv", ReadFile(dir + "/demo/demo_returns.csv")}}
-                     .dump();
+  request.body =
+      json{{"config", testing::DemoConfigYaml()}, {"csv", testing::DemoReturnsCsv()}}.dump();
   return request;
 }
 
