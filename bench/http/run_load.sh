@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--install" ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-    wrk nginx-light python3-fastapi python3-uvicorn </dev/null
+    wrk nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools </dev/null
   shift
 fi
 seconds=${1:-10}

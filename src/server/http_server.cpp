@@ -66,6 +66,7 @@ class AccessLog {
   ~AccessLog() {
     if (owned_) std::fclose(file_);
   }
+  bool enabled() const { return file_ != nullptr; }
   void Write(const HttpRequest& req, const std::string& request_line, int status,
              std::size_t bytes) {
     if (file_ == nullptr) return;
@@ -173,24 +174,27 @@ struct HttpServer::Impl {
         ++in_flight;
         auto& message = parser.get();
         request.method = std::string(message.method_string());
-        const std::string target(message.target());
+        const std::string_view target(message.target().data(), message.target().size());
         const std::size_t q = target.find('?');
-        request.path = target.substr(0, q);
-        request.query = q == std::string::npos ? "" : target.substr(q + 1);
+        request.path = std::string(target.substr(0, q));
+        if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
         request.body = std::move(message.body());
-        request.remote = session->remote;
-        // Only the headers someone reads: the API's content type and the access log's two.
-        for (const auto field :
-             {http::field::content_type, http::field::referer, http::field::user_agent}) {
-          if (const auto it = message.find(field); it != message.end()) {
-            std::string name(it->name_string());
-            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            request.headers[name] = std::string(it->value());
+        if (access_log->enabled()) {
+          // Only what the log writes; without a log a request costs no header copies.
+          request.remote = session->remote;
+          for (const auto field : {http::field::referer, http::field::user_agent}) {
+            if (const auto it = message.find(field); it != message.end()) {
+              std::string name(it->name_string());
+              for (char& c : name) {
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              }
+              request.headers[name] = std::string(it->value());
+            }
           }
+          request_line = request.method + " " + std::string(target) + " HTTP/" +
+                         std::to_string(message.version() / 10) + "." +
+                         std::to_string(message.version() % 10);
         }
-        request_line = request.method + " " + target + " HTTP/" +
-                       std::to_string(message.version() / 10) + "." +
-                       std::to_string(message.version() % 10);
         keep_alive = message.keep_alive();
         const HttpRoute route = router(request);
         if (route.heavy) {
@@ -221,7 +225,7 @@ struct HttpServer::Impl {
       beast::error_code write_ec;
       co_await http::async_write(session->stream, reply,
                                  asio::redirect_error(asio::use_awaitable, write_ec));
-      if (access_log) access_log->Write(request, request_line, response.status, bytes);
+      if (access_log->enabled()) access_log->Write(request, request_line, response.status, bytes);
       if (session->busy) {
         session->busy = false;
         --in_flight;

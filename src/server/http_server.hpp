@@ -21,8 +21,9 @@ struct HttpRequest {
   std::string path;    // without the query
   std::string query;
   std::string body;
+  // Filled only when the access log is on (they are what it writes):
   std::string remote;                          // peer address
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // referer, user-agent (lower-case names)
 };
 
 struct HttpResponse {
