@@ -35,6 +35,7 @@ run_id=$(curl -s -D - -o "$work/doc.json" -X POST -H 'Content-Type: application/
 nginx_port=$(free_port)
 mkdir -p "$work/www" "$work/nginx"
 cp "$work/doc.json" "$work/www/doc.json"
+chmod 755 "$work" "$work/www"; chmod 644 "$work/www/doc.json"  # nginx workers run unprivileged
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx/nginx.pid;
@@ -54,6 +55,11 @@ DOC="$work/doc.json" /usr/bin/python3 -m uvicorn --app-dir bench/http fastapi_ap
   --port "$uvicorn_port" --workers 2 --log-level warning --no-access-log &
 pids+=($!)
 wait_port "$nginx_port"; wait_port "$uvicorn_port"; sleep 1
+# Every server must serve the same document before it is measured.
+for url in "$base/api/v1/runs/$run_id" "http://127.0.0.1:$nginx_port/doc.json" \
+           "http://127.0.0.1:$uvicorn_port/doc"; do
+  cmp -s <(curl -s "$url") "$work/doc.json" || { echo "$url does not serve the document" >&2; exit 1; }
+done
 
 run() {  # run LABEL CONNECTIONS URL [SCRIPT] -> one table row
   local label=$1 conns=$2 url=$3 script=${4:-}
