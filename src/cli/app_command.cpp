@@ -40,6 +40,7 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.io_threads = options.threads;
   server_options.worker_threads = options.threads;
   server_options.access_log = options.access_log;
+  server_options.error_log = options.error_log;
   HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });
   try {
     server.Start();

@@ -14,6 +14,7 @@ struct AppCommandOptions {
   std::string cache = "memory";
   std::size_t cache_mb = 256;
   std::string access_log = "-";
+  std::string error_log = "-";
 };
 
 int AppCommand(const AppCommandOptions& options);

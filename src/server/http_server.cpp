@@ -92,6 +92,63 @@ class AccessLog {
   std::mutex mutex_;
 };
 
+// JSON lines for events someone must look at: 5xx responses, handler exceptions, start, stop.
+class ErrorLog {
+ public:
+  explicit ErrorLog(const std::string& target) {
+    if (target == "-") {
+      file_ = stderr;
+    } else if (!target.empty()) {
+      file_ = std::fopen(target.c_str(), "a");
+      if (file_ == nullptr) throw std::runtime_error(target + ": cannot open the error log");
+      owned_ = true;
+    }
+  }
+  ~ErrorLog() {
+    if (owned_) std::fclose(file_);
+  }
+  // `fields` is a list of "key", "value" pairs, written as JSON strings.
+  void Write(const char* level, const char* event,
+             std::initializer_list<std::pair<const char*, std::string>> fields) {
+    if (file_ == nullptr) return;
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    std::string line = std::string("{\"time\":\"") + when + "\",\"level\":\"" + level +
+                       "\",\"event\":\"" + event + "\"";
+    for (const auto& [key, value] : fields) {
+      line += std::string(",\"") + key + "\":" + JsonString(value);
+    }
+    line += "}\n";
+    std::lock_guard lock(mutex_);
+    std::fputs(line.c_str(), file_);
+    std::fflush(file_);
+  }
+
+ private:
+  static std::string JsonString(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  }
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::mutex mutex_;
+};
+
 struct Session {
   explicit Session(tcp::socket socket) : stream(std::move(socket)) {
     beast::error_code ec;
@@ -109,6 +166,7 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   HttpRouter router;
   std::unique_ptr<AccessLog> access_log;
+  std::unique_ptr<ErrorLog> error_log;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::list<std::weak_ptr<Session>>> sessions;  // per context, touched on its thread
@@ -124,6 +182,8 @@ struct HttpServer::Impl {
     try {
       return route.handle(request);
     } catch (const std::exception& e) {
+      error_log->Write("error", "handler_failed",
+                       {{"method", request.method}, {"path", request.path}, {"detail", e.what()}});
       return {500,
               "application/json",
               ErrorJson("internal error", e.what(), request.path),
@@ -226,6 +286,10 @@ struct HttpServer::Impl {
       co_await http::async_write(session->stream, reply,
                                  asio::redirect_error(asio::use_awaitable, write_ec));
       if (access_log->enabled()) access_log->Write(request, request_line, response.status, bytes);
+      if (response.status >= 500) {
+        error_log->Write("error", "server_error",
+                         {{"status", std::to_string(response.status)}, {"path", request.path}});
+      }
       if (session->busy) {
         session->busy = false;
         --in_flight;
@@ -272,6 +336,7 @@ void HttpServer::Start() {
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t loops = s.options.io_threads ? s.options.io_threads : cores;
   s.access_log = std::make_unique<AccessLog>(s.options.access_log);
+  s.error_log = std::make_unique<ErrorLog>(s.options.error_log);
   s.workers = std::make_unique<asio::thread_pool>(
       s.options.worker_threads ? s.options.worker_threads : cores);
   std::uint16_t port = s.options.port;
@@ -295,6 +360,9 @@ void HttpServer::Start() {
     s.acceptors.push_back(std::move(acceptor));
   }
   s.bound_port = port;
+  s.error_log->Write("info", "listening",
+                     {{"address", s.options.host + ":" + std::to_string(port)},
+                      {"event_loops", std::to_string(loops)}});
   s.sessions.resize(loops);
 }
 
@@ -347,6 +415,8 @@ void HttpServer::Run(bool handle_signals) {
   for (auto& context : s.contexts) context->stop();
   for (auto& thread : threads) thread.join();
   s.workers->join();
+  s.error_log->Write("info", "stopped",
+                     {{"in_flight_abandoned", std::to_string(s.in_flight.load())}});
 }
 
 void HttpServer::Shutdown() {

@@ -49,6 +49,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};     // between keep-alive requests
   std::chrono::milliseconds shutdown_grace{10'000};   // for in-flight requests
   std::string access_log;                             // path, "-" for stderr, empty for none
+  // Structured error log, one JSON object per line (server errors, failed handlers, start and
+  // stop): path, "-" for stderr, empty for none.
+  std::string error_log = "-";
 };
 
 // Decides how a request is served. `heavy` handlers run on the worker pool.

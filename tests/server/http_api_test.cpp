@@ -70,6 +70,7 @@ class AppServer {
     options.io_threads = 2;
     options.worker_threads = 2;
     options.access_log = "";
+    options.error_log = "";
     server_ = std::make_unique<HttpServer>(options,
                                            [this](const HttpRequest& r) { return api_.Route(r); });
     server_->Start();
@@ -202,6 +203,46 @@ TEST(HttpApi, MetricsDefaultsAndOpenApi) {
   EXPECT_TRUE(defaults.contains("portfolio"));
   const json openapi = json::parse(Send(app.port(), http::verb::get, "/api/v1/openapi.json").body);
   EXPECT_TRUE(openapi["paths"].contains("/api/v1/runs"));
+}
+
+TEST(HttpServer, AFailingHandlerIsA500AndAStructuredLogLine) {
+  const std::string log = ::testing::TempDir() + "trend_error_log.jsonl";
+  std::remove(log.c_str());
+  {
+    HttpServerOptions options;
+    options.port = 0;
+    options.io_threads = 1;
+    options.worker_threads = 1;
+    options.access_log = "";
+    options.error_log = log;
+    HttpServer server(options, [](const HttpRequest&) {
+      return HttpRoute{
+          false, [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); }};
+    });
+    server.Start();
+    std::thread runner([&] { server.Run(false); });
+    const Reply reply = Send(server.port(), http::verb::get, "/api/v1/anything");
+    EXPECT_EQ(reply.status, 500);
+    EXPECT_EQ(json::parse(reply.body)["detail"], "boom");
+    server.Shutdown();
+    runner.join();
+  }
+  std::ifstream in(log);
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(lines.front()["event"], "listening");
+  bool failed = false;
+  for (const auto& line : lines) {
+    if (line["event"] == "handler_failed") {
+      failed = true;
+      EXPECT_EQ(line["level"], "error");
+      EXPECT_EQ(line["path"], "/api/v1/anything");
+      EXPECT_EQ(line["detail"], "boom");
+    }
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(lines.back()["event"], "stopped");
 }
 
 TEST(HttpServer, ASlowClientIsCutOff) {
