@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   app_cmd->add_option("--cache-mb", serve.cache_mb, "In-process cache budget")
       ->capture_default_str();
   app_cmd
+      ->add_option("--error-log", serve.error_log,
+                   "Structured (JSON lines) error log: a path, - for stderr, or '' for none")
+      ->capture_default_str();
+  app_cmd
       ->add_option("--access-log", serve.access_log,
                    "Combined-format access log: a path, - for stderr, or '' for none")
       ->capture_default_str();

@@ -15,6 +15,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fmt/format.h>
+
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -51,38 +53,29 @@ std::string ErrorJson(const std::string& error, const std::string& detail,
          escape(path) + "\"}";
 }
 
-// The combined log format, one line per response.
-class AccessLog {
+// A log destination: a file (appended), stderr ("-") or nothing (""); whole lines are written
+// under a lock so concurrent event loops never interleave them.
+class LogFile {
  public:
-  explicit AccessLog(const std::string& target) {
+  LogFile(const std::string& target, const char* what) {
     if (target == "-") {
       file_ = stderr;
     } else if (!target.empty()) {
       file_ = std::fopen(target.c_str(), "a");
-      if (file_ == nullptr) throw std::runtime_error(target + ": cannot open the access log");
+      if (file_ == nullptr) throw std::runtime_error(target + ": cannot open the " + what);
       owned_ = true;
     }
   }
-  ~AccessLog() {
+  ~LogFile() {
     if (owned_) std::fclose(file_);
   }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
   bool enabled() const { return file_ != nullptr; }
-  void Write(const HttpRequest& req, const std::string& request_line, int status,
-             std::size_t bytes) {
+  void WriteLine(const std::string& line) {
     if (file_ == nullptr) return;
-    char when[64];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    const auto header = [&](const char* name) {
-      const auto it = req.headers.find(name);
-      return it == req.headers.end() ? std::string("-") : it->second;
-    };
     std::lock_guard lock(mutex_);
-    std::fprintf(file_, "%s - - [%s] \"%s\" %d %zu \"%s\" \"%s\"\n", req.remote.c_str(), when,
-                 request_line.c_str(), status, bytes, header("referer").c_str(),
-                 header("user-agent").c_str());
+    std::fputs(line.c_str(), file_);
     std::fflush(file_);
   }
 
@@ -92,39 +85,50 @@ class AccessLog {
   std::mutex mutex_;
 };
 
+std::string UtcNow(const char* format) {
+  char when[64];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(when, sizeof when, format, &tm);
+  return when;
+}
+
+// The combined log format, one line per response.
+class AccessLog {
+ public:
+  explicit AccessLog(const std::string& target) : file_(target, "access log") {}
+  bool enabled() const { return file_.enabled(); }
+  void Write(const HttpRequest& req, const std::string& request_line, int status,
+             std::size_t bytes) {
+    if (!file_.enabled()) return;
+    const auto header = [&](const char* name) {
+      const auto it = req.headers.find(name);
+      return it == req.headers.end() ? std::string("-") : it->second;
+    };
+    file_.WriteLine(fmt::format("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"\n", req.remote,
+                                UtcNow("%d/%b/%Y:%H:%M:%S +0000"), request_line, status, bytes,
+                                header("referer"), header("user-agent")));
+  }
+
+ private:
+  LogFile file_;
+};
+
 // JSON lines for events someone must look at: 5xx responses, handler exceptions, start, stop.
 class ErrorLog {
  public:
-  explicit ErrorLog(const std::string& target) {
-    if (target == "-") {
-      file_ = stderr;
-    } else if (!target.empty()) {
-      file_ = std::fopen(target.c_str(), "a");
-      if (file_ == nullptr) throw std::runtime_error(target + ": cannot open the error log");
-      owned_ = true;
-    }
-  }
-  ~ErrorLog() {
-    if (owned_) std::fclose(file_);
-  }
+  explicit ErrorLog(const std::string& target) : file_(target, "error log") {}
   // `fields` is a list of "key", "value" pairs, written as JSON strings.
   void Write(const char* level, const char* event,
              std::initializer_list<std::pair<const char*, std::string>> fields) {
-    if (file_ == nullptr) return;
-    char when[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::string line = std::string("{\"time\":\"") + when + "\",\"level\":\"" + level +
+    if (!file_.enabled()) return;
+    std::string line = "{\"time\":\"" + UtcNow("%Y-%m-%dT%H:%M:%SZ") + "\",\"level\":\"" + level +
                        "\",\"event\":\"" + event + "\"";
     for (const auto& [key, value] : fields) {
       line += std::string(",\"") + key + "\":" + JsonString(value);
     }
-    line += "}\n";
-    std::lock_guard lock(mutex_);
-    std::fputs(line.c_str(), file_);
-    std::fflush(file_);
+    file_.WriteLine(line + "}\n");
   }
 
  private:
@@ -144,9 +148,7 @@ class ErrorLog {
     }
     return out + "\"";
   }
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
-  std::mutex mutex_;
+  LogFile file_;
 };
 
 struct Session {

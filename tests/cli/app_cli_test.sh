@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `trend app` as a process: it starts on a free port, logs "listening" to its structured error
+# log, answers /healthz on loopback, and exits 0 on SIGTERM after logging "stopped".
+set -u
+trend="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$trend" app --port 0 --access-log "$tmp/access.log" --error-log "$tmp/error.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do grep -q '"event":"listening"' "$tmp/error.log" 2>/dev/null && break; sleep 0.05; done
+address=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$tmp/error.log" | head -n 1)
+port=${address##*:}
+[ -n "$port" ] || { echo "FAIL no listening line"; kill "$pid"; exit 1; }
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+reply=$(cat <&3)
+exec 3<&-
+echo "$reply" | head -n 1 | grep -q "200" || { echo "FAIL /healthz: $reply"; kill "$pid"; exit 1; }
+kill -TERM "$pid"
+wait "$pid"; status=$?
+[ "$status" -eq 0 ] || { echo "FAIL exit status $status after SIGTERM"; exit 1; }
+grep -q '"event":"stopped"' "$tmp/error.log" || { echo "FAIL no stopped line"; exit 1; }
+grep -q '"GET /healthz HTTP/1.1" 200' "$tmp/access.log" || { echo "FAIL no access log line"; exit 1; }
+echo "ok   app cli"
