@@ -4,6 +4,7 @@
 // expected_trend_engine.json where the case has one.
 #include <gtest/gtest.h>
 
+#include "../golden_case.hpp"
 #include "../golden_compare.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
@@ -75,11 +76,9 @@ TEST_P(GoldenMultiPeriod, MatchesManifestFields) {
   const std::string name = GetParam();
   const std::string dir = std::string(TREND_GOLDEN_DIR) + "/cases/" + name;
   const json spec = CaseSpec(name);
-  const LoadedConfig config = LoadConfigFile(dir + "/config.yml");
-  CsvOptions csv;
-  csv.date_column = config.settings.data.date_column;
-  const MultiPeriodResult result = AnalyseMultiPeriod(
-      LoadReturnsCsv(config.settings.data.csv_path, csv), config.settings, "returns.csv");
+  GoldenInputs inputs = LoadGoldenInputs(dir);
+  const MultiPeriodResult result =
+      AnalyseMultiPeriod(std::move(inputs.returns), inputs.config.settings, "returns.csv");
   const json ours = MultiPeriodToJson(result);
   CheckFields(ours, ReadJson(dir + "/expected.json"), spec["compare"], "expected.json");
   if (spec.contains("te_expected")) {

@@ -4,6 +4,7 @@
 // expected_trend_engine.json.
 #include <gtest/gtest.h>
 
+#include "../golden_case.hpp"
 #include "../golden_compare.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
@@ -23,11 +24,9 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
   const std::string name = GetParam();
   const std::string dir = std::string(TREND_GOLDEN_DIR) + "/cases/" + name;
   const json spec = CaseSpec(name);
-  const LoadedConfig config = LoadConfigFile(dir + "/config.yml");
-  CsvOptions csv;
-  csv.date_column = config.settings.data.date_column;
-  const AnalysisResult result = AnalyseReturns(LoadReturnsCsv(config.settings.data.csv_path, csv),
-                                               config.settings, "returns.csv");
+  GoldenInputs inputs = LoadGoldenInputs(dir);
+  const AnalysisResult result =
+      AnalyseReturns(std::move(inputs.returns), inputs.config.settings, "returns.csv");
   const json ours = AnalysisToJson(result);
 
   auto check = [&](const json& expected_root, const json& fields, const std::string& label) {
