@@ -4,6 +4,8 @@
 // demo analysis (what a request pays).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "server/pipeline_proxy.hpp"
@@ -61,7 +63,22 @@ void BM_ProxyCall(benchmark::State& state, bool demo, bool simple) {
   }
 }
 
+// Simple mode as deployed: the flag comes from the environment, read on every resolution.
+void BM_ProxyCallEnvironmentFlag(benchmark::State& state) {
+  setenv("TREND_PIPELINE_PROXY_SIMPLE", "1", 1);
+  PipelineModuleRegistry registry(TrivialPackage);
+  PipelineProxy proxy(registry);
+  const PreparedReturns data;
+  const AnalysisSettings settings;
+  for (auto _ : state) {
+    const ResolvedEntry entry = proxy.Resolve("run");
+    benchmark::DoNotOptimize(entry->run(data, settings, entry->registries));
+  }
+  unsetenv("TREND_PIPELINE_PROXY_SIMPLE");
+}
+
 BENCHMARK_CAPTURE(BM_DirectCall, trivial, false);
+BENCHMARK(BM_ProxyCallEnvironmentFlag);
 BENCHMARK_CAPTURE(BM_ProxyCall, trivial_simple, false, true)->Arg(0);
 BENCHMARK_CAPTURE(BM_ProxyCall, trivial_default, false, false)->Arg(1)->Arg(10)->Arg(100);
 BENCHMARK_CAPTURE(BM_DirectCall, demo, true)->Unit(benchmark::kMicrosecond);

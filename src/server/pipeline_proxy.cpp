@@ -4,12 +4,19 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "server/environment_variable.hpp"
+
 namespace trend {
 namespace {
 
 std::uint64_t NextId() {
   static std::atomic<std::uint64_t> next{1};
   return next++;
+}
+
+std::out_of_range MissingEntry(std::string_view entry) {
+  return std::out_of_range("pipeline entry point '" + std::string(entry) +
+                           "' is not defined by any module");
 }
 
 }  // namespace
@@ -22,7 +29,7 @@ PipelineModule& PipelineModule::Set(const std::string& entry, PipelineEntry valu
   return *this;
 }
 
-const PipelineEntry* PipelineModule::Find(const std::string& entry) const {
+const PipelineEntry* PipelineModule::Find(std::string_view entry) const {
   const auto it = entries_.find(entry);
   return it == entries_.end() ? nullptr : &it->second;
 }
@@ -94,55 +101,94 @@ std::shared_ptr<const PipelineModule> PipelineModuleRegistry::FreshPackage() con
 
 bool ParseSimpleFlag(const char* value) {
   if (value == nullptr) return false;
-  std::string text(value);
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text == "1" || text == "true" || text == "yes" || text == "on";
+  std::string_view text(value);
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  const auto equals = [text](std::string_view word) {
+    return std::equal(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+  };
+  return equals("1") || equals("true") || equals("yes") || equals("on");
 }
 
 PipelineProxy::PipelineProxy(PipelineModuleRegistry& registry, std::function<bool()> flag)
     : registry_(registry), flag_(std::move(flag)) {
-  if (!flag_) flag_ = [] { return ParseSimpleFlag(std::getenv("TREND_PIPELINE_PROXY_SIMPLE")); };
+  if (!flag_) {
+    flag_ = [] {
+      static const EnvironmentVariable variable("TREND_PIPELINE_PROXY_SIMPLE");
+      return ParseSimpleFlag(variable.Get());
+    };
+  }
   const auto package = registry_.Package();
   package_module_id_ = package->id();
   const PipelineEntry* run = package->Find("run");
   package_run_id_ = run ? run->id : 0;
 }
 
-void PipelineProxy::Record(const std::string& entry, bool simple, const PipelineModule& module) {
+void PipelineProxy::Record(std::string_view entry, bool simple, const PipelineModule& module) {
   if (entry != "run") return;
-  std::lock_guard lock(mutex_);
-  log_.push_back({entry, simple, module.id(), package_module_id_, package_run_id_});
-  if (log_.size() > kLogLimit) log_.pop_front();
+  const std::uint64_t index = log_next_.fetch_add(1, std::memory_order_relaxed);
+  LogSlot& slot = log_[index % kLogLimit];
+  slot.sequence.store(2 * index + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  slot.module_id.store(module.id(), std::memory_order_relaxed);
+  slot.simple.store(simple, std::memory_order_relaxed);
+  slot.sequence.store(2 * index + 2, std::memory_order_release);
 }
 
-ResolvedEntry PipelineProxy::Resolve(const std::string& entry) {
-  const auto missing = [&] {
-    return std::out_of_range("pipeline entry point '" + entry + "' is not defined by any module");
-  };
-  if (flag_()) {
-    // Simple mode: bind the built-in pipeline once; no scan.
-    ++simple_count_;
-    std::shared_ptr<const PipelineModule> module;
-    {
-      std::lock_guard lock(mutex_);
-      if (!simple_cache_) simple_cache_ = registry_.FreshPackage();
-      module = simple_cache_;
-    }
-    Record(entry, true, *module);
-    if (const PipelineEntry* found = module->Find(entry)) return {module, found};
-    const auto package = registry_.Package();
-    if (const PipelineEntry* found = package->Find(entry)) return {package, found};
-    throw missing();
+std::vector<ProxyResolution> PipelineProxy::DebugLog() const {
+  const std::uint64_t end = log_next_.load(std::memory_order_acquire);
+  const std::uint64_t begin = end > kLogLimit ? end - kLogLimit : 0;
+  std::vector<ProxyResolution> entries;
+  entries.reserve(end - begin);
+  for (std::uint64_t i = begin; i < end; ++i) {
+    const LogSlot& slot = log_[i % kLogLimit];
+    const std::uint64_t before = slot.sequence.load(std::memory_order_acquire);
+    if (before != 2 * i + 2) continue;  // still being written, or already overwritten
+    ProxyResolution resolution{"run", slot.simple.load(std::memory_order_relaxed),
+                               slot.module_id.load(std::memory_order_relaxed), package_module_id_,
+                               package_run_id_};
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot.sequence.load(std::memory_order_relaxed) != before) continue;
+    entries.push_back(std::move(resolution));
   }
-  // Default mode: leaving simple mode drops its binding.
-  ++default_count_;
-  {
-    std::lock_guard lock(mutex_);
-    simple_cache_.reset();
+  return entries;
+}
+
+ResolvedEntry PipelineProxy::Resolve(std::string_view entry) {
+  return flag_() ? ResolveSimple(entry) : ResolveDefault(entry);
+}
+
+ResolvedEntry PipelineProxy::ResolveSimple(std::string_view entry) {
+  // Bind the built-in pipeline once; no scan.
+  simple_count_.fetch_add(1, std::memory_order_relaxed);
+  const PipelineModule* module = simple_binding_.load(std::memory_order_acquire);
+  if (module == nullptr) {
+    std::lock_guard lock(binding_mutex_);
+    module = simple_binding_.load(std::memory_order_acquire);
+    if (module == nullptr) {
+      bindings_.push_back(registry_.FreshPackage());
+      module = bindings_.back().get();
+      simple_binding_.store(module, std::memory_order_release);
+    }
+  }
+  Record(entry, true, *module);
+  if (const PipelineEntry* found = module->Find(entry)) {
+    // Non-owning: `bindings_` keeps the module alive as long as the proxy.
+    return {std::shared_ptr<const PipelineModule>(std::shared_ptr<const void>(), module), found};
+  }
+  const auto package = registry_.Package();
+  if (const PipelineEntry* found = package->Find(entry)) return {package, found};
+  throw MissingEntry(entry);
+}
+
+ResolvedEntry PipelineProxy::ResolveDefault(std::string_view entry) {
+  default_count_.fetch_add(1, std::memory_order_relaxed);
+  // Leaving simple mode drops its binding; the next switch back binds afresh.
+  if (simple_binding_.load(std::memory_order_relaxed) != nullptr) {
+    simple_binding_.store(nullptr, std::memory_order_release);
   }
   std::shared_ptr<const PipelineModule> live = registry_.Live();
   if (!live) live = registry_.Package();
@@ -151,10 +197,10 @@ ResolvedEntry PipelineProxy::Resolve(const std::string& entry) {
   if (attr == nullptr) {
     const auto package = registry_.Package();
     if (const PipelineEntry* found = package->Find(entry)) return {package, found};
-    throw missing();
+    throw MissingEntry(entry);
   }
   try {
-    ++scans_;
+    scans_.fetch_add(1, std::memory_order_relaxed);
     for (const auto& module : registry_.Scan()) {
       const PipelineEntry* candidate = module->Find(entry);
       if (candidate != nullptr && candidate->id != attr->id) return {module, candidate};
@@ -163,16 +209,6 @@ ResolvedEntry PipelineProxy::Resolve(const std::string& entry) {
     // A failing scan must not fail the request: the live module's entry stands.
   }
   return {live, attr};
-}
-
-std::vector<ProxyResolution> PipelineProxy::DebugLog() const {
-  std::lock_guard lock(mutex_);
-  return {log_.begin(), log_.end()};
-}
-
-bool PipelineProxy::simple_cached() const {
-  std::lock_guard lock(mutex_);
-  return simple_cache_ != nullptr;
 }
 
 }  // namespace trend

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "multiperiod/multi_period.hpp"
@@ -44,14 +44,14 @@ class PipelineModule {
   const std::string& name() const { return name_; }
   std::uint64_t id() const { return id_; }
   PipelineModule& Set(const std::string& entry, PipelineEntry value);
-  const PipelineEntry* Find(const std::string& entry) const;
+  const PipelineEntry* Find(std::string_view entry) const;
   // Keeps something the entries depend on (a plugin's registries or library) alive.
   void Own(std::shared_ptr<const void> resource) { owned_.push_back(std::move(resource)); }
 
  private:
   std::string name_;
   std::uint64_t id_;
-  std::map<std::string, PipelineEntry> entries_;
+  std::map<std::string, PipelineEntry, std::less<>> entries_;
   std::vector<std::shared_ptr<const void>> owned_;
 };
 
@@ -92,10 +92,12 @@ class PipelineModuleRegistry {
   std::uint64_t next_handle_ = 1;
 };
 
-// TREND_PIPELINE_PROXY_SIMPLE: trimmed, case-insensitive 1/true/yes/on.
+// TREND_PIPELINE_PROXY_SIMPLE: trimmed, case-insensitive 1/true/yes/on. Allocation-free: it is
+// read on every resolution.
 bool ParseSimpleFlag(const char* value);
 
-// A resolved entry point; holds its module alive while in use. No std::function is copied.
+// A resolved entry point; holds its module alive while in use (simple-mode bindings are owned
+// by the proxy instead, which outlives every request). No std::function is copied.
 class ResolvedEntry {
  public:
   ResolvedEntry(std::shared_ptr<const PipelineModule> module, const PipelineEntry* entry)
@@ -123,24 +125,41 @@ class PipelineProxy {
   explicit PipelineProxy(PipelineModuleRegistry& registry, std::function<bool()> flag = {});
 
   // Resolves an entry point; throws std::out_of_range naming it when no module has it.
-  ResolvedEntry Resolve(const std::string& entry);
+  ResolvedEntry Resolve(std::string_view entry);
 
   std::vector<ProxyResolution> DebugLog() const;
-  bool simple_cached() const;
+  bool simple_cached() const { return simple_binding_.load(std::memory_order_acquire) != nullptr; }
   std::uint64_t resolutions(bool simple) const { return simple ? simple_count_ : default_count_; }
   std::uint64_t scans() const { return scans_; }
 
  private:
-  void Record(const std::string& entry, bool simple, const PipelineModule& module);
+  ResolvedEntry ResolveSimple(std::string_view entry);
+  ResolvedEntry ResolveDefault(std::string_view entry);
+  void Record(std::string_view entry, bool simple, const PipelineModule& module);
 
   PipelineModuleRegistry& registry_;
   std::function<bool()> flag_;
   std::uint64_t package_module_id_ = 0, package_run_id_ = 0;  // the package is fixed at start
-  mutable std::mutex mutex_;
-  std::shared_ptr<const PipelineModule> simple_cache_;
-  std::deque<ProxyResolution> log_;
-  std::atomic<std::uint64_t> simple_count_{0}, default_count_{0}, scans_{0};
+
+  // Simple mode's binding is read without a lock on every call. Each binding made (one per
+  // switch into simple mode) is kept alive in `bindings_` until the proxy goes, so a request
+  // never pays a reference count for it.
+  std::atomic<const PipelineModule*> simple_binding_{nullptr};
+  std::mutex binding_mutex_;
+  std::vector<std::shared_ptr<const PipelineModule>> bindings_;
+
+  // The debug log of "run" resolutions: a ring of the last kLogLimit, written without a lock
+  // (a sequence number per slot lets a reader skip a slot being overwritten).
+  struct LogSlot {
+    std::atomic<std::uint64_t> sequence{0};  // 2i+1 while entry i is written, 2i+2 when done
+    std::atomic<std::uint64_t> module_id{0};
+    std::atomic<bool> simple{false};
+  };
   static constexpr std::size_t kLogLimit = 1000;
+  std::unique_ptr<LogSlot[]> log_ = std::make_unique<LogSlot[]>(kLogLimit);
+  std::atomic<std::uint64_t> log_next_{0};
+
+  std::atomic<std::uint64_t> simple_count_{0}, default_count_{0}, scans_{0};
 };
 
 }  // namespace trend
