@@ -3,6 +3,7 @@
 # JSON document as a static file and uvicorn+FastAPI (2 workers), side by side, with wrk on the
 # same 2 cores. Traffic goes only to 127.0.0.1.
 #   bash bench/http/run_load.sh [SECONDS]   (after `make build`; --install adds nginx/uvicorn/wrk)
+#   CONNS="1000 1000 1000" bash bench/http/run_load.sh 8   (only those rows, e.g. to see the spread)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--install" ]; then
@@ -78,7 +79,7 @@ run() {  # run LABEL CONNECTIONS URL [SCRIPT] -> one table row
 echo "wrk -t2, ${seconds} s per row, all on this machine's 2 cores; document $(wc -c < "$work/doc.json") bytes"
 echo "| case | conns | requests/s | p99 | socket errors | non-2xx |"
 echo "|---|---|---|---|---|---|"
-for c in 50 1000 10000; do
+for c in ${CONNS:-50 1000 10000}; do
   run "trend app: cached GET /api/v1/runs/{id}" "$c" "$base/" bench/http/cached_run.lua
   run "nginx: the same document as a static file" "$c" "http://127.0.0.1:$nginx_port/doc.json"
   run "uvicorn+FastAPI (2 workers): same document" "$c" "http://127.0.0.1:$uvicorn_port/doc"

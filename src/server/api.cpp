@@ -197,9 +197,11 @@ HttpResponse TrendApi::Unrouted(const HttpRequest& r) {
 
 HttpRoute TrendApi::Route(const HttpRequest& request) {
   // Each handler captures one pointer to its binding: no allocation per request.
+  // HEAD is served as GET; the server leaves the body out.
+  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
   for (const Binding& binding : bindings_) {
     const Endpoint* endpoint = binding.endpoint;
-    if (endpoint == nullptr || request.method != endpoint->method) continue;
+    if (endpoint == nullptr || method != endpoint->method) continue;
     const bool match = endpoint->prefix ? request.path.rfind(endpoint->path, 0) == 0 &&
                                               request.path.size() > endpoint->path.size()
                                         : request.path == endpoint->path;

@@ -10,13 +10,22 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include <fmt/format.h>
 
+#include <iterator>
+
+#include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -151,15 +160,105 @@ class ErrorLog {
   LogFile file_;
 };
 
+// Parses one request straight into an HttpRequest: no header map is built (Beast's
+// request_parser would allocate one per request); only the fields the access log writes are
+// kept, and only when it is on. Beast checks the syntax, the size limits and keep-alive.
+class RequestParser : public http::basic_parser<true> {
+ public:
+  RequestParser(HttpRequest& request, bool keep_log_fields)
+      : request_(request), keep_log_fields_(keep_log_fields) {}
+  std::string_view target() const { return target_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    request_.method.assign(method.data(), method.size());
+    target_.assign(target.data(), target.size());
+    const std::size_t q = target_.find('?');
+    request_.path.assign(target_, 0, q);
+    if (q != std::string::npos) request_.query.assign(target_, q + 1);
+    request_.version = version;
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
+                     beast::error_code&) override {
+    if (!keep_log_fields_) return;
+    if (name == http::field::referer) request_.headers["referer"] = std::string(value);
+    if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request_.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  HttpRequest& request_;
+  bool keep_log_fields_;
+  std::string target_;
+};
+
+// "Date: <IMF-fixdate>\r\n", formatted once a second per thread.
+const std::string& DateHeader() {
+  thread_local std::time_t formatted_at = 0;
+  thread_local std::string header;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    formatted_at = now;
+    header = "Date: " + UtcNow("%a, %d %b %Y %H:%M:%S GMT") + "\r\n";
+  }
+  return header;
+}
+
+// The status line and header fields of a response, appended to `out` (a buffer each
+// connection reuses, so this allocates nothing once warm).
+void AppendResponseHead(std::string& out, const HttpResponse& response, std::size_t length,
+                        bool keep_alive, int request_version) {
+  const auto reason = http::obsolete_reason(static_cast<http::status>(response.status));
+  fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\nServer: trend-engine\r\n",
+                 response.status, std::string_view(reason.data(), reason.size()));
+  out += DateHeader();
+  fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\nContent-Length: {}\r\n",
+                 response.content_type, length);
+  for (const auto& [name, value] : response.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (request_version == 10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+}
+
+using Clock = std::chrono::steady_clock;
+
 struct Session {
-  explicit Session(tcp::socket socket) : stream(std::move(socket)) {
+  explicit Session(tcp::socket s) : socket(std::move(s)) {
     beast::error_code ec;
-    const auto peer = stream.socket().remote_endpoint(ec);  // once: a system call
+    const auto peer = socket.remote_endpoint(ec);  // once: a system call
     remote = ec ? "-" : peer.address().to_string();
   }
-  beast::tcp_stream stream;
+  tcp::socket socket;
   std::string remote;
+  std::string head;  // the response head, reused across requests
   bool busy = false;
+  // The event loop's sweeper closes the connection once this passes; a handler on the worker
+  // pool has none (Clock::time_point::max()).
+  Clock::time_point deadline = Clock::time_point::max();
 };
 
 }  // namespace
@@ -194,31 +293,30 @@ struct HttpServer::Impl {
     }
   }
 
-  asio::awaitable<void> Serve(std::shared_ptr<Session> session, std::size_t index) {
+  asio::awaitable<void> Serve(std::shared_ptr<Session> session) {
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
-      http::request_parser<http::string_body> parser;
+      HttpRequest request;
+      RequestParser parser(request, access_log->enabled());
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
       // The deadline covers the whole request: a client sending a byte at a time still loses
       // the connection when it expires.
-      session->stream.expires_after(first ? options.request_timeout : options.idle_timeout);
+      session->deadline = Clock::now() + (first ? options.request_timeout : options.idle_timeout);
       beast::error_code ec;
-      co_await http::async_read(session->stream, buffer, parser,
+      co_await http::async_read(session->socket, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
       first = false;
       if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-          ec == beast::error::timeout || ec == asio::error::connection_reset ||
-          ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+          ec == asio::error::connection_reset || ec == asio::error::eof ||
+          ec == asio::error::bad_descriptor) {
         break;
       }
       HttpResponse response;
-      HttpRequest request;
       bool keep_alive = false;
       std::string request_line = "-";
       if (ec) {
-        response.content_type = "application/json";
         if (ec == http::error::body_limit) {
           response.status = 413;
           response.body = ErrorJson(
@@ -234,33 +332,16 @@ struct HttpServer::Impl {
       } else {
         session->busy = true;
         ++in_flight;
-        auto& message = parser.get();
-        request.method = std::string(message.method_string());
-        const std::string_view target(message.target().data(), message.target().size());
-        const std::size_t q = target.find('?');
-        request.path = std::string(target.substr(0, q));
-        if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
-        request.body = std::move(message.body());
         if (access_log->enabled()) {
-          // Only what the log writes; without a log a request costs no header copies.
           request.remote = session->remote;
-          for (const auto field : {http::field::referer, http::field::user_agent}) {
-            if (const auto it = message.find(field); it != message.end()) {
-              std::string name(it->name_string());
-              for (char& c : name) {
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-              }
-              request.headers[name] = std::string(it->value());
-            }
-          }
-          request_line = request.method + " " + std::string(target) + " HTTP/" +
-                         std::to_string(message.version() / 10) + "." +
-                         std::to_string(message.version() % 10);
+          request_line = fmt::format("{} {} HTTP/{}.{}", request.method, parser.target(),
+                                     request.version / 10, request.version % 10);
         }
-        keep_alive = message.keep_alive();
+        keep_alive = parser.keep_alive();
         const HttpRoute route = router(request);
         if (route.heavy) {
           // Off the event loop: the worker pool runs it; this loop resumes with the response.
+          session->deadline = Clock::time_point::max();
           response = co_await asio::co_spawn(
               workers->get_executor(),
               [this, &request, &route]() -> asio::awaitable<HttpResponse> {
@@ -272,22 +353,22 @@ struct HttpServer::Impl {
         }
       }
       keep_alive = keep_alive && !draining.load();
-      // A shared (cached) document is sent from where it is, without copying it.
-      http::response<http::span_body<const char>> reply{static_cast<http::status>(response.status),
-                                                        11};
-      reply.set(http::field::server, "trend-engine");
-      reply.set(http::field::content_type, response.content_type);
-      for (const auto& [name, value] : response.headers) reply.set(name, value);
-      reply.keep_alive(keep_alive);
+      // Head and body go out in one writev; a shared (cached) document is sent from where it
+      // is, without copying it.
       const std::string& payload = response.payload();
-      reply.body() = boost::beast::span<const char>(payload.data(), payload.size());
-      reply.prepare_payload();
-      const std::size_t bytes = payload.size();
-      session->stream.expires_after(options.request_timeout);
+      const bool send_body = request.method != "HEAD";
+      session->head.clear();
+      AppendResponseHead(session->head, response, payload.size(), keep_alive, request.version);
+      const std::array<asio::const_buffer, 2> buffers{
+          asio::buffer(session->head),
+          asio::buffer(payload.data(), send_body ? payload.size() : 0)};
+      session->deadline = Clock::now() + options.request_timeout;
       beast::error_code write_ec;
-      co_await http::async_write(session->stream, reply,
+      co_await asio::async_write(session->socket, buffers,
                                  asio::redirect_error(asio::use_awaitable, write_ec));
-      if (access_log->enabled()) access_log->Write(request, request_line, response.status, bytes);
+      if (access_log->enabled()) {
+        access_log->Write(request, request_line, response.status, send_body ? payload.size() : 0);
+      }
       if (response.status >= 500) {
         error_log->Write("error", "server_error",
                          {{"status", std::to_string(response.status)}, {"path", request.path}});
@@ -299,9 +380,33 @@ struct HttpServer::Impl {
       if (write_ec || !keep_alive || ec) break;
     }
     beast::error_code ignored;
-    session->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    session->stream.socket().close(ignored);
-    (void)index;
+    session->socket.shutdown(tcp::socket::shutdown_send, ignored);
+    session->socket.close(ignored);
+  }
+
+  // Closes the connections of one event loop whose deadline has passed, a few times per
+  // timeout: one timer per loop instead of one timer operation per read and write.
+  asio::awaitable<void> Sweep(std::size_t index) {
+    const auto shortest = std::min(options.request_timeout, options.idle_timeout);
+    const auto tick = std::clamp<std::chrono::milliseconds>(
+        shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (!draining) {
+      timer.expires_after(tick);
+      beast::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      const auto now = Clock::now();
+      auto& list = sessions[index];
+      for (auto it = list.begin(); it != list.end();) {
+        auto session = it->lock();
+        if (!session) {
+          it = list.erase(it);
+          continue;
+        }
+        if (session->deadline < now) session->socket.close(ec);
+        ++it;
+      }
+    }
   }
 
   asio::awaitable<void> Accept(std::size_t index) {
@@ -316,10 +421,8 @@ struct HttpServer::Impl {
       }
       socket.set_option(tcp::no_delay(true), ec);
       auto session = std::make_shared<Session>(std::move(socket));
-      auto& list = sessions[index];
-      list.remove_if([](const auto& weak) { return weak.expired(); });
-      list.push_back(session);
-      asio::co_spawn(acceptor.get_executor(), Serve(session, index), asio::detached);
+      sessions[index].push_back(session);  // the sweeper drops it once closed
+      asio::co_spawn(acceptor.get_executor(), Serve(std::move(session)), asio::detached);
     }
   }
 };
@@ -383,6 +486,7 @@ void HttpServer::Run(bool handle_signals) {
   for (std::size_t i = 0; i < s.contexts.size(); ++i) {
     guards.push_back(asio::make_work_guard(*s.contexts[i]));
     asio::co_spawn(*s.contexts[i], s.Accept(i), asio::detached);
+    asio::co_spawn(*s.contexts[i], s.Sweep(i), asio::detached);
   }
   std::unique_ptr<asio::signal_set> signals;
   if (handle_signals) {
@@ -403,7 +507,7 @@ void HttpServer::Run(bool handle_signals) {
       s.acceptors[i]->close(ec);
       for (auto& weak : s.sessions[i]) {
         if (auto session = weak.lock(); session && !session->busy) {
-          session->stream.socket().close(ec);
+          session->socket.close(ec);
         }
       }
     });

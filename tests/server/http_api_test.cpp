@@ -245,6 +245,69 @@ TEST(HttpServer, AFailingHandlerIsA500AndAStructuredLogLine) {
   EXPECT_EQ(lines.back()["event"], "stopped");
 }
 
+// Writes raw bytes, then reads until the server closes the connection.
+std::string RawExchange(std::uint16_t port, const std::string& text) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(socket, asio::buffer(text));
+  std::string received;
+  beast::error_code ec;
+  char chunk[4096];
+  while (!ec) {
+    const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+    received.append(chunk, n);
+  }
+  return received;
+}
+
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+TEST(HttpServer, WireFormat) {
+  AppServer app;
+  // HEAD: the GET route's head with its length, and no body.
+  const std::string head = RawExchange(
+      app.port(), "HEAD /api/v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("Content-Length: 15\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nDate: "), std::string::npos) << head;
+  EXPECT_NE(head.find("Connection: close\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << head;
+
+  // HTTP/1.0 without keep-alive: one answer, then the server closes.
+  const std::string old = RawExchange(app.port(), "GET /api/v1/healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(Count(old, "HTTP/1.1 200 OK"), 1u) << old;
+  EXPECT_NE(old.find("{\"status\":\"ok\"}"), std::string::npos) << old;
+
+  // Pipelined requests are answered in order on one connection.
+  const std::string pipelined = RawExchange(
+      app.port(),
+      "GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/nowhere HTTP/1.1\r\nHost: "
+      "x\r\n\r\nGET /api/v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto first = pipelined.find("HTTP/1.1 200 OK");
+  const auto second = pipelined.find("HTTP/1.1 404 Not Found");
+  const auto third = pipelined.find("HTTP/1.1 200 OK", second);
+  EXPECT_TRUE(first < second && second < third && third != std::string::npos) << pipelined;
+
+  // A chunked body is reassembled.
+  const std::string csv = testing::DemoReturnsCsv();
+  std::ostringstream chunked;
+  chunked << "POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+          << "Transfer-Encoding: chunked\r\n\r\n";
+  const std::size_t half = csv.size() / 2;
+  chunked << std::hex << half << "\r\n"
+          << csv.substr(0, half) << "\r\n"
+          << (csv.size() - half) << "\r\n"
+          << csv.substr(half) << "\r\n0\r\n\r\n";
+  const std::string posted = RawExchange(app.port(), chunked.str());
+  EXPECT_EQ(posted.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << posted;
+  EXPECT_NE(posted.find("\"rows\":120"), std::string::npos) << posted;
+}
+
 TEST(HttpServer, ASlowClientIsCutOff) {
   HttpServerOptions options;
   options.request_timeout = std::chrono::milliseconds(300);
@@ -259,6 +322,26 @@ TEST(HttpServer, ASlowClientIsCutOff) {
   socket.read_some(asio::buffer(&byte, 1), ec);  // blocks until the server closes
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(HttpServer, AnIdleKeepAliveConnectionIsClosed) {
+  HttpServerOptions options;
+  options.idle_timeout = std::chrono::milliseconds(300);
+  AppServer app({}, options);
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), app.port()));
+  asio::write(socket, asio::buffer(std::string("GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  std::string received;
+  beast::error_code ec;
+  char chunk[1024];
+  while (!ec) received.append(chunk, socket.read_some(asio::buffer(chunk), ec));
+  EXPECT_EQ(received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << received;
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
 }
 
 TEST(HttpServer, ShutdownFinishesInFlightRequests) {
