@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 #include "error/input_error.hpp"
@@ -16,11 +18,6 @@
 namespace trend {
 
 int AppCommand(const AppCommandOptions& options) {
-  if (options.cache != "memory") {
-    throw InputError(
-        fmt::format("--cache {}: only the in-process cache (memory) is available in this build",
-                    options.cache));
-  }
   PipelineModuleRegistry modules;
   if (const char* plugin_path = std::getenv("TREND_PLUGIN_PATH"); plugin_path && *plugin_path) {
     try {
@@ -33,7 +30,26 @@ int AppCommand(const AppCommandOptions& options) {
   }
   ApiOptions api_options;
   api_options.cache_budget_bytes = options.cache_mb << 20;
-  TrendApi api(api_options, modules);
+  api_options.dataset_budget_bytes = options.dataset_mb << 20;
+  api_options.dataset_dir = options.data_dir;
+  if (options.cache != "memory") {
+    SharedCacheOptions cache_options;
+    cache_options.ttl = std::chrono::seconds(options.cache_ttl_seconds);
+    try {
+      api_options.shared_cache = MakeSharedResultCache(options.cache, cache_options);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(fmt::format("--cache: {}", e.what()));
+    }
+    // Connections are lazy: a backend that is down only costs errors, counted in /metrics.
+    std::fprintf(stderr, "trend app: results shared through %s\n", options.cache.c_str());
+  }
+  std::unique_ptr<TrendApi> api_holder;
+  try {
+    api_holder = std::make_unique<TrendApi>(api_options, modules);
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("--data-dir: {}", e.what()));
+  }
+  TrendApi& api = *api_holder;
   HttpServerOptions server_options;
   server_options.host = options.host;
   server_options.port = options.port;

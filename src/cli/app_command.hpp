@@ -13,6 +13,9 @@ struct AppCommandOptions {
   std::size_t threads = 0;  // event loops and workers; 0: one per core
   std::string cache = "memory";
   std::size_t cache_mb = 256;
+  std::size_t cache_ttl_seconds = 3600;  // shared backends only
+  std::string data_dir;                  // datasets also on disk; empty: memory only
+  std::size_t dataset_mb = 256;
   std::string access_log = "-";
   std::string error_log = "-";
 };

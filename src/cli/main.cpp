@@ -66,6 +66,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app_cmd->add_option("--cache-mb", serve.cache_mb, "In-process cache budget")
       ->capture_default_str();
+  app_cmd->add_option("--cache-ttl", serve.cache_ttl_seconds, "Seconds a shared result lives")
+      ->capture_default_str();
+  app_cmd
+      ->add_option("--data-dir", serve.data_dir,
+                   "Also keep uploaded datasets here (<id>.csv); they survive restarts")
+      ->capture_default_str();
+  app_cmd->add_option("--dataset-mb", serve.dataset_mb, "In-memory dataset budget")
+      ->capture_default_str();
   app_cmd
       ->add_option("--error-log", serve.error_log,
                    "Structured (JSON lines) error log: a path, - for stderr, or '' for none")

@@ -74,9 +74,9 @@ const char* kOpenApi = R"json({
            "description": "Volatility-adjusted trend portfolio analysis: the results of `trend run --json`."},
   "paths": {
     "/api/v1/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
-    "/api/v1/datasets": {"post": {"summary": "Upload a returns CSV (body: text/csv); the id is the SHA-256 of the content, so uploads dedupe",
+    "/api/v1/datasets": {"post": {"summary": "Upload a returns CSV (body: text/csv); the id is the SHA-256 of the content, so uploads dedupe; kept in memory within a budget and, with --data-dir, on disk",
       "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
-      "responses": {"201": {"description": "stored"}, "200": {"description": "already stored"}, "413": {"description": "too large"}, "422": {"description": "not a returns CSV"}}}},
+      "responses": {"201": {"description": "stored"}, "200": {"description": "already stored"}, "413": {"description": "too large"}, "422": {"description": "not a returns CSV"}, "507": {"description": "the dataset directory (--data-dir) could not store it"}}}},
     "/api/v1/datasets/{id}": {"get": {"summary": "Columns, dates and frequency of a dataset",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the dataset"}, "404": {"description": "unknown id"}}}},
@@ -139,7 +139,10 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
 }
 
 TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
-    : options_(options), proxy_(modules, options.simple_flag), cache_(options.cache_budget_bytes) {
+    : options_(options),
+      proxy_(modules, options.simple_flag),
+      cache_(options.cache_budget_bytes),
+      datasets_(options.dataset_budget_bytes, options.dataset_dir) {
   // One stats slot per label, made now, so requests never lock to find theirs.
   for (const auto& endpoint : Endpoints()) {
     auto& slot = stats_[endpoint.label];
@@ -215,48 +218,22 @@ HttpRoute TrendApi::Route(const HttpRequest& request) {
           [other](const HttpRequest& r) { return other->api->Measure(*other->stats, nullptr, r); }};
 }
 
-std::shared_ptr<const TrendApi::Dataset> TrendApi::StoreDataset(const std::string& csv) {
-  const std::string id = Sha256Hex(csv);
-  if (auto existing = FindDataset(id)) return existing;
-  auto dataset = std::make_shared<Dataset>();
-  dataset->id = id;
-  dataset->frame = ParseReturnsCsv(csv, "dataset");
-  dataset->bytes =
-      csv.size() + static_cast<std::size_t>(dataset->frame.values.size()) * sizeof(double);
-  std::lock_guard lock(datasets_mutex_);
-  if (const auto it = datasets_.find(id); it != datasets_.end()) return it->second;
-  datasets_[id] = dataset;
-  dataset_order_.push_front(id);
-  dataset_bytes_ += dataset->bytes;
-  while (dataset_bytes_ > options_.dataset_budget_bytes && dataset_order_.size() > 1) {
-    const std::string oldest = dataset_order_.back();
-    dataset_order_.pop_back();
-    dataset_bytes_ -= datasets_[oldest]->bytes;
-    datasets_.erase(oldest);
-  }
-  return dataset;
-}
-
-std::shared_ptr<const TrendApi::Dataset> TrendApi::FindDataset(const std::string& id) {
-  std::lock_guard lock(datasets_mutex_);
-  const auto it = datasets_.find(id);
-  return it == datasets_.end() ? nullptr : it->second;
-}
-
 HttpResponse TrendApi::PostDataset(const HttpRequest& request) {
-  const bool known = FindDataset(Sha256Hex(request.body)) != nullptr;
   try {
-    const auto dataset = StoreDataset(request.body);
-    return Json(known ? 200 : 201, {{"id", dataset->id},
-                                    {"columns", dataset->frame.columns},
-                                    {"rows", dataset->frame.rows()}});
+    bool created = false;
+    const auto dataset = datasets_.Store(request.body, &created);
+    return Json(created ? 201 : 200, {{"id", dataset->id},
+                                      {"columns", dataset->frame.columns},
+                                      {"rows", dataset->frame.rows()}});
   } catch (const InputError& e) {
     return Error(422, "invalid dataset", e.what(), request.path);
+  } catch (const std::runtime_error& e) {  // the dataset directory could not take it
+    return Error(507, "insufficient storage", e.what(), request.path);
   }
 }
 
 HttpResponse TrendApi::GetDataset(const std::string& id, const HttpRequest& request) {
-  const auto dataset = FindDataset(id);
+  const auto dataset = datasets_.Find(id);
   if (!dataset) return Error(404, "not found", "no dataset with id " + id, request.path);
   const ReturnsFrame& f = dataset->frame;
   std::string frequency = "unknown";
@@ -289,16 +266,16 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
                  request.path);
   }
   const bool multi = body.value("multi_period", false);
-  std::shared_ptr<const Dataset> dataset;
+  std::shared_ptr<const StoredDataset> dataset;
   try {
     if (body.contains("dataset")) {
-      dataset = FindDataset(body["dataset"].get<std::string>());
+      dataset = datasets_.Find(body["dataset"].get<std::string>());
       if (!dataset) {
         return Error(404, "not found", "no dataset with id " + body["dataset"].get<std::string>(),
                      request.path);
       }
     } else if (body.contains("csv") && body["csv"].is_string()) {
-      dataset = StoreDataset(body["csv"].get<std::string>());
+      dataset = datasets_.Store(body["csv"].get<std::string>());
     } else {
       return Error(422, "invalid request", "give dataset (an id) or csv (the file's text)",
                    request.path);
@@ -465,6 +442,14 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   }
   out += "# TYPE trend_cache_bytes gauge\n";
   out += fmt::format("trend_cache_bytes{{backend=\"memory\"}} {}\n", cache_.bytes());
+  out += "# HELP trend_datasets Datasets held in memory, and their bytes.\n";
+  out += "# TYPE trend_datasets gauge\n";
+  out += fmt::format("trend_datasets {}\n", datasets_.entries());
+  out += "# TYPE trend_dataset_bytes gauge\n";
+  out += fmt::format("trend_dataset_bytes {}\n", datasets_.bytes());
+  out += "# HELP trend_dataset_disk_reads_total Datasets read back from the dataset directory.\n";
+  out += "# TYPE trend_dataset_disk_reads_total counter\n";
+  out += fmt::format("trend_dataset_disk_reads_total {}\n", datasets_.disk_reads());
   out += "# HELP trend_pipeline_proxy_resolutions_total Entry-point resolutions, by mode.\n";
   out += "# TYPE trend_pipeline_proxy_resolutions_total counter\n";
   out += fmt::format("trend_pipeline_proxy_resolutions_total{{mode=\"default\"}} {}\n",

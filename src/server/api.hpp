@@ -14,6 +14,7 @@
 #include <string>
 
 #include "data/returns_frame.hpp"
+#include "server/dataset_store.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
 #include "server/result_cache.hpp"
@@ -23,6 +24,9 @@ namespace trend {
 
 struct ApiOptions {
   std::size_t dataset_budget_bytes = 256u << 20;
+  // Where datasets are also written (<id>.csv) and read back from after eviction or a
+  // restart; empty: memory only.
+  std::string dataset_dir;
   std::size_t cache_budget_bytes = 256u << 20;
   // The proxy's mode flag; default: TREND_PIPELINE_PROXY_SIMPLE, read on every resolution.
   std::function<bool()> simple_flag;
@@ -40,11 +44,6 @@ class TrendApi {
   PipelineProxy& proxy() { return proxy_; }
 
  private:
-  struct Dataset {
-    std::string id;
-    ReturnsFrame frame;
-    std::size_t bytes = 0;
-  };
   struct RouteStats {
     std::atomic<std::uint64_t> count{0};
     std::atomic<std::uint64_t> errors{0};
@@ -60,10 +59,8 @@ class TrendApi {
   HttpResponse Metrics(const HttpRequest& request);
   HttpResponse DebugPipeline(const HttpRequest& request);
 
-  std::shared_ptr<const Dataset> StoreDataset(const std::string& csv);
   // The cached document for a run id: in process first, then the shared backend.
   std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);
-  std::shared_ptr<const Dataset> FindDataset(const std::string& id);
   struct Endpoint {
     std::string method;
     std::string path;  // exact, or a prefix followed by an id
@@ -85,10 +82,7 @@ class TrendApi {
   PipelineProxy proxy_;
   LruResultCache cache_;
   SingleFlight single_flight_;
-  std::mutex datasets_mutex_;
-  std::map<std::string, std::shared_ptr<const Dataset>> datasets_;
-  std::list<std::string> dataset_order_;  // most recent first
-  std::size_t dataset_bytes_ = 0;
+  DatasetStore datasets_;
   std::map<std::string, std::unique_ptr<RouteStats>> stats_;  // fixed after construction
   std::vector<Binding> bindings_;                             // one per endpoint, then "other"
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `trend app` processes as a user runs them: two servers started with
+# --cache redis://... share a result (the second answers from Redis without computing), a bad
+# --cache URL is refused by name, and with --data-dir an uploaded dataset survives a restart.
+# Starts its own redis-server on a free loopback port in a temporary directory.
+set -u
+trend="$1"
+root="$2"
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL $*"; exit 1; }
+
+# http PORT METHOD PATH [BODY_FILE] -> the whole response (head and body) on stdout
+http() {
+  local port=$1 method=$2 path=$3 body=${4:-/dev/null}
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf '%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %s\r\n\r\n' \
+    "$method" "$path" "$(wc -c <"$body")" >&3
+  cat "$body" >&3
+  cat <&3
+  exec 3<&-
+}
+header() { tr -d '\r' | awk -F': ' -v name="$1" 'tolower($1)==tolower(name){print $2; exit}'; }
+
+# start_app NAME ARGS... -> sets $port; the server's logs go to $tmp/NAME.*
+start_app() {
+  local name=$1; shift
+  "$trend" app --port 0 --threads 2 --access-log '' --error-log "$tmp/$name.log" "$@" \
+    2>"$tmp/$name.err" &
+  pids+=($!)
+  port=""
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.*"address":"[^"]*:\([0-9]*\)".*/\1/p' "$tmp/$name.log" 2>/dev/null | head -n 1)
+    [ -n "$port" ] && return 0
+    sleep 0.05
+  done
+  fail "$name did not start: $(cat "$tmp/$name.err")"
+}
+
+# A Redis of our own.
+redis_port=""
+for _ in $(seq 20); do
+  candidate=$((20000 + RANDOM % 40000))
+  (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue  # taken
+  redis-server --port "$candidate" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+    --daemonize no >"$tmp/redis.out" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && { redis_port=$candidate; break; }
+    kill -0 "$redis_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$redis_port" ] && { pids+=("$redis_pid"); break; }
+done
+[ -n "$redis_port" ] || fail "could not start redis-server (is it installed?)"
+
+# The run request: the demo config as a YAML string and the demo data inline.
+escape() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$1" | awk '{printf "%s\\n", $0}'; }
+printf '{"config":"%s","csv":"%s"}' "$(escape "$root/config/demo.yml")" \
+  "$(escape "$root/demo/demo_returns.csv")" >"$tmp/run.json"
+
+start_app a --cache "redis://127.0.0.1:$redis_port/0"; port_a=$port
+start_app b --cache "redis://127.0.0.1:$redis_port/0"; port_b=$port
+posted=$(http "$port_a" POST /api/v1/runs "$tmp/run.json")
+echo "$posted" | head -n 1 | grep -q " 200 " || fail "POST /runs on a: $(echo "$posted" | head -c 400)"
+run_id=$(echo "$posted" | header X-Run-Id)
+[ -n "$run_id" ] || fail "no X-Run-Id"
+fetched=$(http "$port_b" GET "/api/v1/runs/$run_id")
+echo "$fetched" | head -n 1 | grep -q " 200 " || fail "GET on b: $(echo "$fetched" | head -n 1)"
+[ "$(echo "$fetched" | header X-Cache)" = "hit-redis" ] || fail "b did not answer from Redis"
+# Same document from both servers.
+[ "$(echo "$posted" | sed '1,/^\r$/d')" = "$(echo "$fetched" | sed '1,/^\r$/d')" ] ||
+  fail "the documents differ"
+http "$port_b" GET /metrics | grep -q 'trend_cache_requests_total{backend="redis",outcome="hit"} 1' ||
+  fail "/metrics on b does not count the Redis hit"
+
+# A bad cache URL is refused before listening.
+"$trend" app --port 0 --cache "mongodb://x" >/dev/null 2>"$tmp/bad.err"
+status=$?
+[ "$status" -eq 2 ] || fail "bad --cache exited $status"
+grep -q "mongodb://x" "$tmp/bad.err" || fail "bad --cache error does not name the URL"
+
+# --data-dir: an uploaded dataset is there after a restart.
+start_app c --data-dir "$tmp/datasets"; port_c=$port; pid_c=${pids[-1]}
+uploaded=$(http "$port_c" POST /api/v1/datasets "$root/demo/demo_returns.csv")
+echo "$uploaded" | head -n 1 | grep -q " 201 " || fail "upload: $(echo "$uploaded" | head -n 1)"
+dataset_id=$(echo "$uploaded" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+[ -f "$tmp/datasets/$dataset_id.csv" ] || fail "no $dataset_id.csv in the data directory"
+kill -TERM "$pid_c"; wait "$pid_c"
+start_app d --data-dir "$tmp/datasets"; port_d=$port
+again=$(http "$port_d" GET "/api/v1/datasets/$dataset_id")
+echo "$again" | head -n 1 | grep -q " 200 " || fail "after restart: $(echo "$again" | head -n 1)"
+echo "$again" | grep -q '"Mgr_01"' || fail "after restart the dataset lost its columns"
+echo "ok   app shared cache and data dir"
