@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Trend Engine builds and tests with. Idempotent and
+# Installs the Debian packages Trend Engine builds and tests with, and the web page's npm
+# packages (web/package-lock.json). Idempotent and
 # non-interactive: packages already present are skipped, so a second run costs ~1 s.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ PACKAGES=(
   libyaml-cpp-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
+  chromium
 )
 
 missing=()
@@ -17,13 +19,23 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js and npm for the web page (web/): the machine's own if it has them, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
 
-echo "bootstrap: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+# The web page's packages (Chart.js), exactly as web/package-lock.json pins them; again only
+# when the lock file changed since the last install.
+web="$(dirname "$0")/../web"
+if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+   [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+  echo "bootstrap: npm ci in web/"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+fi

@@ -14,6 +14,7 @@
 #include "multiperiod/multi_period.hpp"
 #include "report/json_report.hpp"
 #include "report/multi_period_json.hpp"
+#include "server/web_assets.hpp"
 
 namespace trend {
 
@@ -33,6 +34,17 @@ HttpResponse Json(int status, const json& body) {
 HttpResponse Error(int status, const std::string& error, const std::string& detail,
                    const std::string& path) {
   return Json(status, {{"error", error}, {"detail", detail}, {"path", path}});
+}
+
+// The page and its assets, built into the executable. Our files change with each build, so
+// browsers revalidate them; Chart.js is pinned by web/package-lock.json and may be kept.
+HttpResponse WebPage(const HttpRequest& request) {
+  const WebAsset* asset = FindWebAsset(request.path);
+  if (asset == nullptr) return Error(404, "not found", "no such file", request.path);
+  HttpResponse response{200, std::string(asset->content_type), "", {}, asset->body};
+  const bool pinned = request.path == "/assets/chart.umd.js";
+  response.headers["Cache-Control"] = pinned ? "public, max-age=86400" : "no-cache";
+  return response;
 }
 
 // YAML scalars become JSON numbers, booleans and nulls where they read as such.
@@ -102,6 +114,11 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
   using Q = const HttpRequest&;
   using Id = std::string_view;
   static const std::vector<Endpoint> kEndpoints = {
+      {"GET", "/", false, false, "GET / (web page)", [](TrendApi&, Q r, Id) { return WebPage(r); }},
+      {"GET", "/index.html", false, false, "GET / (web page)",
+       [](TrendApi&, Q r, Id) { return WebPage(r); }},
+      {"GET", "/assets/", true, false, "GET /assets/{file}",
+       [](TrendApi&, Q r, Id) { return WebPage(r); }},
       {"GET", "/healthz", false, false, "GET /healthz",
        [](TrendApi&, Q, Id) {
          return Json(200, {{"status", "ok"}});

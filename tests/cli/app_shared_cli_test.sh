@@ -7,37 +7,7 @@ set -u
 trend="$1"
 root="$2"
 tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL $*"; exit 1; }
-
-# http PORT METHOD PATH [BODY_FILE] -> the whole response (head and body) on stdout
-http() {
-  local port=$1 method=$2 path=$3 body=${4:-/dev/null}
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %s\r\n\r\n' \
-    "$method" "$path" "$(wc -c <"$body")" >&3
-  cat "$body" >&3
-  cat <&3
-  exec 3<&-
-}
-header() { tr -d '\r' | awk -F': ' -v name="$1" 'tolower($1)==tolower(name){print $2; exit}'; }
-
-# start_app NAME ARGS... -> sets $port; the server's logs go to $tmp/NAME.*
-start_app() {
-  local name=$1; shift
-  "$trend" app --port 0 --threads 2 --access-log '' --error-log "$tmp/$name.log" "$@" \
-    2>"$tmp/$name.err" &
-  pids+=($!)
-  port=""
-  for _ in $(seq 200); do
-    port=$(sed -n 's/.*"address":"[^"]*:\([0-9]*\)".*/\1/p' "$tmp/$name.log" 2>/dev/null | head -n 1)
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  fail "$name did not start: $(cat "$tmp/$name.err")"
-}
+source "$(dirname "$0")/app_helpers.sh"
 
 # A Redis of our own.
 redis_port=""
@@ -57,9 +27,8 @@ done
 [ -n "$redis_port" ] || fail "could not start redis-server (is it installed?)"
 
 # The run request: the demo config as a YAML string and the demo data inline.
-escape() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$1" | awk '{printf "%s\\n", $0}'; }
-printf '{"config":"%s","csv":"%s"}' "$(escape "$root/config/demo.yml")" \
-  "$(escape "$root/demo/demo_returns.csv")" >"$tmp/run.json"
+printf '{"config":"%s","csv":"%s"}' "$(json_string "$root/config/demo.yml")" \
+  "$(json_string "$root/demo/demo_returns.csv")" >"$tmp/run.json"
 
 start_app a --cache "redis://127.0.0.1:$redis_port/0"; port_a=$port
 start_app b --cache "redis://127.0.0.1:$redis_port/0"; port_b=$port

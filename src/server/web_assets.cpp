@@ -1,0 +1,73 @@
+#include "server/web_assets.hpp"
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+// Each file is included byte for byte by the assembler (.incbin), between a begin and an end
+// symbol; TREND_WEB_DIR, TREND_CHARTJS and TREND_DEMO_DIR are set by CMake, which also rebuilds
+// this file when one of them changes.
+#define TREND_EMBED(name, file)    \
+  asm(".section .rodata\n"         \
+      ".global trend_asset_" #name \
+      "_begin\n"                   \
+      ".global trend_asset_" #name \
+      "_end\n"                     \
+      "trend_asset_" #name         \
+      "_begin:\n"                  \
+      ".incbin \"" file            \
+      "\"\n"                       \
+      "trend_asset_" #name         \
+      "_end:\n"                    \
+      ".previous\n");              \
+  extern "C" const char trend_asset_##name##_begin[], trend_asset_##name##_end[];
+
+TREND_EMBED(index_html, TREND_WEB_DIR "/index.html")
+TREND_EMBED(app_js, TREND_WEB_DIR "/app.js")
+TREND_EMBED(report_view_js, TREND_WEB_DIR "/report_view.js")
+TREND_EMBED(style_css, TREND_WEB_DIR "/style.css")
+TREND_EMBED(chart_js, TREND_CHARTJS)
+TREND_EMBED(demo_csv, TREND_DEMO_DIR "/demo/demo_returns.csv")
+TREND_EMBED(demo_yml, TREND_DEMO_DIR "/config/demo.yml")
+
+namespace trend {
+namespace {
+
+struct Entry {
+  std::string_view path;
+  WebAsset asset;
+};
+
+Entry Make(std::string_view path, std::string_view type, const char* begin, const char* end) {
+  return {path, {type, std::make_shared<const std::string>(begin, end)}};
+}
+
+}  // namespace
+
+const WebAsset* FindWebAsset(std::string_view path) {
+  static const std::array<Entry, 8> kAssets = {
+      Make("/", "text/html; charset=utf-8", trend_asset_index_html_begin,
+           trend_asset_index_html_end),
+      Make("/index.html", "text/html; charset=utf-8", trend_asset_index_html_begin,
+           trend_asset_index_html_end),
+      Make("/assets/app.js", "text/javascript; charset=utf-8", trend_asset_app_js_begin,
+           trend_asset_app_js_end),
+      Make("/assets/report_view.js", "text/javascript; charset=utf-8",
+           trend_asset_report_view_js_begin, trend_asset_report_view_js_end),
+      Make("/assets/style.css", "text/css; charset=utf-8", trend_asset_style_css_begin,
+           trend_asset_style_css_end),
+      Make("/assets/chart.umd.js", "text/javascript; charset=utf-8", trend_asset_chart_js_begin,
+           trend_asset_chart_js_end),
+      // The bundled demo, so the page can run something before a user has a file at hand.
+      Make("/assets/demo_returns.csv", "text/csv; charset=utf-8", trend_asset_demo_csv_begin,
+           trend_asset_demo_csv_end),
+      Make("/assets/demo.yml", "text/yaml; charset=utf-8", trend_asset_demo_yml_begin,
+           trend_asset_demo_yml_end),
+  };
+  for (const Entry& entry : kAssets) {
+    if (entry.path == path) return &entry.asset;
+  }
+  return nullptr;
+}
+
+}  // namespace trend
