@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Trend Engine builds and tests with, and the web page's npm
-# packages (web/package-lock.json). Idempotent and
-# non-interactive: packages already present are skipped, so a second run costs ~1 s.
+# packages (web/package-lock.json). Idempotent and non-interactive: what is already present
+# is skipped, so a second run costs well under a second.
 set -euo pipefail
 
 PACKAGES=(
