@@ -217,8 +217,10 @@ HttpResponse TrendApi::Unrouted(const HttpRequest& r) {
 
 HttpRoute TrendApi::Route(const HttpRequest& request) {
   // Each handler captures one pointer to its binding: no allocation per request.
-  // HEAD is served as GET; the server leaves the body out.
-  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+  // HEAD is served as GET; the server leaves the body out. (Both sides are views: a ternary
+  // of "GET" and a std::string would make a temporary string the view outlives.)
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   for (const Binding& binding : bindings_) {
     const Endpoint* endpoint = binding.endpoint;
     if (endpoint == nullptr || method != endpoint->method) continue;
