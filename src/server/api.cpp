@@ -316,9 +316,11 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   // Resolved on every request, as the proxy promises; the module answering is part of the
   // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
   const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
+  const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
+  const PipelineRegistries& registries = lookups->registries;
   const std::string run_id =
       Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") + "\n" +
-                kEngineVersion + "\n" + entry.module().name());
+                kEngineVersion + "\n" + entry.module().name() + "\n" + lookups.module().name());
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;
@@ -339,14 +341,14 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
             PreparedReturns data =
                 PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
             data.valid = ValidCounts(data.monthly.values);
-            text = MultiPeriodToJson(entry->multi(data, s, entry->registries)).dump(2) + "\n";
+            text = MultiPeriodToJson(entry->multi(data, s, registries)).dump(2) + "\n";
           } else {
             PrepareOptions options;
             options.load_policy = s.data.load_missing;
             options.panel_policy = s.preprocessing_missing;
             options.enforce_completeness = !s.data.allow_risk_free_fallback;
             const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
-            text = AnalysisToJsonText(entry->run(data, s, entry->registries)) + "\n";
+            text = AnalysisToJsonText(entry->run(data, s, registries)) + "\n";
           }
           auto stored = std::make_shared<const std::string>(std::move(text));
           cache_.Put(run_id, stored);

@@ -9,12 +9,14 @@
 namespace trend {
 namespace {
 
-// Collects a plugin's registrations into registries of its own (copies of the built-in ones).
+// Collects a plugin's registrations into registries of its own: copies of those of the
+// plugin loaded before it (the built-in ones for the first), so the newest plugin's lookups
+// know every plugin's models.
 class ModuleBuilder final : public PluginHost {
  public:
-  ModuleBuilder()
-      : selection_(std::make_shared<SelectionRegistry>(BuiltinSelectionModels())),
-        weighting_(std::make_shared<WeightingRegistry>(BuiltinWeightingSchemes())) {}
+  explicit ModuleBuilder(const PipelineRegistries& base)
+      : selection_(std::make_shared<SelectionRegistry>(*base.selection)),
+        weighting_(std::make_shared<WeightingRegistry>(*base.weighting)) {}
 
   void AddSelectionModel(const std::string& name, SelectionRegistry::Factory factory) override {
     selection_->Register(name, std::move(factory));
@@ -24,21 +26,20 @@ class ModuleBuilder final : public PluginHost {
   }
   void OverrideRun(RunEntry run) override { run_ = std::move(run); }
 
+  PipelineRegistries registries() const { return {selection_.get(), weighting_.get()}; }
+
+  // The module: its selection/weighting lookups ("registries") and, only when the plugin
+  // overrides it, "run". Entries it lacks fall back to the package's.
   std::shared_ptr<const PipelineModule> Build(const std::string& name, void* library) const {
     auto module = std::make_shared<PipelineModule>(name);
-    const PipelineRegistries registries{selection_.get(), weighting_.get()};
-    PipelineEntry run;
-    run.registries = registries;
-    run.run =
-        run_ ? run_
-             : RunEntry([](const PreparedReturns& data, const AnalysisSettings& settings,
-                           const PipelineRegistries& r) { return RunAnalysis(data, settings, r); });
-    module->Set("run", std::move(run));
-    PipelineEntry multi;
-    multi.registries = registries;
-    multi.multi = [](const PreparedReturns& data, const AnalysisSettings& settings,
-                     const PipelineRegistries& r) { return RunMultiPeriod(data, settings, r); };
-    module->Set("run_multi_period", std::move(multi));
+    PipelineEntry lookups;
+    lookups.registries = registries();
+    module->Set("registries", std::move(lookups));
+    if (run_) {
+      PipelineEntry run;
+      run.run = run_;
+      module->Set("run", std::move(run));
+    }
     // The module keeps its registries and the library (whose code its entries call) alive.
     module->Own(selection_);
     module->Own(weighting_);
@@ -82,6 +83,8 @@ std::vector<std::string> Expand(const std::string& path_list) {
 std::vector<std::string> LoadPlugins(const std::string& path_list,
                                      PipelineModuleRegistry& registry) {
   std::vector<std::string> loaded;
+  PipelineRegistries base;  // the built-in registries, then each plugin's in turn
+  std::vector<std::unique_ptr<ModuleBuilder>> builders;  // keep `base` valid while chaining
   for (const std::string& file : Expand(path_list)) {
     void* library = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr)
@@ -92,13 +95,14 @@ std::vector<std::string> LoadPlugins(const std::string& path_list,
       throw std::runtime_error(file + ": not a Trend Engine plugin (no " +
                                std::string(kPluginRegisterSymbol) + ")");
     }
-    ModuleBuilder builder;
+    auto& builder = *builders.emplace_back(std::make_unique<ModuleBuilder>(base));
     if (const int status = register_fn(&builder); status != 0) {
       throw std::runtime_error(file + ": the plugin's registration failed (" +
                                std::to_string(status) + ")");
     }
     registry.Install(
         builder.Build("plugin:" + std::filesystem::path(file).filename().string(), library));
+    base = builder.registries();
     loaded.push_back(file);
   }
   return loaded;

@@ -1,8 +1,10 @@
 // Plugins for `trend app`: shared libraries named in TREND_PLUGIN_PATH (colon-separated files
 // or directories of .so files) that export `trend_plugin_register`. A plugin adds selection
 // models and weighting schemes, or overrides the pipeline's run; each plugin becomes one module
-// in the pipeline module registry, which the proxy resolves through (so simple mode, bound to
-// the built-in pipeline, does not see plugins).
+// in the pipeline module registry with a "registries" entry (the selection and weighting
+// lookups: the built-in ones, every earlier plugin's, and its own) and a "run" entry only if it
+// overrides it. The proxy resolves through them, so simple mode, bound to the built-in
+// pipeline, does not see plugins.
 #pragma once
 
 #include <string>

@@ -41,6 +41,14 @@ TEST(Plugins, TheExamplePluginAddsAWeightingSchemeInDefaultModeOnly) {
   options.simple_flag = [&simple] { return simple; };
   TrendApi api(options, modules);
 
+  // By name: the plugin answers the selection/weighting lookups; "run", which it does not
+  // override, stays the package's.
+  PipelineProxy proxy(modules, [] { return false; });
+  EXPECT_EQ(proxy.Resolve("run").module().name(), "trend.pipeline");
+  EXPECT_EQ(proxy.Resolve("registries").module().name(),
+            "plugin:" + std::string(TREND_EXAMPLE_PLUGIN)
+                            .substr(std::string(TREND_EXAMPLE_PLUGIN).rfind('/') + 1));
+
   const HttpResponse with_plugin = RunDemo(api, "inverse_variance");
   ASSERT_EQ(with_plugin.status, 200) << with_plugin.payload();
   const json result = json::parse(with_plugin.payload());
