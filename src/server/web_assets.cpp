@@ -45,25 +45,22 @@ Entry Make(std::string_view path, std::string_view type, const char* begin, cons
 }  // namespace
 
 const WebAsset* FindWebAsset(std::string_view path) {
+  constexpr std::string_view kHtml = "text/html; charset=utf-8";
+  constexpr std::string_view kJs = "text/javascript; charset=utf-8";
+#define TREND_ASSET(path, type, name) \
+  Make(path, type, trend_asset_##name##_begin, trend_asset_##name##_end)
   static const std::array<Entry, 8> kAssets = {
-      Make("/", "text/html; charset=utf-8", trend_asset_index_html_begin,
-           trend_asset_index_html_end),
-      Make("/index.html", "text/html; charset=utf-8", trend_asset_index_html_begin,
-           trend_asset_index_html_end),
-      Make("/assets/app.js", "text/javascript; charset=utf-8", trend_asset_app_js_begin,
-           trend_asset_app_js_end),
-      Make("/assets/report_view.js", "text/javascript; charset=utf-8",
-           trend_asset_report_view_js_begin, trend_asset_report_view_js_end),
-      Make("/assets/style.css", "text/css; charset=utf-8", trend_asset_style_css_begin,
-           trend_asset_style_css_end),
-      Make("/assets/chart.umd.js", "text/javascript; charset=utf-8", trend_asset_chart_js_begin,
-           trend_asset_chart_js_end),
+      TREND_ASSET("/", kHtml, index_html),
+      TREND_ASSET("/index.html", kHtml, index_html),
+      TREND_ASSET("/assets/app.js", kJs, app_js),
+      TREND_ASSET("/assets/report_view.js", kJs, report_view_js),
+      TREND_ASSET("/assets/style.css", "text/css; charset=utf-8", style_css),
+      TREND_ASSET("/assets/chart.umd.js", kJs, chart_js),
       // The bundled demo, so the page can run something before a user has a file at hand.
-      Make("/assets/demo_returns.csv", "text/csv; charset=utf-8", trend_asset_demo_csv_begin,
-           trend_asset_demo_csv_end),
-      Make("/assets/demo.yml", "text/yaml; charset=utf-8", trend_asset_demo_yml_begin,
-           trend_asset_demo_yml_end),
+      TREND_ASSET("/assets/demo_returns.csv", "text/csv; charset=utf-8", demo_csv),
+      TREND_ASSET("/assets/demo.yml", "text/yaml; charset=utf-8", demo_yml),
   };
+#undef TREND_ASSET
   for (const Entry& entry : kAssets) {
     if (entry.path == path) return &entry.asset;
   }
