@@ -12,13 +12,23 @@ namespace trend {
 namespace {
 
 // Every libxlsxwriter function the exports call, resolved once from the shared library.
-#define TREND_XLSX_FUNCTIONS(X)                                                          \
-  X(workbook_new)                                                                        \
-  X(workbook_add_worksheet)                                                              \
-  X(workbook_add_format)                                                                 \
-  X(workbook_close) X(format_set_bold) X(format_set_num_format) X(format_set_font_color) \
-      X(worksheet_write_string) X(worksheet_write_number) X(worksheet_set_column)        \
-          X(worksheet_freeze_panes) X(worksheet_autofilter) X(lxw_strerror)
+// (clang-format reflows this X-macro list differently on every pass.)
+// clang-format off
+#define TREND_XLSX_FUNCTIONS(X) \
+  X(workbook_new) \
+  X(workbook_add_worksheet) \
+  X(workbook_add_format) \
+  X(workbook_close) \
+  X(format_set_bold) \
+  X(format_set_num_format) \
+  X(format_set_font_color) \
+  X(worksheet_write_string) \
+  X(worksheet_write_number) \
+  X(worksheet_set_column) \
+  X(worksheet_freeze_panes) \
+  X(worksheet_autofilter) \
+  X(lxw_strerror)
+// clang-format on
 
 struct XlsxApi {
 #define TREND_XLSX_POINTER(name) decltype(&::name) name = nullptr;
