@@ -19,6 +19,7 @@
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "report/export_files.hpp"
+#include "report/json_report.hpp"
 #include "report/text_table.hpp"
 #include "sweep/sweep.hpp"
 
@@ -179,16 +180,11 @@ int SweepCommand(const SweepCommandOptions& options) {
     nlohmann::json line = {
         {"index", row.index}, {"params", params}, {"status", ok ? "ok" : "error"}};
     if (ok) {
-      const auto number = [](double v) {
-        return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
-      };
-      line["cagr"] = number(s.cagr);
-      line["vol"] = number(s.vol);
-      line["sharpe"] = number(s.sharpe);
-      line["sortino"] = number(s.sortino);
-      line["max_drawdown"] = number(s.max_drawdown);
-      line["information_ratio"] = number(s.information_ratio);
+      line.update(StatsToJson(s));  // the six metrics, NaN as null, as in `trend run --json`
       if (grid.multi_period) {
+        const auto number = [](double v) {
+          return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+        };
         line["mean_turnover"] = number(row.turnover);
         line["total_transaction_cost"] = number(row.transaction_cost);
         line["periods"] = row.periods;

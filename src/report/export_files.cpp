@@ -36,4 +36,15 @@ void CreateExportDirectory(const std::filesystem::path& dir) {
   }
 }
 
+ExportFiles::ExportFiles(const std::string& directory, const std::string& filename)
+    : directory_(directory), stem_(std::filesystem::path(filename).stem().string()) {
+  CreateExportDirectory(directory_);
+}
+
+std::filesystem::path ExportFiles::Claim(const std::string& suffix) {
+  std::filesystem::path path = directory_ / (stem_ + suffix);
+  written_.push_back(path.string());
+  return path;
+}
+
 }  // namespace trend

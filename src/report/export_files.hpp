@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace trend {
 
@@ -16,5 +17,21 @@ std::string CsvNumber(const std::optional<double>& value);
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 // Creates the directory (and parents); throws InputError naming it.
 void CreateExportDirectory(const std::filesystem::path& dir);
+
+// The files of one export: <directory>/<stem of filename><suffix>. Creates the directory when
+// made and lists every file handed out, in order.
+class ExportFiles {
+ public:
+  ExportFiles(const std::string& directory, const std::string& filename);
+  // The path for `suffix`, recorded as written (for writers that write it themselves).
+  std::filesystem::path Claim(const std::string& suffix);
+  void Write(const std::string& suffix, const std::string& text) { WriteFile(Claim(suffix), text); }
+  std::vector<std::string> written() && { return std::move(written_); }
+
+ private:
+  std::filesystem::path directory_;
+  std::string stem_;
+  std::vector<std::string> written_;
+};
 
 }  // namespace trend

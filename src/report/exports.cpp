@@ -126,38 +126,23 @@ void WriteWorkbook(const fs::path& path, const AnalysisResult& r, const Analysis
 
 std::vector<std::string> WriteExports(const AnalysisResult& r, const AnalysisSettings& s,
                                       const ExportSettings& exports) {
-  std::vector<std::string> written;
-  if (exports.formats.empty()) return written;
-  const fs::path dir(exports.directory);
-  CreateExportDirectory(dir);
-  const std::string stem = fs::path(exports.filename).stem().string();
+  if (exports.formats.empty()) return {};
+  ExportFiles files(exports.directory, exports.filename);
   const SummaryTable table = BuildSummaryTable(r);
   for (const auto& format : exports.formats) {
     if (format == "csv") {
-      const fs::path summary = dir / (stem + "_summary.csv");
-      const fs::path metrics = dir / (stem + "_metrics.csv");
-      WriteFile(summary, SummaryCsv(table));
-      WriteFile(metrics, MetricsCsv(r));
-      written.push_back(summary.string());
-      written.push_back(metrics.string());
+      files.Write("_summary.csv", SummaryCsv(table));
+      files.Write("_metrics.csv", MetricsCsv(r));
     } else if (format == "json") {
-      const fs::path summary = dir / (stem + "_summary.json");
-      const fs::path full = dir / (stem + "_result.json");
-      WriteFile(summary, SummaryJson(table).dump(2) + "\n");
-      WriteFile(full, AnalysisToJsonText(r) + "\n");
-      written.push_back(summary.string());
-      written.push_back(full.string());
+      files.Write("_summary.json", SummaryJson(table).dump(2) + "\n");
+      files.Write("_result.json", AnalysisToJsonText(r) + "\n");
     } else if (format == "txt") {
-      const fs::path path = dir / (stem + "_summary.txt");
-      WriteFile(path, FormatTextSummary(r, s));
-      written.push_back(path.string());
+      files.Write("_summary.txt", FormatTextSummary(r, s));
     } else if (format == "xlsx") {
-      const fs::path path = dir / (stem + ".xlsx");
-      WriteWorkbook(path, r, s);
-      written.push_back(path.string());
+      WriteWorkbook(files.Claim(".xlsx"), r, s);
     }
   }
-  return written;
+  return std::move(files).written();
 }
 
 }  // namespace trend

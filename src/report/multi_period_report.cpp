@@ -267,34 +267,24 @@ std::string FormatMultiPeriodReport(const MultiPeriodResult& r) {
 
 std::vector<std::string> WriteMultiPeriodExports(const MultiPeriodResult& r,
                                                  const ExportSettings& exports) {
-  std::vector<std::string> written;
-  if (exports.formats.empty()) return written;
-  const fs::path dir(exports.directory);
-  CreateExportDirectory(dir);
-  const std::string stem = fs::path(exports.filename).stem().string();
-  const auto write = [&](const std::string& suffix, const std::string& text) {
-    const fs::path path = dir / (stem + suffix);
-    WriteFile(path, text);
-    written.push_back(path.string());
-  };
+  if (exports.formats.empty()) return {};
+  ExportFiles files(exports.directory, exports.filename);
   for (const auto& format : exports.formats) {
     if (format == "csv") {
-      write("_periods.csv", PeriodsCsv(r));
-      write("_summary.csv", SummaryCsv(r.summary));
-      write("_execution.csv", ExecutionCsv(r));
-      write("_contributions.csv", ContributionsCsv(r));
-      write("_equity_curve.csv", EquityCsv(r));
+      files.Write("_periods.csv", PeriodsCsv(r));
+      files.Write("_summary.csv", SummaryCsv(r.summary));
+      files.Write("_execution.csv", ExecutionCsv(r));
+      files.Write("_contributions.csv", ContributionsCsv(r));
+      files.Write("_equity_curve.csv", EquityCsv(r));
     } else if (format == "json") {
-      write("_multi_period.json", MultiPeriodToJson(r).dump(2) + "\n");
+      files.Write("_multi_period.json", MultiPeriodToJson(r).dump(2) + "\n");
     } else if (format == "txt") {
-      write("_multi_period.txt", FormatMultiPeriodReport(r));
+      files.Write("_multi_period.txt", FormatMultiPeriodReport(r));
     } else if (format == "xlsx") {
-      const fs::path path = dir / (stem + "_multi_period.xlsx");
-      WriteWorkbook(path, r);
-      written.push_back(path.string());
+      WriteWorkbook(files.Claim("_multi_period.xlsx"), r);
     }
   }
-  return written;
+  return std::move(files).written();
 }
 
 }  // namespace trend
