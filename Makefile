@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 TREND := build/release/src/cli/trend
 
-.PHONY: demo test bootstrap build build-asan test-release test-asan bench format clean
+.PHONY: demo test bootstrap build build-native build-asan test-release test-asan bench format clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -11,6 +11,11 @@ bootstrap:
 build: bootstrap
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
+
+# Only the command, with -march=native: the identical_builds test compares its output.
+build-native: bootstrap
+	@cmake --preset native >/dev/null
+	@cmake --build --preset native -j $(JOBS)
 
 build-asan: bootstrap
 	@cmake --preset asan >/dev/null
@@ -23,7 +28,7 @@ demo: build
 test-release: build
 	ctest --preset release -j $(JOBS)
 
-test-asan: build-asan
+test-asan: build-asan build-native
 	ctest --preset asan -j $(JOBS)
 
 test: test-release test-asan

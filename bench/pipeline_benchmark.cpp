@@ -58,7 +58,7 @@ void BM_RankSelectTop50Of500x300(benchmark::State& state) {
   for (int i = 0; i < 500; ++i) names.push_back("Fund " + std::to_string(i));
   PortfolioSettings portfolio;
   portfolio.rank.n = 50;
-  portfolio.rank.score_by = "Sharpe";
+  portfolio.rank.score_by = Metric::kSharpe;
   const auto model = BuiltinSelectionModels().Create("rank");
   const SelectionContext ctx{names, panel, portfolio, 42};
   for (auto _ : state) benchmark::DoNotOptimize(model->Select(ctx));

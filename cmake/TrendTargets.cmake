@@ -27,9 +27,6 @@ function(trend_executable name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   trend_apply_common(${name})
-  if(TREND_STATIC_RUNTIME AND NOT TREND_SANITIZE)
-    target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
-  endif()
 endfunction()
 
 # trend_test(NAME SOURCES ... DEPS ... LABELS ...): a GoogleTest binary registered with CTest.

@@ -1,6 +1,7 @@
 // Shared by the golden tests: reading the manifest and comparing a JSON result with a golden
-// expected.json under the manifest's rules (relative 1e-9, absolute 1e-12; null, NaN and a
-// missing value are the same).
+// expected.json under the manifest's rules (its "tolerance": relative and absolute; null, NaN
+// and a missing value are the same, but a field missing on both sides is a failure: the
+// manifest names a path neither engine produced, so nothing would be checked).
 #pragma once
 
 #include <cmath>
@@ -15,6 +16,7 @@ using nlohmann::json;
 
 inline json ReadJson(const std::string& path) {
   std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
   return json::parse(in);
 }
 
@@ -23,10 +25,32 @@ inline const json& Manifest() {
   return kManifest;
 }
 
+struct Tolerance {
+  double relative;
+  double absolute;
+};
+
+inline Tolerance ManifestTolerance() {
+  const json& t = Manifest().at("tolerance");
+  return {t.at("relative").get<double>(), t.at("absolute").get<double>()};
+}
+
+inline bool IsErrorCase(const json& c) { return c.contains("expected_error"); }
+
+// The cases of one kind ("single", "multi") that produce numbers.
 inline std::vector<std::string> CasesOfKind(const std::string& kind) {
   std::vector<std::string> names;
   for (const auto& c : Manifest()["cases"]) {
-    if (c["kind"] == kind) names.push_back(c["name"]);
+    if (c["kind"] == kind && !IsErrorCase(c)) names.push_back(c["name"]);
+  }
+  return names;
+}
+
+// The cases where the reference raised: Trend Engine must stop with an error too.
+inline std::vector<std::string> ErrorCases() {
+  std::vector<std::string> names;
+  for (const auto& c : Manifest()["cases"]) {
+    if (IsErrorCase(c)) names.push_back(c["name"]);
   }
   return names;
 }
@@ -71,9 +95,10 @@ inline void Compare(const json& ours, const json& expected, const std::string& p
     return;
   }
   if (expected.is_number() && ours.is_number() && !expected.is_boolean()) {
+    static const Tolerance kTolerance = ManifestTolerance();
     const double e = expected.get<double>();
     const double o = ours.get<double>();
-    if (!(std::abs(o - e) <= std::max(1e-12, 1e-9 * std::abs(e)))) {
+    if (!(std::abs(o - e) <= std::max(kTolerance.absolute, kTolerance.relative * std::abs(e)))) {
       errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
     }
     return;
@@ -82,7 +107,8 @@ inline void Compare(const json& ours, const json& expected, const std::string& p
     errors.push_back(path + ": " + ours.dump() + " vs expected " + expected.dump());
 }
 
-inline json At(const json& root, const std::string& dotted) {
+// The node at a dotted path, or nullptr when a segment is missing.
+inline const json* Find(const json& root, const std::string& dotted) {
   const json* node = &root;
   std::size_t start = 0;
   while (start <= dotted.size()) {
@@ -94,7 +120,19 @@ inline json At(const json& root, const std::string& dotted) {
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  return *node;
+  return node;
+}
+
+// Compares one manifest field; a path present on neither side is an error.
+inline void CompareField(const json& ours, const json& expected, const std::string& dotted,
+                         const std::string& label, std::vector<std::string>& errors) {
+  const json* a = Find(ours, dotted);
+  const json* b = Find(expected, dotted);
+  if (a == nullptr && b == nullptr) {
+    errors.push_back(label + ": missing on both sides");
+    return;
+  }
+  Compare(a ? *a : json(nullptr), b ? *b : json(nullptr), label, errors);
 }
 
 }  // namespace trend::golden

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
                     "Walk forward over the multi_period schedule (per-period table and summary)");
   run_cmd->add_flag("--no-export", run.no_export, "Skip the file exports");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Do not print the summary");
+  run_cmd->add_flag("--strict", run.strict,
+                    "Treat every warning (unknown key, a key with no effect, a fallback) as an "
+                    "error: exit 2 before writing anything");
 
   trend::SweepCommandOptions sweep;
   CLI::App* sweep_cmd =

@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <optional>
 
 #include "cli/progress_bar.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
+#include "data/membership.hpp"
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
@@ -32,8 +34,40 @@ void WriteJson(const std::string& path, const std::string& text) {
   out << text;
 }
 
+// Warnings of the config and of the run, printed once each on stderr, in order.
+class Warnings {
+ public:
+  explicit Warnings(bool strict) : strict_(strict) {}
+
+  void Add(const std::vector<std::string>& warnings) {
+    for (const auto& w : warnings) {
+      if (std::find(all_.begin(), all_.end(), w) == all_.end()) all_.push_back(w);
+    }
+  }
+  // Under --strict, any warning stops the run before it writes anything.
+  void CheckStrict() const {
+    if (!strict_ || all_.empty()) return;
+    for (std::size_t i = 1; i < all_.size(); ++i)
+      std::fprintf(stderr, "trend: warning: %s\n", all_[i].c_str());
+    throw InputError(fmt::format("--strict: {}{}", all_.front(),
+                                 all_.size() > 1 ? fmt::format(" (and {} more warnings above)",
+                                                               all_.size() - 1)
+                                                 : ""));
+  }
+  void Print() {
+    for (; printed_ < all_.size(); ++printed_)
+      std::fprintf(stderr, "trend: warning: %s\n", all_[printed_].c_str());
+  }
+  const std::vector<std::string>& all() const { return all_; }
+
+ private:
+  bool strict_;
+  std::vector<std::string> all_;
+  std::size_t printed_ = 0;
+};
+
 int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& settings,
-                          ReturnsFrame raw, const std::string& returns_path) {
+                          ReturnsFrame raw, const std::string& returns_path, Warnings& warnings) {
   if (!settings.multi_period) {
     throw InputError(
         fmt::format("{}: --multi-period needs a multi_period section (frequency, "
@@ -45,16 +79,26 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
     if (!bar && total >= 12 && !options.quiet) bar.emplace(total, "periods");
     if (bar) bar->Update(done);
   };
-  const MultiPeriodResult result =
-      AnalyseMultiPeriod(std::move(raw), settings, returns_path, {}, progress);
+  std::optional<Membership> membership;
+  if (settings.data.universe_membership_path)
+    membership = LoadMembership(*settings.data.universe_membership_path);
+  const MultiPeriodResult result = AnalyseMultiPeriod(std::move(raw), settings, returns_path, {},
+                                                      progress, membership ? &*membership : nullptr);
   if (bar) bar->Finish();
-  for (const auto& skipped : result.skipped) {
-    std::fprintf(stderr, "trend: warning: period %s..%s skipped: %s\n",
-                 FormatMonth(skipped.period.in_start).c_str(),
-                 FormatMonth(skipped.period.out_end).c_str(), skipped.reason.c_str());
+  std::vector<std::string> skipped;
+  for (const auto& s : result.skipped) {
+    skipped.push_back(fmt::format("period {}..{} skipped: {}", FormatMonth(s.period.in_start),
+                                  FormatMonth(s.period.out_end), s.reason));
   }
-  if (!options.json_path.empty())
-    WriteJson(options.json_path, MultiPeriodToJson(result).dump(2) + "\n");
+  warnings.Add(result.warnings);
+  warnings.Add(skipped);
+  warnings.CheckStrict();
+  warnings.Print();
+  if (!options.json_path.empty()) {
+    nlohmann::json doc = MultiPeriodToJson(result);
+    doc["warnings"] = warnings.all();
+    WriteJson(options.json_path, doc.dump(2) + "\n");
+  }
   if (!options.no_export) {
     ExportSettings exports = settings.export_settings;
     if (!options.out_dir.empty()) exports.directory = options.out_dir;
@@ -74,8 +118,11 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
 
 int RunCommand(const RunOptions& options) {
   LoadedConfig config = LoadConfigFile(options.config_path);
-  for (const auto& warning : config.warnings)
-    std::fprintf(stderr, "trend: warning: %s\n", warning.c_str());
+  Warnings warnings(options.strict);
+  warnings.Add(ConfigWarnings(
+      config, options.multi_period ? RunMode::kMultiPeriod : RunMode::kSinglePeriod));
+  warnings.CheckStrict();
+  warnings.Print();
   AnalysisSettings& settings = config.settings;
   if (options.seed) settings.seed = *options.seed;
   const std::string returns_path =
@@ -88,10 +135,17 @@ int RunCommand(const RunOptions& options) {
   csv.date_column = settings.data.date_column;
   ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
   if (options.multi_period)
-    return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path);
+    return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path, warnings);
   const AnalysisResult result = AnalyseReturns(std::move(raw), settings, returns_path);
+  warnings.Add(result.warnings);
+  warnings.CheckStrict();
+  warnings.Print();
 
-  if (!options.json_path.empty()) WriteJson(options.json_path, AnalysisToJsonText(result) + "\n");
+  if (!options.json_path.empty()) {
+    nlohmann::json doc = AnalysisToJson(result);
+    doc["warnings"] = warnings.all();
+    WriteJson(options.json_path, doc.dump(2) + "\n");
+  }
   if (!options.no_export) {
     ExportSettings exports = settings.export_settings;
     if (!options.out_dir.empty()) exports.directory = options.out_dir;

@@ -17,6 +17,7 @@ struct RunOptions {
   bool multi_period = false;  // walk forward over the multi_period schedule
   bool no_export = false;
   bool quiet = false;
+  bool strict = false;  // every warning is an error (exit 2)
 };
 
 // Returns the process exit status; throws InputError for bad input.

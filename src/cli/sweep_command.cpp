@@ -57,8 +57,12 @@ PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& gr
   csv.date_column = settings.data.date_column;
   ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
   if (grid.multi_period) {
-    PreparedReturns p =
-        PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings), returns_path);
+    std::optional<Membership> membership;
+    if (settings.data.universe_membership_path)
+      membership = LoadMembership(*settings.data.universe_membership_path);
+    PreparedReturns p = PrepareReturns(
+        std::move(raw), MultiPeriodPrepareOptions(settings, membership ? &*membership : nullptr),
+        returns_path);
     p.valid = ValidCounts(p.monthly.values);
     return p;
   }

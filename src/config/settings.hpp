@@ -9,10 +9,17 @@
 #include <utility>
 #include <vector>
 
+#include "config/names.hpp"
 #include "data/date.hpp"
 #include "data/missing_policy.hpp"
 
 namespace trend {
+
+// The score frame's default columns (metrics.registry unset or empty).
+inline std::vector<Metric> DefaultScoreMetrics() {
+  return {Metric::kAnnualReturn, Metric::kVolatility,  Metric::kSharpe,
+          Metric::kSortino,      Metric::kMaxDrawdown, Metric::kInformationRatio};
+}
 
 // An ordered name -> number mapping, kept in the order the config file gives it.
 using NamedValues = std::vector<std::pair<std::string, double>>;
@@ -26,9 +33,12 @@ struct DataSettings {
   bool missing_limit_set = false;        // the file names data.missing_limit (or nan_limit)
   std::optional<std::string> risk_free_column;
   bool allow_risk_free_fallback = false;
-};
+  std::optional<std::string> universe_membership_path;  // resolved like csv_path
+  std::optional<int> max_lag_days;                       // staleness guard, with as_of
+  std::optional<Date> as_of;
 
-enum class VolDecay { kSimple, kEwma };
+  bool operator==(const DataSettings&) const = default;
+};
 
 struct VolAdjustSettings {
   bool enabled = true;      // D1: false means every scale factor is 1
@@ -38,28 +48,35 @@ struct VolAdjustSettings {
   std::optional<int> window_length;  // default: every in-sample row
   VolDecay decay = VolDecay::kSimple;
   double ewma_lambda = 0.94;
+
+  bool operator==(const VolAdjustSettings&) const = default;
 };
 
 // A window bound resolved to a calendar day: month labels give the first or last day.
 struct SampleSplitSettings {
   std::optional<Date> in_start, in_end, out_start, out_end;
-  std::string method = "date";
+  SplitMethod method = SplitMethod::kDate;
   std::optional<int> boundary_month;  // sample_split.date as a month index
   double ratio = 0.7;
+
+  bool operator==(const SampleSplitSettings&) const = default;
 };
 
 struct RankSettings {
-  std::string inclusion_approach = "top_n";  // top_n | top_pct | threshold
+  RankInclusion inclusion_approach = RankInclusion::kTopN;
   std::optional<int> n;
   std::optional<double> pct;
   std::optional<double> threshold;
-  std::string score_by = "AnnualReturn";  // canonical metric name or "blended"
-  NamedValues blended_weights;            // canonical metric name -> weight
-  std::string transform = "raw";          // raw | rank | percentile | zscore
+  bool blended = false;                    // score_by: blended (then blended_weights)
+  Metric score_by = Metric::kAnnualReturn;  // when not blended
+  std::vector<std::pair<Metric, double>> blended_weights;  // in file order, aliases merged
+  RankTransform transform = RankTransform::kRaw;
   std::optional<int> zscore_window;
   int zscore_ddof = 1;
   double rank_pct = 0.5;
   bool limit_one_per_firm = true;
+
+  bool operator==(const RankSettings&) const = default;
 };
 
 struct ConstraintSettings {
@@ -70,19 +87,21 @@ struct ConstraintSettings {
   std::optional<int> min_weight_strikes;
   NamedValues group_caps;                     // group -> cap, in file order
   std::map<std::string, std::string> groups;  // fund -> group
-};
 
-enum class WeightPolicyMode { kDrop, kCarry, kCash };
+  bool operator==(const ConstraintSettings&) const = default;
+};
 
 struct WeightPolicySettings {
   WeightPolicyMode mode = WeightPolicyMode::kDrop;
   int min_assets = 1;
+
+  bool operator==(const WeightPolicySettings&) const = default;
 };
 
 // portfolio.threshold_hold: the Rebalancer's z-score rules (spec §9.4).
 struct ThresholdHoldSettings {
   std::optional<int> target_n;  // default portfolio.random_n
-  std::string metric = "Sharpe";
+  HoldColumn metric = HoldColumn::kSharpe;
   double z_exit_soft = -1.0;
   std::optional<double> z_exit_hard;
   double z_entry_soft = 1.0;
@@ -91,19 +110,25 @@ struct ThresholdHoldSettings {
   int entry_soft_strikes = 1;
   std::optional<int> entry_eligible_strikes;  // default max(1, entry_soft_strikes - 1)
   std::optional<int> min_weight_strikes;      // used when constraints do not set it
+
+  bool operator==(const ThresholdHoldSettings&) const = default;
 };
 
 // portfolio.weighting: the threshold-hold weighting of the holdings' scores.
 struct HoldingsWeightingSettings {
-  std::string name = "equal";  // equal | score_prop | score_prop_bayes | adaptive_bayes
-  std::string column = "Sharpe";
+  HoldingsWeighting name = HoldingsWeighting::kEqual;
+  HoldColumn column = HoldColumn::kSharpe;
   double shrink_tau = 0.25;
   double half_life = 90;
   double obs_sigma = 0.25;
   std::optional<double> max_w;
   double prior_tau = 1.0;
+
+  bool operator==(const HoldingsWeightingSettings&) const = default;
 };
 
+// selection_mode and weighting_scheme stay names: they are resolved through the selection and
+// weighting registries, which plugins extend.
 struct PortfolioSettings {
   std::string selection_mode = "all";
   int random_n = 8;
@@ -118,16 +143,18 @@ struct PortfolioSettings {
   std::optional<double> max_turnover;
   WeightPolicySettings weight_policy;
   double transaction_cost_bps = 0.0;
-  std::string policy;  // "threshold_hold" selects the multi-period rebalancer path
+  PortfolioPolicy policy = PortfolioPolicy::kDefault;  // threshold_hold: the rebalancer path
   ThresholdHoldSettings threshold_hold;
   HoldingsWeightingSettings weighting;
-  std::string selector_rank_column = "Sharpe";  // portfolio.selector.params.rank_column
+  HoldColumn selector_rank_column = HoldColumn::kSharpe;  // portfolio.selector.params.rank_column
+
+  bool operator==(const PortfolioSettings&) const = default;
 };
 
 struct RegimeSettings {
   bool enabled = false;
   std::optional<std::string> proxy;
-  std::string method = "rolling_return";  // rolling_return | volatility
+  RegimeMethod method = RegimeMethod::kRollingReturn;
   int lookback = 126;
   int smoothing = 3;
   double threshold = 0.0;
@@ -137,6 +164,8 @@ struct RegimeSettings {
   std::string risk_off_label = "Risk-Off";
   std::optional<std::string> default_label;  // default: the risk-on label
   bool annualise_volatility = true;
+
+  bool operator==(const RegimeSettings&) const = default;
 };
 
 // The trend signal whose snapshot decides which funds keep weight (spec §6.5).
@@ -147,20 +176,26 @@ struct SignalSettings {
   bool vol_adjust = false;
   std::optional<double> vol_target;
   bool zscore = false;
+
+  bool operator==(const SignalSettings&) const = default;
 };
 
 struct ExportSettings {
   std::string directory = "outputs";
   std::vector<std::string> formats;  // csv, json, xlsx, txt
   std::string filename = "analysis";
+
+  bool operator==(const ExportSettings&) const = default;
 };
 
 struct MultiPeriodSettings {
-  std::string frequency = "A";
+  PeriodFrequency frequency = PeriodFrequency::kAnnual;
   int in_sample_len = 3;
   int out_sample_len = 1;
   std::optional<int> start_month;
   std::optional<int> end_month;
+
+  bool operator==(const MultiPeriodSettings&) const = default;
 };
 
 struct AnalysisSettings {
@@ -171,19 +206,14 @@ struct AnalysisSettings {
   PortfolioSettings portfolio;
   std::vector<std::pair<std::string, std::string>> benchmarks;  // label -> column
   RegimeSettings regime;
-  std::vector<std::string> metrics;  // canonical score-frame metric names
+  std::vector<Metric> metrics = DefaultScoreMetrics();  // score-frame columns, in order
   SignalSettings signals;
   double monthly_cost = 0.0;
   std::uint64_t seed = 42;
   ExportSettings export_settings;
   std::optional<MultiPeriodSettings> multi_period;
-};
 
-// The canonical metric names the score frame and rank selection know.
-inline const std::vector<std::string>& DefaultScoreMetrics() {
-  static const std::vector<std::string> kNames = {
-      "AnnualReturn", "Volatility", "Sharpe", "Sortino", "MaxDrawdown", "InformationRatio"};
-  return kNames;
-}
+  bool operator==(const AnalysisSettings&) const = default;
+};
 
 }  // namespace trend

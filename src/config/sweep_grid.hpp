@@ -4,36 +4,42 @@
 // configuration of the grid is then the base settings with one value per key copied in.
 #pragma once
 
-#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/schema.hpp"
 #include "config/settings.hpp"
 
 namespace trend {
 
 struct SweepValue {
-  std::string label;                       // the value as written, e.g. "10" or "hrp"
-  std::optional<AnalysisSettings> parsed;  // base settings with this value set
-  std::string error;                       // why the value is invalid (then no `parsed`)
+  std::string label;                 // the value as written, e.g. "10" or "hrp"
+  std::optional<ConfigValue> value;  // decoded by the key's schema row
+  std::string error;                 // why the value is invalid (then no `value`)
 };
 
 struct SweepAxis {
   std::string key;  // dotted config path
+  const KeySpec* spec = nullptr;
   std::vector<SweepValue> values;
-  // Copies this key's field(s) from settings parsed with a value into a configuration.
-  std::function<void(const AnalysisSettings& from, AnalysisSettings& to)> copy;
 };
 
 struct SweepGrid {
   std::vector<SweepAxis> axes;
   bool multi_period = false;
+  // The keys a configuration sets (the base file's and the grid's), with their locations, for
+  // the per-row no-effect warnings.
+  std::map<std::string, std::string> given;
 
   // The number of configurations (the product of the list lengths).
   std::size_t size() const;
   // The value index of each axis for configuration `index` (the last axis varies fastest).
   std::vector<std::size_t> Coordinates(std::size_t index) const;
+  // The base settings with configuration `index`'s values set; false (and `error`) when one of
+  // its values is invalid.
+  bool Configure(std::size_t index, AnalysisSettings& settings, std::string& error) const;
 };
 
 // Reads `grid_path` against the base config `base_path`. Throws InputError naming the grid

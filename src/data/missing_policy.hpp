@@ -23,6 +23,8 @@ struct MissingPolicy {
 
   MissingPolicyKind PolicyFor(const std::string& column) const;
   std::optional<int> LimitFor(const std::string& column) const;
+
+  bool operator==(const MissingPolicy&) const = default;
 };
 
 struct MissingReport {

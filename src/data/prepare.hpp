@@ -2,8 +2,10 @@
 // policy, returns check, cadence detection, month-end conversion, preprocessing missing policy.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
+#include "data/membership.hpp"
 #include "data/missing_policy.hpp"
 #include "data/returns_frame.hpp"
 #include "data/valid_counts.hpp"
@@ -28,6 +30,11 @@ struct PrepareOptions {
   // The reference stops removing incomplete columns at this layer when the risk-free fallback
   // is on (spec §1.3); the window eligibility rule still applies later.
   bool enforce_completeness = true;
+  // Multi-period runs with universe membership: the run-level policy the reference applies to
+  // the whole history (completeness enforced) before the membership windows blank values, and
+  // then the windows themselves; layer B (panel_policy) runs after both.
+  std::optional<MissingPolicy> run_level_policy;
+  const Membership* membership = nullptr;
 };
 
 PreparedReturns PrepareReturns(ReturnsFrame raw, const PrepareOptions& options,

@@ -12,4 +12,11 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A config that cannot be used, whatever the data: raised at the edge (or by the core for a
+// setting it finds unusable), never turned into a skipped period.
+class ConfigError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 }  // namespace trend

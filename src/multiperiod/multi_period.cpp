@@ -28,7 +28,6 @@ AnalysisSettings PeriodSettings(const AnalysisSettings& base, const Period& peri
   s.signals = SignalSettings{};
   s.portfolio.weight_policy = WeightPolicySettings{};
   s.portfolio.lambda_tc.reset();
-  s.portfolio.previous_weights.reset();
   s.metrics = DefaultScoreMetrics();
   s.preprocessing_missing = prepare.panel_policy;
   return s;
@@ -164,15 +163,23 @@ std::vector<EquityPoint> EquityCurve(const std::vector<PeriodResult>& periods) {
 
 }  // namespace
 
-PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings) {
+PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
+                                         const Membership* membership) {
   PrepareOptions options;
   options.load_policy = settings.data.load_missing;
+  options.membership = membership;
   if (settings.data.missing_policy_set || settings.data.missing_limit_set) {
     options.panel_policy = settings.data.load_missing;
     if (!settings.data.missing_policy_set) {
       options.panel_policy.default_policy = MissingPolicyKind::kFfill;
     }
+    // Without membership the run-level pass leaves nothing for layer B to enforce; with it,
+    // the windows blank values after that pass, and layer B is the pipeline's own (§9.2).
     options.enforce_completeness = true;
+    if (membership) {
+      options.run_level_policy = options.panel_policy;
+      options.enforce_completeness = !settings.data.allow_risk_free_fallback;
+    }
   } else {
     options.panel_policy = MissingPolicy{};
     options.enforce_completeness = !settings.data.allow_risk_free_fallback;
@@ -196,10 +203,16 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
   const PrepareOptions prepare = MultiPeriodPrepareOptions(settings);
   MultiPeriodResult out;
   out.missing_policy_applied = settings.data.missing_policy_set || settings.data.missing_limit_set;
-  const bool threshold_hold = settings.portfolio.policy == "threshold_hold";
+  const bool threshold_hold = settings.portfolio.policy == PortfolioPolicy::kThresholdHold;
   out.policy = threshold_hold ? "threshold_hold" : "default";
   const double cost_rate = settings.portfolio.transaction_cost_bps / 10'000.0;
 
+  struct PeriodWarning {
+    std::string text;
+    std::size_t periods;
+    Period first;
+  };
+  std::vector<PeriodWarning> period_warnings;
   std::optional<ThresholdHoldEngine> engine;
   if (threshold_hold) engine.emplace(data, settings);
   WeightMap previous;
@@ -218,6 +231,8 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
         p.analysis = RunAnalysis(data, period_settings, registries);
         p.turnover = Turnover(WeightsOf(p.analysis), previous);
       }
+    } catch (const ConfigError&) {
+      throw;  // a config error is the user's to fix, not a period to skip
     } catch (const InputError& e) {
       out.skipped.push_back({period, e.what()});  // the reference logs and skips failed periods
       if (progress) progress(k + 1, schedule.size());
@@ -225,6 +240,15 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
     }
     p.transaction_cost = p.turnover * cost_rate;
     DeductCost(p);
+    for (const auto& w : p.analysis.warnings) {
+      auto it = std::find_if(period_warnings.begin(), period_warnings.end(),
+                             [&](const auto& e) { return e.text == w; });
+      if (it == period_warnings.end()) {
+        period_warnings.push_back({w, 1, period});
+      } else {
+        ++it->periods;
+      }
+    }
     previous = WeightsOf(p.analysis);
     out.periods.push_back(std::move(p));
     if (progress) progress(k + 1, schedule.size());
@@ -232,6 +256,11 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
   if (out.periods.empty()) {
     throw InputError(fmt::format("multi_period: none of the {} periods could run; the first: {}",
                                  schedule.size(), out.skipped.front().reason));
+  }
+  for (const auto& w : period_warnings) {
+    out.warnings.push_back(fmt::format("{} (in {} of {} periods, first {}..{})", w.text, w.periods,
+                                       out.periods.size(), FormatMonth(w.first.in_start),
+                                       FormatMonth(w.first.out_end)));
   }
   out.summary = Summarise(out.periods);
   out.contributions = Contributions(out.periods);
@@ -241,9 +270,9 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
 
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source, const PipelineRegistries& registries,
-                                     const PeriodProgress& progress) {
+                                     const PeriodProgress& progress, const Membership* membership) {
   PreparedReturns prepared =
-      PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings), source);
+      PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings, membership), source);
   prepared.valid = ValidCounts(prepared.monthly.values);  // every period asks of the same panel
   return RunMultiPeriod(prepared, settings, registries, progress);
 }

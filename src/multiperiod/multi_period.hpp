@@ -64,6 +64,7 @@ struct MultiPeriodResult {
   MultiPeriodSummary summary;
   std::vector<ManagerContribution> contributions;
   std::vector<EquityPoint> equity_curve;
+  std::vector<std::string> warnings;  // the periods' warnings, each once, in order
 };
 
 // Called after each period with (done, total) so a terminal can draw progress.
@@ -72,7 +73,10 @@ using PeriodProgress = std::function<void(std::size_t, std::size_t)>;
 // The load options of a multi-period run: layer B takes data.missing_policy / missing_limit
 // (defaulting to ffill when only the limit is set) rather than preprocessing.missing_data, and
 // is skipped (drop) when neither is set (spec §9.2).
-PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings);
+// `membership` (data.universe_membership_path, loaded by the caller) blanks returns outside
+// each fund's windows.
+PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
+                                         const Membership* membership = nullptr);
 
 // Requires settings.multi_period. Throws InputError for an unusable schedule or when no
 // period can run.
@@ -84,6 +88,7 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source,
                                      const PipelineRegistries& registries = {},
-                                     const PeriodProgress& progress = {});
+                                     const PeriodProgress& progress = {},
+                                     const Membership* membership = nullptr);
 
 }  // namespace trend

@@ -2,30 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
 
 #include "error/input_error.hpp"
 
 namespace trend {
 
-int MonthsPerStep(const std::string& frequency) {
-  std::string f = frequency;
-  std::transform(f.begin(), f.end(), f.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (f == "M" || f == "ME" || f == "MONTHLY") return 1;
-  if (f == "Q" || f == "QE" || f == "QUARTERLY") return 3;
-  if (f == "A" || f == "Y" || f == "YE" || f == "ANNUAL" || f == "ANNUALLY" || f == "YEARLY") {
-    return 12;
-  }
-  throw InputError(fmt::format(
-      "multi_period.frequency = '{}': expected M (monthly), Q (quarterly) or A (annual)",
-      frequency));
-}
-
 std::vector<Period> GeneratePeriods(const MultiPeriodSettings& settings, int first_month,
                                     int last_month) {
-  const int step = MonthsPerStep(settings.frequency);
+  const int step = MonthsPerPeriod(settings.frequency);
   if (settings.in_sample_len < 1) {
     throw InputError(fmt::format("multi_period.in_sample_len = {}: expected at least 1",
                                  settings.in_sample_len));

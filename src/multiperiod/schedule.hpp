@@ -15,10 +15,6 @@ struct Period {
   int in_start = 0, in_end = 0, out_start = 0, out_end = 0;
 };
 
-// Months per step of a multi_period.frequency value (M/ME/monthly 1, Q/QE/quarterly 3,
-// A/Y/YE/annual/annually/yearly 12). Throws InputError naming multi_period.frequency otherwise.
-int MonthsPerStep(const std::string& frequency);
-
 // Periods from `start` to `end` (month indices, snapped to the frequency's period boundaries);
 // the last period is the last whose out-of-sample window ends by `end`. `first_month` and
 // `last_month` (the data's span) stand in for a missing start or end.

@@ -103,14 +103,31 @@ std::vector<double> ApplyWeightBounds(std::vector<double> w, double min_w, doubl
 
 namespace {
 
-// Score-frame metric columns by name; unknown names fall back to Sharpe (spec §9.4 step 2).
-double MetricOf(const Stats& s, const std::string& name) {
-  if (name == "CAGR" || name == "AnnualReturn") return s.cagr;
-  if (name == "Volatility") return s.vol;
-  if (name == "Sortino") return s.sortino;
-  if (name == "InformationRatio") return s.information_ratio;
-  if (name == "MaxDrawdown") return s.max_drawdown;
+// A column of the threshold-hold score frame (spec §9.4 step 2).
+double MetricOf(const Stats& s, HoldColumn column) {
+  switch (column) {
+    case HoldColumn::kCAGR:
+      return s.cagr;
+    case HoldColumn::kVolatility:
+      return s.vol;
+    case HoldColumn::kSortino:
+      return s.sortino;
+    case HoldColumn::kInformationRatio:
+      return s.information_ratio;
+    case HoldColumn::kMaxDrawdown:
+      return s.max_drawdown;
+    case HoldColumn::kSharpe:
+      break;
+  }
   return s.sharpe;
+}
+
+// Events of one kind sorted by fund name (code point order, as Python's sorted).
+void SortByManager(std::vector<ManagerChange>& changes, std::size_t from) {
+  std::stable_sort(changes.begin() + static_cast<std::ptrdiff_t>(from), changes.end(),
+                   [](const ManagerChange& a, const ManagerChange& b) {
+                     return a.manager < b.manager;
+                   });
 }
 
 // Population z-scores; a zero or undefined spread gives 0.
@@ -182,24 +199,30 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
   max_w_ = pf.constraints.max_weight.value_or(0.18);
   required_strikes_ =
       pf.constraints.min_weight_strikes.value_or(pf.threshold_hold.min_weight_strikes.value_or(2));
-  metric_ascending_ = pf.threshold_hold.metric == "MaxDrawdown";
+  metric_ascending_ = SmallerIsBetter(pf.threshold_hold.metric);
 
-  // Risk-free and candidates once, on the whole panel (spec §1.4 over every row).
+  // Risk-free and candidates once, on the whole panel (spec §1.4 over every row). A configured
+  // risk-free column may also be a benchmark; the fallback picks among the candidates.
   const ReturnsFrame& panel = data.monthly;
   std::set<std::string> excluded(pf.indices_list.begin(), pf.indices_list.end());
-  for (const auto& [label, column] : settings.benchmarks) excluded.insert(column);  // D2
+  std::set<std::string> benchmarks;
+  for (const auto& [label, column] : settings.benchmarks) benchmarks.insert(column);  // D2
   const auto rows = static_cast<double>(panel.rows());
   const double min_non_null = std::max(2.0, std::ceil(0.6 * rows));
+  const auto well_covered = [&](std::size_t j) {
+    const auto col = panel.values.col(static_cast<Eigen::Index>(j));
+    return static_cast<double>((col.array() == col.array()).count()) >= min_non_null;
+  };
   std::vector<std::size_t> covered;
   for (std::size_t j = 0; j < panel.cols(); ++j) {
-    const auto col = panel.values.col(static_cast<Eigen::Index>(j));
-    const auto valid = static_cast<double>((col.array() == col.array()).count());
-    if (!excluded.count(panel.columns[j]) && valid >= min_non_null) covered.push_back(j);
+    if (!excluded.count(panel.columns[j]) && !benchmarks.count(panel.columns[j]) &&
+        well_covered(j))
+      covered.push_back(j);
   }
   if (settings.data.risk_free_column) {
     const auto col = panel.FindColumn(*settings.data.risk_free_column);
-    if (!col || std::find(covered.begin(), covered.end(), *col) == covered.end()) {
-      throw InputError(
+    if (!col || excluded.count(panel.columns[*col]) || !well_covered(*col)) {
+      throw ConfigError(
           fmt::format("data.risk_free_column = '{}': not a returns column with enough data",
                       *settings.data.risk_free_column));
     }
@@ -215,7 +238,7 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
       }
     }
   } else {
-    throw InputError(
+    throw ConfigError(
         "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
   }
   for (std::size_t j : covered) {
@@ -270,8 +293,8 @@ std::vector<std::string> ThresholdHoldEngine::Seed(const ScoreFrame& scores,
                                                    std::vector<ManagerChange>& changes,
                                                    const std::string& reason) const {
   // The rank selector: top target_n by the selector's rank column.
-  const std::string& column = settings_.portfolio.selector_rank_column;
-  const bool ascending = column == "MaxDrawdown";
+  const HoldColumn column = settings_.portfolio.selector_rank_column;
+  const bool ascending = SmallerIsBetter(column);
   std::vector<std::size_t> order(scores.names.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -309,23 +332,30 @@ std::vector<double> ThresholdHoldEngine::NaturalWeights(const std::vector<std::s
             ? std::nan("")
             : MetricOf(scores.stats[static_cast<std::size_t>(it - scores.names.begin())], w.column);
   }
-  if (w.name == "score_prop" || w.name == "score_prop_bayes") {
+  if (w.name == HoldingsWeighting::kScorePropBayes) {
+    // pandas skips NaN in the mean and the sum, and a NaN score keeps a NaN weight, which the
+    // weight policy then treats as invalid (the fund stays held at weight 0).
     double mean = 0;
-    for (double v : s) mean += v;
-    mean /= static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      double v = s[i];
-      if (w.name == "score_prop_bayes") v = (v + w.shrink_tau * mean) / (1.0 + w.shrink_tau);
-      out[i] = std::isnan(v) ? 0.0 : std::max(v, 0.0);
+    int scored = 0;
+    for (double v : s) {
+      if (std::isnan(v)) continue;
+      mean += v;
+      ++scored;
     }
-    const double total = std::accumulate(out.begin(), out.end(), 0.0);
+    mean = scored > 0 ? mean / scored : std::nan("");
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = (s[i] + w.shrink_tau * mean) / (1.0 + w.shrink_tau);
+      out[i] = std::isnan(v) ? v : std::max(v, 0.0);
+      if (!std::isnan(out[i])) total += out[i];
+    }
     if (total > 0) {
       for (double& x : out) x /= total;
       return out;
     }
     return std::vector<double>(n, 1.0 / static_cast<double>(n));
   }
-  if (w.name == "adaptive_bayes") {
+  if (w.name == HoldingsWeighting::kAdaptiveBayes) {
     // Never updated in the reference's threshold-hold path: the prior, 1/n of the holdings
     // when a fund first appears.
     for (std::size_t i = 0; i < n; ++i) {
@@ -361,7 +391,7 @@ std::vector<double> ThresholdHoldEngine::PolicyWeights(const std::vector<std::st
                                                        const ScoreFrame& scores) const {
   std::vector<double> w = natural;
   for (std::size_t i = 0; i < funds.size(); ++i) {
-    if (std::isnan(scores.Metric(funds[i]))) w[i] = 0.0;
+    if (!std::isfinite(w[i]) || std::isnan(scores.Metric(funds[i]))) w[i] = 0.0;
   }
   return Normalised(w);
 }
@@ -404,6 +434,9 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     const std::set<std::string> after(next.begin(), next.end());
     const double soft_exit = settings_.portfolio.threshold_hold.z_exit_soft;
     const double soft_entry = settings_.portfolio.threshold_hold.z_entry_soft;
+    // Event order (spec §9.4 step 3): the rebalancer's drops, then its additions, then the
+    // one-per-firm drops, each block sorted by name.
+    std::size_t block = step.changes.size();
     for (const auto& f : holdings_) {
       if (after.count(f)) continue;
       const double z = scores.Z(f);
@@ -411,6 +444,8 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
                               fmt::format("zscore={:.3f}", z)});
       low_weight_strikes_.erase(f);
     }
+    SortByManager(step.changes, block);
+    block = step.changes.size();
     for (const auto& f : next) {
       if (before.count(f)) continue;
       const double z = scores.Z(f);
@@ -418,7 +453,10 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
                               z > soft_entry - 1e-12 ? "z_entry" : "rebalance",
                               fmt::format("zscore={:.3f}", z)});
     }
+    SortByManager(step.changes, block);
+    block = step.changes.size();
     holdings = OnePerFirm(next, scores, &step.changes);
+    SortByManager(step.changes, block);
     // Survivors keep their order; OnePerFirm sorted them, so restore the rebalancer's order.
     std::erase_if(next, [&](const auto& f) {
       return std::find(holdings.begin(), holdings.end(), f) == holdings.end();
@@ -520,8 +558,8 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     custom.emplace_back(holdings[i], target[i] * 100.0);
   period_settings.portfolio.custom_weights = custom;
   period_settings.portfolio.weighting_scheme = "equal";
-  period_settings.data.risk_free_column = risk_free_;
-  period_settings.data.allow_risk_free_fallback = false;
+  // The period's own risk-free choice: the configured column, or the fallback re-run inside
+  // this period's windows, as the reference's pipeline does.
   step.analysis = RunAnalysis(data_, period_settings, registries);
   return step;
 }

@@ -55,7 +55,7 @@ Windows ResolveWindows(const PreparedReturns& data, const SampleSplitSettings& s
     int out_first = months.front(), out_last = months.front();
     if (months.size() > 1) {
       bool done = false;
-      if (split.method == "date" && split.boundary_month) {
+      if (split.method == SplitMethod::kDate && split.boundary_month) {
         const auto cut = std::upper_bound(months.begin(), months.end(), *split.boundary_month);
         if (cut != months.begin() && cut != months.end()) {
           in_first = months.front();
@@ -179,7 +179,7 @@ WeightOutcome ConstrainedWeights(const std::vector<std::string>& funds,
 
   const auto& c = settings.portfolio.constraints;
   if (c.max_weight && *c.max_weight * static_cast<double>(n) < 1.0 - 1e-12) {
-    throw InputError(fmt::format(
+    throw ConfigError(fmt::format(
         "portfolio.constraints.max_weight = {} is infeasible for {} funds (needs >= {:.4g})",
         *c.max_weight, n, 1.0 / static_cast<double>(n)));
   }
@@ -225,10 +225,12 @@ WeightOutcome ConstrainedWeights(const std::vector<std::string>& funds,
     out.turnover_value = kNaN;
   }
 
-  // Realised vol of the raw in-sample portfolio with these weights.
+  // Realised vol of the in-sample portfolio with these weights: on raw returns in the main
+  // path, on scaled returns in the fallback path, as the reference computes them there.
   Eigen::VectorXd portfolio = Eigen::VectorXd::Zero(in_raw.rows());
   for (std::size_t i = 0; i < n; ++i) {
-    portfolio += out.weights[funds[i]] * in_raw.col(static_cast<Eigen::Index>(i));
+    const double scale = out.fallback ? out.scale_factors[funds[i]] : 1.0;
+    portfolio += out.weights[funds[i]] * scale * in_raw.col(static_cast<Eigen::Index>(i));
   }
   out.portfolio_vol = RealisedVolatilityLast(portfolio, va);
   return out;
@@ -406,12 +408,12 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     const std::string& name = *settings.data.risk_free_column;
     const auto col = panel.FindColumn(name);
     if (!col) {
-      throw InputError(
+      throw ConfigError(
           fmt::format("data.risk_free_column = '{}': no such column in the returns (columns: {})",
                       name, JoinNames(panel.columns)));
     }
     if (index_set.count(name)) {
-      throw InputError(fmt::format(
+      throw ConfigError(fmt::format(
           "data.risk_free_column = '{}' is also listed in portfolio.indices_list", name));
     }
     if (std::find(ret_cols.begin(), ret_cols.end(), *col) == ret_cols.end()) {
@@ -434,8 +436,12 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
       }
     }
     result.risk_free_source = "fallback";
+    result.warnings.push_back(fmt::format(
+        "data.risk_free_column is not set and data.allow_risk_free_fallback is true: '{}', "
+        "the lowest-volatility column, is used as the risk-free rate",
+        panel.columns[rf_col]));
   } else {
-    throw InputError(
+    throw ConfigError(
         "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
   }
   result.risk_free_column = panel.columns[rf_col];
@@ -479,16 +485,23 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
 
   // Selection (§5).
   if (pf.selection_mode == "manual") {
+    // The reference keeps the listed funds that are eligible and ignores the others.
     for (const auto& name : pf.manual_list) {
       if (!panel.FindColumn(name)) {
-        throw InputError(
-            fmt::format("portfolio.manual_list: '{}' is not a column of the returns", name));
+        const auto& load = data.load_report.dropped;
+        const auto& layer_b = data.panel_report.dropped;
+        const bool dropped = std::find(load.begin(), load.end(), name) != load.end() ||
+                             std::find(layer_b.begin(), layer_b.end(), name) != layer_b.end();
+        result.warnings.push_back(fmt::format(
+            "portfolio.manual_list: '{}' is ignored: {}", name,
+            dropped ? "the missing-data policy removed that column"
+                    : "it is not a column of the returns"));
       }
     }
   }
   const auto model = registries.selection->Create(pf.selection_mode);
   if (!model) {
-    throw InputError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
+    throw ConfigError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
                                  pf.selection_mode, JoinNames(registries.selection->Names())));
   }
   const Eigen::MatrixXd eligible_in = Slice(panel.values, in_rows, eligible);
@@ -513,18 +526,14 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   const Eigen::VectorXd rf_out = SliceColumn(panel.values, out_rows, rf_col);
 
   // Score frame (§4.3): raw in-sample, Sharpe vs rf, others vs 0.
-  Eigen::VectorXd scratch;
-  for (const auto& name : settings.metrics) {
-    if (ScoreMetricFromName(name)) result.score_metrics.push_back(name);
-  }
   result.score_frame.resize(static_cast<Eigen::Index>(n),
-                            static_cast<Eigen::Index>(result.score_metrics.size()));
-  for (std::size_t m = 0; m < result.score_metrics.size(); ++m) {
-    const ScoreMetric metric = *ScoreMetricFromName(result.score_metrics[m]);
+                            static_cast<Eigen::Index>(settings.metrics.size()));
+  for (std::size_t m = 0; m < settings.metrics.size(); ++m) {
+    const ScoreMetric metric = settings.metrics[m];
+    result.score_metrics.emplace_back(NameOf(metric));
+    const std::vector<double> column = MetricAcrossColumns(metric, in_raw, &rf_in);
     for (std::size_t i = 0; i < n; ++i) {
-      const SeriesView rf_view(rf_in);
-      result.score_frame(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(m)) =
-          EvaluateScoreMetric(metric, in_raw.col(static_cast<Eigen::Index>(i)), &rf_view, scratch);
+      result.score_frame(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(m)) = column[i];
     }
   }
 
@@ -539,6 +548,10 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
           pf.weighting_scheme,
           fmt::format("unknown weighting scheme '{}'; available: {}", pf.weighting_scheme,
                       JoinNames(registries.weighting->Names()))};
+      result.warnings.push_back(fmt::format(
+          "portfolio.weighting_scheme = '{}' is not a weighting scheme (available: {}); equal "
+          "weights are used, as the reference does",
+          pf.weighting_scheme, JoinNames(registries.weighting->Names())));
     } else {
       const Eigen::VectorXd w = scheme->Weights(SampleCovariance(in_raw));
       for (std::size_t i = 0; i < n; ++i) {
@@ -599,6 +612,7 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   const Eigen::VectorXd out_user_raw = out_raw * user_w;
 
   // Statistics.
+  Eigen::VectorXd scratch;
   for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<Eigen::Index>(i);
     result.in_sample_stats.push_back(ComputeStats(result.in_scaled.col(c), rf_in, scratch));

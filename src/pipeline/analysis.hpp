@@ -55,6 +55,8 @@ struct AnalysisResult {
   std::vector<double> fund_weights;
   std::vector<double> ew_weights;
   std::optional<WeightEngineFallback> weight_engine_fallback;
+  // What the run substituted or ignored (a risk-free fallback, an unknown scheme or fund).
+  std::vector<std::string> warnings;
   std::vector<double> scale_factors;
   std::vector<double> asset_volatility_last;
   double portfolio_volatility_last = 0;

@@ -33,7 +33,7 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
   std::vector<double> raw(n, kNaN);
   for (std::size_t t = 0; t < n; ++t) {
     if (t + 1 < lookback) continue;
-    if (s.method == "volatility") {
+    if (s.method == RegimeMethod::kVolatility) {
       double sum = 0;
       for (std::size_t k = t + 1 - lookback; k <= t; ++k)
         sum += proxy[static_cast<Eigen::Index>(k)];
@@ -57,7 +57,7 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
   std::vector<bool> on(n, default_on);
   for (std::size_t t = 0; t < n; ++t) {
     if (std::isnan(raw[t])) continue;
-    const double signal = s.method == "volatility" ? s.threshold - raw[t] : raw[t] - s.threshold;
+    const double signal = s.method == RegimeMethod::kVolatility ? s.threshold - raw[t] : raw[t] - s.threshold;
     if (s.neutral_band > 0) {
       if (signal >= s.neutral_band)
         on[t] = true;

@@ -47,27 +47,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::vector<double> MetricAcrossFunds(const Eigen::MatrixXd& returns, ScoreMetric metric) {
-  std::vector<double> values(static_cast<std::size_t>(returns.cols()));
-  Eigen::VectorXd scratch;
-  for (Eigen::Index j = 0; j < returns.cols(); ++j) {
-    values[static_cast<std::size_t>(j)] =
-        EvaluateScoreMetric(metric, returns.col(j), nullptr, scratch);
-  }
-  return values;
-}
-
-ScoreMetric RequireMetric(const std::string& name, const char* key) {
-  const auto metric = ScoreMetricFromName(name);
-  if (!metric) {
-    throw InputError(fmt::format(
-        "{} = '{}': unknown metric; expected one of AnnualReturn, Volatility, Sharpe, Sortino, "
-        "MaxDrawdown, InformationRatio (or blended)",
-        key, name));
-  }
-  return *metric;
-}
-
 // Mean and std over the non-NaN values.
 std::pair<double, double> MeanStd(const std::vector<double>& v, int ddof) {
   double sum = 0;
@@ -116,17 +95,16 @@ long RoundHalfEven(double x) {
 RankScores ComputeRankScores(const Eigen::MatrixXd& in_sample, const RankSettings& rank) {
   RankScores out;
   bool metric_ascending = false;
-  if (rank.score_by == "blended") {
+  if (rank.blended) {
     if (rank.blended_weights.empty()) {
-      throw InputError("portfolio.rank.blended_weights: required when score_by is blended");
+      throw ConfigError("portfolio.rank.blended_weights: required when score_by is blended");
     }
     double total = 0;
-    for (const auto& [name, w] : rank.blended_weights) total += w;
-    if (total == 0) throw InputError("portfolio.rank.blended_weights: the weights sum to 0");
+    for (const auto& [metric, w] : rank.blended_weights) total += w;
+    if (total == 0) throw ConfigError("portfolio.rank.blended_weights: the weights sum to 0");
     out.scores.assign(static_cast<std::size_t>(in_sample.cols()), 0.0);
-    for (const auto& [name, w] : rank.blended_weights) {
-      const ScoreMetric metric = RequireMetric(name, "portfolio.rank.blended_weights");
-      const std::vector<double> values = MetricAcrossFunds(in_sample, metric);
+    for (const auto& [metric, w] : rank.blended_weights) {
+      const std::vector<double> values = MetricAcrossColumns(metric, in_sample, nullptr);
       const auto [mean, sd] = MeanStd(values, 0);
       for (std::size_t i = 0; i < values.size(); ++i) {
         double z = sd == 0 ? 0.0 : (values[i] - mean) / sd;
@@ -136,21 +114,20 @@ RankScores ComputeRankScores(const Eigen::MatrixXd& in_sample, const RankSetting
       }
     }
   } else {
-    const ScoreMetric metric = RequireMetric(rank.score_by, "portfolio.rank.score_by");
-    out.scores = MetricAcrossFunds(in_sample, metric);
-    metric_ascending = SmallerIsBetter(metric);
+    out.scores = MetricAcrossColumns(rank.score_by, in_sample, nullptr);
+    metric_ascending = SmallerIsBetter(rank.score_by);
   }
 
-  if (rank.transform == "rank") {
+  if (rank.transform == RankTransform::kRank) {
     out.scores = DescendingRank(out.scores);
-  } else if (rank.transform == "percentile") {
+  } else if (rank.transform == RankTransform::kPercentile) {
     const std::vector<double> ranks = DescendingRank(out.scores);
     const long k =
         std::max(RoundHalfEven(static_cast<double>(out.scores.size()) * rank.rank_pct), 1L);
     for (std::size_t i = 0; i < ranks.size(); ++i) {
       if (!(ranks[i] <= static_cast<double>(k))) out.scores[i] = kNaN;
     }
-  } else if (rank.transform == "zscore") {
+  } else if (rank.transform == RankTransform::kZscore) {
     std::vector<double> window = out.scores;
     if (rank.zscore_window && *rank.zscore_window < static_cast<int>(window.size())) {
       window.erase(window.begin(), window.end() - *rank.zscore_window);
@@ -160,7 +137,7 @@ RankScores ComputeRankScores(const Eigen::MatrixXd& in_sample, const RankSetting
       s = (!std::isfinite(sd) || sd == 0) ? 0.0 : (s - mean) / sd;
     }
   }
-  out.ascending = rank.transform == "rank" || metric_ascending;
+  out.ascending = rank.transform == RankTransform::kRank || metric_ascending;
   return out;
 }
 
@@ -216,18 +193,18 @@ class RankSelection final : public SelectionModel {
                      [&](auto a, auto b) { return scored.ascending ? s[a] < s[b] : s[a] > s[b]; });
 
     std::optional<std::size_t> k;
-    if (rank.inclusion_approach == "top_n") {
-      if (!rank.n) throw InputError("portfolio.rank.n: required when inclusion_approach is top_n");
+    if (rank.inclusion_approach == RankInclusion::kTopN) {
+      if (!rank.n) throw ConfigError("portfolio.rank.n: required when inclusion_approach is top_n");
       k = static_cast<std::size_t>(*rank.n);
-    } else if (rank.inclusion_approach == "top_pct") {
+    } else if (rank.inclusion_approach == RankInclusion::kTopPct) {
       if (!rank.pct) {
-        throw InputError("portfolio.rank.pct: required when inclusion_approach is top_pct");
+        throw ConfigError("portfolio.rank.pct: required when inclusion_approach is top_pct");
       }
       k = static_cast<std::size_t>(
           std::max(1L, RoundHalfEven(static_cast<double>(order.size()) * *rank.pct)));
     } else {
       if (!rank.threshold) {
-        throw InputError("portfolio.rank.threshold: required when inclusion_approach is threshold");
+        throw ConfigError("portfolio.rank.threshold: required when inclusion_approach is threshold");
       }
       const double t = *rank.threshold;
       std::erase_if(order, [&](auto i) { return scored.ascending ? !(s[i] <= t) : !(s[i] >= t); });

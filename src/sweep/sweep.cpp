@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "config/config_loader.hpp"
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
@@ -24,15 +25,10 @@ SweepRow RunOne(const PreparedReturns& data, const AnalysisSettings& base, const
   row.index = index;
   row.coordinates = grid.Coordinates(index);
   AnalysisSettings settings = base;
+  if (!grid.Configure(index, settings, row.error)) return row;
+  row.warnings = EffectWarnings(settings, grid.given,
+                                grid.multi_period ? RunMode::kMultiPeriod : RunMode::kSinglePeriod);
   settings.regime.enabled = false;  // rows carry no regime table
-  for (std::size_t k = 0; k < grid.axes.size(); ++k) {
-    const SweepValue& value = grid.axes[k].values[row.coordinates[k]];
-    if (!value.parsed) {
-      row.error = value.error;
-      return row;
-    }
-    grid.axes[k].copy(*value.parsed, settings);
-  }
   try {
     if (grid.multi_period) {
       const MultiPeriodResult r = RunMultiPeriod(data, settings);

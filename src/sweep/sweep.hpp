@@ -20,6 +20,7 @@ struct SweepRow {
   std::size_t index = 0;
   std::vector<std::size_t> coordinates;  // value index per grid axis
   std::string error;                     // empty when the configuration ran
+  std::vector<std::string> warnings;     // keys of this configuration that have no effect
   Stats out_user;                        // out-of-sample user portfolio (multi: chained)
   double turnover = std::numeric_limits<double>::quiet_NaN();          // multi: mean per period
   double transaction_cost = std::numeric_limits<double>::quiet_NaN();  // multi: total

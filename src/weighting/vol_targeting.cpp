@@ -13,12 +13,17 @@ double SimpleVolLast(const Eigen::Ref<const Eigen::VectorXd>& x, int window) {
   const Eigen::Index start = std::max<Eigen::Index>(0, n - window);
   double sum = 0;
   int count = 0;
+  bool constant = true;  // pandas' rolling std is exactly 0 for a window of equal values
+  double first = kNaN;
   for (Eigen::Index i = start; i < n; ++i) {
     if (std::isnan(x[i])) continue;
+    if (count == 0) first = x[i];
+    constant = constant && x[i] == first;
     sum += x[i];
     ++count;
   }
   if (count == 0) return kNaN;
+  if (constant) return 0.0;
   const double mean = sum / count;
   double ss = 0;
   for (Eigen::Index i = start; i < n; ++i) {
@@ -44,7 +49,9 @@ double EwmaVolLast(const Eigen::Ref<const Eigen::VectorXd>& x, double lambda) {
     if (std::isnan(x[t])) continue;
     // adjust=False: new observation weight alpha relative to total weight 1 after decay.
     const double total = old_weight + alpha;
-    const double new_mean = (old_weight * mean + alpha * x[t]) / total;
+    // As pandas: the mean only moves when the value differs, so a constant series keeps its
+    // mean exactly and its deviation exactly 0.
+    const double new_mean = mean != x[t] ? (old_weight * mean + alpha * x[t]) / total : mean;
     s = (old_weight * (s + (mean - new_mean) * (mean - new_mean)) +
          alpha * (x[t] - new_mean) * (x[t] - new_mean)) /
         total;

@@ -34,7 +34,7 @@ TEST(D6, WholeConfigIsRead) {
   const auto& p = c.settings.portfolio;
   EXPECT_EQ(p.selection_mode, "rank");
   EXPECT_EQ(p.rank.n, 5);
-  EXPECT_EQ(p.rank.score_by, "Sharpe");
+  EXPECT_EQ(p.rank.score_by, Metric::kSharpe);
   ASSERT_TRUE(p.custom_weights.has_value());
   EXPECT_EQ(p.custom_weights->size(), 2u);
   EXPECT_EQ(p.weighting_scheme, "hrp");

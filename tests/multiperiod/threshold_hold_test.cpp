@@ -104,7 +104,7 @@ TEST(Firm, IsTheFirstWord) {
 
 TEST(Schedule, StepsByTheOutOfSampleLength) {
   MultiPeriodSettings s;
-  s.frequency = "ME";
+  s.frequency = PeriodFrequency::kMonthly;
   s.in_sample_len = 36;
   s.out_sample_len = 12;
   s.start_month = 2018 * 12;
@@ -118,7 +118,7 @@ TEST(Schedule, StepsByTheOutOfSampleLength) {
 
 TEST(Schedule, QuarterlyBoundsSnapToQuarters) {
   MultiPeriodSettings s;
-  s.frequency = "Q";
+  s.frequency = PeriodFrequency::kQuarterly;
   s.in_sample_len = 8;
   s.out_sample_len = 1;
   s.start_month = 2006 * 12 + 1;  // 2006-02 lies in 2006Q1
@@ -128,19 +128,6 @@ TEST(Schedule, QuarterlyBoundsSnapToQuarters) {
   s.end_month = 2008 * 12 + 2;
   ASSERT_EQ(GeneratePeriods(s, 0, 0).size(), 1u);
   EXPECT_EQ(PeriodDates(GeneratePeriods(s, 0, 0)[0])[0], "2006-01-01");
-}
-
-TEST(Schedule, UnknownFrequencyNamesTheKey) {
-  MultiPeriodSettings s;
-  s.frequency = "fortnightly";
-  try {
-    GeneratePeriods(s, 0, 100);
-    ADD_FAILURE();
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "multi_period.frequency = 'fortnightly': expected M (monthly), Q (quarterly) or A "
-              "(annual)");
-  }
 }
 
 // D5 on the golden 40-fund threshold-hold case with exits, low-weight strikes and 25 bp costs.

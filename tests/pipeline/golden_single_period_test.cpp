@@ -9,6 +9,8 @@
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "pipeline/analysis.hpp"
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
 #include "report/json_report.hpp"
 
 namespace trend {
@@ -35,7 +37,7 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
       std::string path = field.get<std::string>();
       const std::string prefix = "single_period.";
       if (path.rfind(prefix, 0) == 0) path = path.substr(prefix.size());
-      Compare(At(ours, path), At(expected_root["single_period"], path), path, errors);
+      CompareField(ours, expected_root["single_period"], path, path, errors);
     }
     for (std::size_t i = 0; i < errors.size() && i < 20; ++i)
       ADD_FAILURE() << label << " " << errors[i];
@@ -51,6 +53,37 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
         << "a difference case without expected_trend_engine.json";
   }
 }
+
+TEST(GoldenSinglePeriodManifest, ListsCases) { EXPECT_FALSE(CasesOfKind("single").empty()); }
+
+// Error cases (manifest "expected_error"): the reference raised, so Trend Engine must stop with
+// an InputError (exit 2 on the command line) and produce no result.
+class GoldenErrorCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenErrorCase, StopsWithAnInputError) {
+  const std::string name = GetParam();
+  const std::string dir = std::string(TREND_GOLDEN_DIR) + "/cases/" + name;
+  const json spec = CaseSpec(name);
+  EXPECT_FALSE(std::ifstream(dir + "/expected.json").good()) << "an error case has no numbers";
+  try {
+    GoldenInputs inputs = LoadGoldenInputs(dir);
+    if (spec["kind"] == "multi") {
+      (void)AnalyseMultiPeriod(std::move(inputs.returns), inputs.config.settings, "returns.csv",
+                               {}, {}, inputs.MembershipOrNull());
+    } else {
+      (void)AnalyseReturns(std::move(inputs.returns), inputs.config.settings, "returns.csv");
+    }
+    ADD_FAILURE() << name << ": ran to a result; the reference raised "
+                  << spec["expected_error"]["message"];
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()), "");
+  }
+}
+
+TEST(GoldenErrorCaseManifest, ListsCases) { EXPECT_FALSE(ErrorCases().empty()); }
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenErrorCase, ::testing::ValuesIn(ErrorCases()),
+                         [](const auto& param_info) { return param_info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenSinglePeriod, ::testing::ValuesIn(CasesOfKind("single")),
                          [](const auto& param_info) { return param_info.param; });

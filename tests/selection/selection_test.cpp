@@ -50,7 +50,7 @@ struct Fixture {
         -0.01, 0.00, 0.02, -0.005,       //
         0.02, 0.01, 0.01, 0.02;
     portfolio.selection_mode = "rank";
-    portfolio.rank.score_by = "AnnualReturn";
+    portfolio.rank.score_by = Metric::kAnnualReturn;
   }
   std::vector<std::string> Select() const {
     const auto model = BuiltinSelectionModels().Create(portfolio.selection_mode);
@@ -76,8 +76,8 @@ TEST(RankSelection, TopNKeepsOneFundPerFirmAndBackFills) {
 
 TEST(RankSelection, ThresholdOnMaxDrawdownIsAscending) {
   Fixture f;
-  f.portfolio.rank.score_by = "MaxDrawdown";
-  f.portfolio.rank.inclusion_approach = "threshold";
+  f.portfolio.rank.score_by = Metric::kMaxDrawdown;
+  f.portfolio.rank.inclusion_approach = RankInclusion::kThreshold;
   f.portfolio.rank.threshold = 0.0;
   f.portfolio.rank.limit_one_per_firm = false;
   EXPECT_EQ(f.Select(), (std::vector<std::string>{"Beta Two"}));
@@ -85,7 +85,7 @@ TEST(RankSelection, ThresholdOnMaxDrawdownIsAscending) {
 
 TEST(RankSelection, TopPctRoundsHalfToEven) {
   Fixture f;
-  f.portfolio.rank.inclusion_approach = "top_pct";
+  f.portfolio.rank.inclusion_approach = RankInclusion::kTopPct;
   f.portfolio.rank.pct = 0.375;  // 4 x 0.375 = 1.5 -> 2
   f.portfolio.rank.limit_one_per_firm = false;
   EXPECT_EQ(f.Select().size(), 2u);
