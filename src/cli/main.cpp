@@ -8,6 +8,7 @@
 #include "cli/app_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
+#include "config/schema.hpp"
 #include "error/input_error.hpp"
 
 int main(int argc, char** argv) {
@@ -55,6 +56,16 @@ int main(int argc, char** argv) {
                    "Configurations timed per thread count")
       ->capture_default_str();
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar or summary");
+  sweep_cmd->add_flag("--strict", sweep.strict,
+                      "Fail (exit 2) before running if the config or any configuration of the "
+                      "grid has a warning, e.g. a swept key that has no effect");
+
+  std::string config_what;
+  CLI::App* config_cmd = app.add_subcommand(
+      "config", "Print the config schema: 'schema' (JSON Schema) or 'docs' (docs/config.md)");
+  config_cmd->add_option("what", config_what, "schema or docs")
+      ->required()
+      ->check(CLI::IsMember({"schema", "docs"}));
 
   trend::AppCommandOptions serve;
   CLI::App* app_cmd =
@@ -96,6 +107,12 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
     if (app_cmd->parsed()) return trend::AppCommand(serve);
+    if (config_cmd->parsed()) {
+      const std::string text =
+          config_what == "schema" ? trend::ConfigJsonSchema() + "\n" : trend::ConfigMarkdown();
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return 0;
+    }
   } catch (const trend::InputError& e) {
     std::fprintf(stderr, "trend: error: %s\n", e.what());
     return 2;

@@ -1,15 +1,18 @@
 #include "cli/sweep_command.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <queue>
+#include <unordered_set>
 #include <thread>
 
 #include "cli/progress_bar.hpp"
@@ -49,6 +52,15 @@ std::string Num(double v) {
 std::string Fixed(double v, bool percent) {
   if (std::isnan(v)) return "-";
   return percent ? fmt::format("{:.2f}%", v * 100.0) : fmt::format("{:.3f}", v);
+}
+
+// Results equal to 10 significant digits count as one: the same funds in another order sum in
+// another order, which moves the last bits but not the result.
+std::uint64_t StatsHash(const Stats& s) {
+  const std::string text = fmt::format("{:.10g} {:.10g} {:.10g} {:.10g} {:.10g} {:.10g}", s.cagr,
+                                       s.vol, s.sharpe, s.sortino, s.max_drawdown,
+                                       s.information_ratio);
+  return std::hash<std::string>{}(text);
 }
 
 PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
@@ -118,10 +130,25 @@ int SweepCommand(const SweepCommandOptions& options) {
         fmt::format("--metric {}: expected one of {}", options.metric, fmt::join(kMetrics, ", ")));
   }
   LoadedConfig config = LoadConfigFile(options.config_path);
+  if (options.strict && !config.warnings.empty())
+    throw InputError(fmt::format("--strict: {}", config.warnings.front()));
   for (const auto& warning : config.warnings)
     std::fprintf(stderr, "trend: warning: %s\n", warning.c_str());
   const AnalysisSettings& base = config.settings;
   const SweepGrid grid = LoadSweepGrid(options.grid_path, options.config_path);
+  if (options.strict) {
+    // Every configuration's no-effect warnings, before any is run.
+    const RunMode mode = grid.multi_period ? RunMode::kMultiPeriod : RunMode::kSinglePeriod;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      AnalysisSettings settings = base;
+      std::string error;
+      if (!grid.Configure(i, settings, error)) continue;
+      const auto warnings = EffectWarnings(settings, grid.given, mode);
+      if (!warnings.empty()) {
+        throw InputError(fmt::format("--strict: configuration {}: {}", i, warnings.front()));
+      }
+    }
+  }
   if (grid.multi_period && !base.multi_period) {
     bool grid_sets_schedule = false;
     for (const auto& axis : grid.axes)
@@ -150,7 +177,7 @@ int SweepCommand(const SweepCommandOptions& options) {
   for (const auto& axis : grid.axes) csv << "," << CsvField(axis.key);
   csv << ",status,cagr,vol,sharpe,sortino,max_drawdown,information_ratio";
   if (grid.multi_period) csv << ",mean_turnover,total_transaction_cost,periods";
-  csv << ",error\n";
+  csv << ",error,warnings\n";
 
   // The best K so far: the worst of them on top, so memory stays O(K).
   const bool lower_better = LowerIsBetter(options.metric);
@@ -159,8 +186,11 @@ int SweepCommand(const SweepCommandOptions& options) {
     return lower_better ? x < y : x > y;  // heap top = worst kept
   };
   std::priority_queue<SweepRow, std::vector<SweepRow>, decltype(worse)> best(worse);
-  std::size_t failed = 0;
+  std::size_t failed = 0, with_warnings = 0;
+  // Distinct results (a hash of the six statistics per row: 8 bytes).
+  std::unordered_set<std::uint64_t> distinct;
   const auto sink = [&](const SweepRow& row) {
+    if (!row.warnings.empty()) ++with_warnings;
     csv << row.index;
     nlohmann::json params = nlohmann::json::object();
     for (std::size_t k = 0; k < grid.axes.size(); ++k) {
@@ -180,7 +210,8 @@ int SweepCommand(const SweepCommandOptions& options) {
       csv << ",error,,,,,,";
       if (grid.multi_period) csv << ",,,";
     }
-    csv << "," << CsvField(row.error) << "\n";
+    csv << "," << CsvField(row.error) << "," << CsvField(fmt::format("{}", fmt::join(row.warnings, "; ")))
+        << "\n";
     nlohmann::json line = {
         {"index", row.index}, {"params", params}, {"status", ok ? "ok" : "error"}};
     if (ok) {
@@ -196,7 +227,9 @@ int SweepCommand(const SweepCommandOptions& options) {
     } else {
       line["error"] = row.error;
     }
+    if (!row.warnings.empty()) line["warnings"] = row.warnings;
     jsonl << line.dump() << "\n";
+    if (ok) distinct.insert(StatsHash(s));
     if (!ok) {
       ++failed;
       return;
@@ -230,6 +263,21 @@ int SweepCommand(const SweepCommandOptions& options) {
       total, failed, seconds, static_cast<double>(total) / seconds,
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()),
       csv_path.string(), jsonl_path.string());
+  const std::size_t ran = total - failed;
+  if (distinct.size() < ran) {
+    out += fmt::format(
+        "{} distinct results among {} configurations that ran: configurations that select the "
+        "same funds with the same weights give the same numbers",
+        distinct.size(), ran);
+    out += with_warnings > 0
+               ? fmt::format(", and {} configurations set keys that have no effect (see "
+                             "\"warnings\" in results.jsonl)\n",
+                             with_warnings)
+               : ".\n";
+  } else {
+    out += fmt::format("{} distinct results: every configuration gives different numbers.\n",
+                       distinct.size());
+  }
   std::vector<SweepRow> top;
   while (!best.empty()) {
     top.push_back(best.top());

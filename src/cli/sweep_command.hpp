@@ -19,6 +19,7 @@ struct SweepCommandOptions {
   bool scaling = false;
   std::size_t scaling_sample = 2000;  // configurations timed per thread count
   bool quiet = false;
+  bool strict = false;  // a warning (config or any configuration's) is an error: exit 2
 };
 
 int SweepCommand(const SweepCommandOptions& options);

@@ -13,18 +13,6 @@
 namespace trend {
 namespace {
 
-// Keys that are other names of a key; when a file gives both, the main name wins.
-const std::map<std::string, std::string>& AliasKeys() {
-  static const std::map<std::string, std::string> kAliases = {
-      {"data.nan_policy", "data.missing_policy"},
-      {"data.nan_limit", "data.missing_limit"},
-      {"vol_adjust.window.ewma_lambda", "vol_adjust.window.lambda"},
-      {"portfolio.rank.transform_mode", "portfolio.rank.transform"},
-      {"portfolio.weight_policy.policy", "portfolio.weight_policy.mode"},
-  };
-  return kAliases;
-}
-
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -126,12 +114,11 @@ class Reader {
         continue;
       }
       if (IsUnset(item.second)) continue;
-      const auto alias = AliasKeys().find(path);
-      if (alias != AliasKeys().end()) {
-        const std::string primary = alias->second.substr(alias->second.rfind('.') + 1);
-        if (!IsUnset(node[primary])) {
+      if (!spec->alias_of.empty()) {
+        const std::string main_key(spec->alias_of.substr(spec->alias_of.rfind('.') + 1));
+        if (!IsUnset(node[main_key])) {
           warnings_.push_back(fmt::format("{}: {} has no effect: {} is also set and is used",
-                                          Where(item.first), path, alias->second));
+                                          Where(item.first), path, spec->alias_of));
           continue;
         }
       }

@@ -34,6 +34,10 @@ struct Key : KeySpec {
     fallback = fallback_choice;
     return *this;
   }
+  Key& AliasOf(std::string_view main_key) {
+    alias_of = main_key;
+    return *this;
+  }
   Key& Sweep() {
     sweepable = true;
     return *this;
@@ -153,7 +157,8 @@ bool AsOfSet(const S& s, RunMode) { return s.data.as_of.has_value(); }
 std::vector<KeySpec> BuildSchema() {
   const Key rows[] = {
       // top level
-      Key("version", KeyType::kString, "\"1\"", "Config format version (validated, no effect)."),
+      Key("version", KeyType::kString, "\"1\"", "Config format version (validated, no effect).",
+          [](const V&, S&) {}),
       Key("seed", KeyType::kInteger, "42",
           "Seed of random selection (numpy's PCG64 draw, as the reference).",
           [](const V& v, S& s) { s.seed = static_cast<std::uint64_t>(v.integer); })
@@ -164,6 +169,11 @@ std::vector<KeySpec> BuildSchema() {
                  [](const S& s, RunMode) { return s.portfolio.selection_mode == "random"; }),
       Inert("jobs", "Parallel jobs of the reference's runner; `trend sweep --threads` sets ours."),
       Inert("checkpoint_dir", "The reference's checkpoint folder; not used."),
+      Key("benchmarks", KeyType::kStringMap, "{}",
+          "label: column of benchmarks reported beside the portfolios.",
+          [](const V& v, S& s) { s.benchmarks = v.pairs; }),
+      Inert("performance", "The reference's cache switches; diagnostics only."),
+
 
       Section("data", "Where the returns come from and how missing values are treated."),
       Key("data.csv_path", KeyType::kPath, "",
@@ -196,12 +206,14 @@ std::vector<KeySpec> BuildSchema() {
           [](const V& v, S& s) {
             s.data.missing_policy_set = true;
             ApplyPolicies(v, s.data.load_missing);
-          }),
+          })
+          .AliasOf("data.missing_policy"),
       Key("data.nan_limit", KeyType::kLimit, "", "Legacy name of data.missing_limit.",
           [](const V& v, S& s) {
             s.data.missing_limit_set = true;
             ApplyLimits(v, s.data.load_missing);
-          }),
+          })
+          .AliasOf("data.missing_limit"),
       Key("data.risk_free_column", KeyType::kString, "null",
           "Column of risk-free returns; unset: see allow_risk_free_fallback.",
           [](const V& v, S& s) {
@@ -304,6 +316,7 @@ std::vector<KeySpec> BuildSchema() {
       Key("vol_adjust.window.ewma_lambda", KeyType::kNumber, "",
           "Other name of vol_adjust.window.lambda.",
           [](const V& v, S& s) { s.vol_adjust.ewma_lambda = v.number; })
+          .AliasOf("vol_adjust.window.lambda")
           .Min(0, true)
           .Max(0.999999999)
           .Needs("vol_adjust.window.decay", "ewma", EwmaDecay),
@@ -410,6 +423,7 @@ std::vector<KeySpec> BuildSchema() {
       Key("portfolio.rank.transform_mode", KeyType::kChoice, "",
           "Other name of portfolio.rank.transform.",
           [](const V& v, S& s) { s.portfolio.rank.transform = Chosen(kRankTransformNames, v); })
+          .AliasOf("portfolio.rank.transform")
           .Choices(ChoicesOf(kRankTransformNames))
           .Needs("portfolio.selection_mode", "rank", RankMode),
       Key("portfolio.rank.zscore_window", KeyType::kInteger, "",
@@ -473,7 +487,8 @@ std::vector<KeySpec> BuildSchema() {
           .Max(1)
           .Sweep()
           .Needs("portfolio.policy", "threshold_hold", ThresholdHold),
-      Key("portfolio.constraints.min_weight_strikes", KeyType::kInteger, "2",
+      Key("portfolio.constraints.min_weight_strikes", KeyType::kInteger,
+          "(threshold_hold.min_weight_strikes, else 2)",
           "Periods below min_weight before a threshold-hold fund is dropped.",
           [](const V& v, S& s) {
             s.portfolio.constraints.min_weight_strikes = static_cast<int>(v.integer);
@@ -485,7 +500,7 @@ std::vector<KeySpec> BuildSchema() {
       Key("portfolio.previous_weights", KeyType::kNumberMap, "",
           "Weights before this rebalance (fund: weight), for lambda_tc and max_turnover.",
           [](const V& v, S& s) { s.portfolio.previous_weights = v.numbers; }),
-      Key("portfolio.lambda_tc", KeyType::kNumber, "0.0",
+      Key("portfolio.lambda_tc", KeyType::kNumber, "(0: no penalty)",
           "Turnover penalty: move only (1 - lambda_tc) of the way from the previous weights.",
           [](const V& v, S& s) { s.portfolio.lambda_tc = v.number; })
           .Min(0)
@@ -510,6 +525,7 @@ std::vector<KeySpec> BuildSchema() {
           [](const V& v, S& s) {
             s.portfolio.weight_policy.mode = Chosen(kWeightPolicyModeNames, v);
           })
+          .AliasOf("portfolio.weight_policy.mode")
           .Choices(ChoicesOf(kWeightPolicyModeNames)),
       Key("portfolio.weight_policy.min_assets", KeyType::kInteger, "1",
           "Fewest valid funds before the previous weights (or cash) are used.",
@@ -599,7 +615,7 @@ std::vector<KeySpec> BuildSchema() {
           .Min(1)
           .Max(10000)
           .Needs("portfolio.policy", "threshold_hold", ThresholdHold),
-      Key("portfolio.threshold_hold.min_weight_strikes", KeyType::kInteger, "2",
+      Key("portfolio.threshold_hold.min_weight_strikes", KeyType::kInteger, "(2)",
           "As constraints.min_weight_strikes, used when that is unset.",
           [](const V& v, S& s) {
             s.portfolio.threshold_hold.min_weight_strikes = static_cast<int>(v.integer);
@@ -673,10 +689,6 @@ std::vector<KeySpec> BuildSchema() {
       Inert("portfolio.cost_model", "Validated only: costs come from transaction_cost_bps."),
       Inert("portfolio.robustness", "Weight engines always use their constructor defaults."),
       Inert("portfolio.turnover_cap", "Validated only: max_turnover caps turnover."),
-
-      Key("benchmarks", KeyType::kStringMap, "{}",
-          "label: column of benchmarks reported beside the portfolios.",
-          [](const V& v, S& s) { s.benchmarks = v.pairs; }),
 
       Section("regime", "Risk-on/risk-off regime table of the single-period report."),
       Key("regime.enabled", KeyType::kBool, "false", "Compute the regime table.",
@@ -785,8 +797,6 @@ std::vector<KeySpec> BuildSchema() {
       Key("output.format", KeyType::kFormatList, "", "One more export format."),
       Key("output.path", KeyType::kString, "",
           "Sets export.directory and export.filename where those are unset."),
-
-      Inert("performance", "The reference's cache switches; diagnostics only."),
 
       Section("run", "Run options."),
       Key("run.monthly_cost", KeyType::kNumber, "0.0",

@@ -86,6 +86,7 @@ struct KeySpec {
   std::optional<int> fallback;
   bool sweepable = false;
   bool inert = false;  // the reference accepts it and ignores it, and so do we
+  std::string_view alias_of;  // another name of this key; the main name wins when both are set
   std::vector<Dependency> dependencies;
   void (*apply)(const ConfigValue&, AnalysisSettings&) = nullptr;
 };

@@ -228,10 +228,15 @@ std::string ConfigMarkdown() {
       "and warned about. *Sweep* marks the keys a `trend sweep` grid may vary.\n";
   std::string section;
   for (const auto& spec : ConfigSchema()) {
-    const std::string_view top = spec.path.substr(0, spec.path.find('.'));
-    if (top != section) {
-      section = std::string(top);
-      out += fmt::format("\n## `{}`\n\n| key | type | default | allowed | effect |\n"
+    // Sections get a table each; top-level keys share one.
+    const bool top_level = spec.path.find('.') == std::string_view::npos &&
+                           spec.type != KeyType::kSection;
+    const std::string title =
+        top_level ? std::string("Top-level keys")
+                  : fmt::format("`{}`", spec.path.substr(0, spec.path.find('.')));
+    if (title != section) {
+      section = title;
+      out += fmt::format("\n## {}\n\n| key | type | default | allowed | effect |\n"
                          "|---|---|---|---|---|\n",
                          section);
     }

@@ -108,6 +108,12 @@ ScalingReport MeasureScaling(const PreparedReturns& data, const AnalysisSettings
     }
     report.points.push_back({n, best, 1.0, 1.0});
   }
+  FitAmdahl(report);
+  return report;
+}
+
+void FitAmdahl(ScalingReport& report) {
+  if (report.points.empty()) return;
   const double t1 = report.points.front().seconds;
   double numerator = 0, denominator = 0;
   for (auto& p : report.points) {
@@ -118,7 +124,6 @@ ScalingReport MeasureScaling(const PreparedReturns& data, const AnalysisSettings
     denominator += x * x;
   }
   report.parallel_fraction = denominator > 0 ? std::clamp(numerator / denominator, 0.0, 1.0) : 0.0;
-  return report;
 }
 
 }  // namespace trend

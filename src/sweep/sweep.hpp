@@ -65,6 +65,10 @@ struct ScalingReport {
 
 // Runs the first `sample` configurations at 1..max_threads threads (best of `repeats` runs
 // each) and fits Amdahl's law by least squares on 1/S(n) = 1 - P (1 - 1/n).
+// Speedups, efficiencies and the least-squares parallel fraction from the points' seconds (the
+// first point is the 1-thread time).
+void FitAmdahl(ScalingReport& report);
+
 ScalingReport MeasureScaling(const PreparedReturns& data, const AnalysisSettings& base,
                              const SweepGrid& grid, std::size_t sample, std::size_t max_threads,
                              int repeats = 3);

@@ -24,13 +24,13 @@ cmp -s "$tmp/one/results.jsonl" "$tmp/two/results.jsonl" || fail "results.jsonl 
 
 printf 'portfolio.rank.n: [3, x]\n' > "$tmp/values.yml"
 "$trend" sweep -c "$config" --grid "$tmp/values.yml" --out "$tmp/values" -q || fail "a bad value stops the sweep"
-grep -q "^1,x,error,,,,,,,$tmp/values.yml line 1: portfolio.rank.n = 'x': expected a number$" \
+grep -q "^1,x,error,,,,,,,$tmp/values.yml line 1: portfolio.rank.n = 'x': expected a number,$" \
   "$tmp/values/results.csv" || fail "the bad value's row carries its error"
 
 printf 'portfolio.rank.nn: [1]\n' > "$tmp/bad.yml"
 "$trend" sweep -c "$config" --grid "$tmp/bad.yml" -q 2> "$tmp/stderr"; status=$?
 [ "$status" -eq 2 ] || fail "bad grid exit status $status"
-[ "$(cat "$tmp/stderr")" = "trend: error: $tmp/bad.yml line 1: unknown config key 'portfolio.rank.nn'" ] ||
+[ "$(cat "$tmp/stderr")" = "trend: error: $tmp/bad.yml line 1: unknown config key 'portfolio.rank.nn'; did you mean 'portfolio.rank.n'?" ] ||
   fail "bad grid message: $(cat "$tmp/stderr")"
 
 [ "$failures" -eq 0 ] && echo "ok   sweep cli" || exit 1

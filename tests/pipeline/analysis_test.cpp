@@ -78,10 +78,13 @@ TEST(PipelineErrors, InfeasibleMaxWeight) {
       "portfolio.constraints.max_weight = 0.25 is infeasible for 3 funds (needs >= 0.3333)");
 }
 
-TEST(PipelineErrors, ManualFundThatDoesNotExist) {
-  ExpectInputError(kSpecReturns,
-                   SpecConfig({{"portfolio", "{selection_mode: manual, manual_list: [A, Z]}"}}),
-                   "portfolio.manual_list: 'Z' is not a column of the returns");
+// The reference ignores manual_list names that are not loaded columns; we do too, and say so.
+TEST(ReferenceGaps, UnknownManualFundIsIgnoredWithAWarning) {
+  const AnalysisResult r = Analyse(
+      kSpecReturns, SpecConfig({{"portfolio", "{selection_mode: manual, manual_list: [A, Z]}"}}));
+  EXPECT_EQ(r.selected_funds, (std::vector<std::string>{"A"}));
+  EXPECT_EQ(r.warnings, (std::vector<std::string>{"portfolio.manual_list: 'Z' is ignored: it is "
+                                                  "not a column of the returns"}));
 }
 
 TEST(PipelineErrors, UnknownRiskFreeColumn) {

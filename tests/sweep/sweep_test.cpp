@@ -58,7 +58,8 @@ class SweepTest : public ::testing::Test {
 
 TEST_F(SweepTest, GridErrorsNameTheFileLineAndKey) {
   EXPECT_EQ(ErrorOf("portfolio.rank.nn: [1, 2]\n"),
-            "grid.yml line 1: unknown config key 'portfolio.rank.nn'");
+            "grid.yml line 1: unknown config key 'portfolio.rank.nn'; did you mean "
+            "'portfolio.rank.n'?");
   EXPECT_EQ(ErrorOf("vol_adjust.target_vol: [0.1]\nportfolio.rank.n: []\n"),
             "grid.yml line 2: portfolio.rank.n: the list is empty; give at least one value");
   EXPECT_EQ(ErrorOf("portfolio.rank.n: 5\n"),
@@ -67,7 +68,7 @@ TEST_F(SweepTest, GridErrorsNameTheFileLineAndKey) {
             "grid.yml line 1: mode = 'walk': expected single_period or multi_period");
   const std::string not_sweepable =
       "grid.yml line 1: 'data.csv_path' cannot be swept (the returns are loaded once per "
-      "sweep); sweepable keys: seed, run.monthly_cost, ";
+      "sweep); sweepable keys: seed, vol_adjust.enabled, ";
   EXPECT_EQ(ErrorOf("data.csv_path: [a.csv]\n").substr(0, not_sweepable.size()), not_sweepable);
 }
 
@@ -131,17 +132,54 @@ TEST_F(SweepTest, MultiPeriodModeReportsTurnoverAndCosts) {
   EXPECT_LT(rows[1].out_user.cagr, rows[0].out_user.cagr);
 }
 
-TEST_F(SweepTest, ScalingReportFitsAParallelFraction) {
+// Amdahl's law fitted to timings made by a known parallel fraction recovers it, and timings
+// with no speedup give P = 0.
+TEST(Scaling, FitRecoversTheParallelFraction) {
+  for (const double p : {0.0, 0.5, 0.9, 1.0}) {
+    ScalingReport report;
+    for (std::size_t n = 1; n <= 8; ++n) {
+      const double seconds = 10.0 * ((1.0 - p) + p / static_cast<double>(n));
+      report.points.push_back({n, seconds, 0, 0});
+    }
+    FitAmdahl(report);
+    EXPECT_NEAR(report.parallel_fraction, p, 1e-12) << p;
+    EXPECT_NEAR(report.points[3].speedup, 1.0 / ((1.0 - p) + p / 4.0), 1e-12);
+    EXPECT_NEAR(report.points[3].efficiency, report.points[3].speedup / 4.0, 1e-12);
+    EXPECT_NEAR(report.PredictedSpeedup(16), 1.0 / ((1.0 - p) + p / 16.0), 1e-9);
+  }
+  ScalingReport slower;  // more threads made it slower: clamped to 0
+  slower.points = {{1, 1.0, 0, 0}, {2, 1.5, 0, 0}};
+  FitAmdahl(slower);
+  EXPECT_EQ(slower.parallel_fraction, 0.0);
+}
+
+TEST_F(SweepTest, ScalingMeasuresEveryThreadCount) {
   const LoadedConfig base = LoadConfigFile(kDemoConfig);
   const SweepGrid grid = LoadSweepGrid(
       Grid("portfolio.rank.n: [3, 5, 8, 10]\nvol_adjust.target_vol: [0.08, 0.1]\n"), kDemoConfig);
   const ScalingReport report = MeasureScaling(Demo(base.settings), base.settings, grid, 8, 2, 1);
   ASSERT_EQ(report.points.size(), 2u);
   EXPECT_EQ(report.configurations, 8u);
-  EXPECT_DOUBLE_EQ(report.points[0].speedup, 1.0);
-  EXPECT_GE(report.parallel_fraction, 0.0);
-  EXPECT_LE(report.parallel_fraction, 1.0);
-  EXPECT_DOUBLE_EQ(report.PredictedSpeedup(1.0), 1.0);
+  EXPECT_EQ(report.points[1].threads, 2u);
+  EXPECT_GT(report.points[0].seconds, 0.0);
+}
+
+// Each configuration's keys that have no effect travel with its row.
+TEST_F(SweepTest, RowsCarryTheirNoEffectWarnings) {
+  const LoadedConfig base = LoadConfigFile(kDemoConfig);  // vol_adjust.enabled: false
+  const SweepGrid grid = LoadSweepGrid(
+      Grid("vol_adjust.enabled: [true, false]\nvol_adjust.target_vol: [0.08]\n"), kDemoConfig);
+  std::vector<SweepRow> rows;
+  RunSweep(Demo(base.settings), base.settings, grid, {}, [&](const SweepRow& r) {
+    rows.push_back(r);
+  });
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(rows[0].warnings.empty());
+  ASSERT_EQ(rows[1].warnings.size(), 1u);
+  EXPECT_NE(rows[1].warnings[0].find("vol_adjust.target_vol has no effect: it needs "
+                                     "vol_adjust.enabled: true"),
+            std::string::npos)
+      << rows[1].warnings[0];
 }
 
 }  // namespace
