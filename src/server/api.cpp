@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_loader.hpp"
+#include "config/schema.hpp"
 #include "data/csv_reader.hpp"
 #include "data/resample.hpp"
 #include "error/input_error.hpp"
@@ -26,6 +27,13 @@ using nlohmann::json;
 
 constexpr const char* kEngineVersion = "trend-engine 0.1.0";
 constexpr double kBucketBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5};
+
+// "strict": true and the run produced warnings: a 422 listing them, nothing cached.
+struct StrictFailure : std::runtime_error {
+  explicit StrictFailure(std::vector<std::string> w)
+      : std::runtime_error("strict"), warnings(std::move(w)) {}
+  std::vector<std::string> warnings;
+};
 
 HttpResponse Json(int status, const json& body) {
   return {status, "application/json", body.dump(), {}, nullptr};
@@ -92,14 +100,15 @@ const char* kOpenApi = R"json({
     "/api/v1/datasets/{id}": {"get": {"summary": "Columns, dates and frequency of a dataset",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the dataset"}, "404": {"description": "unknown id"}}}},
-    "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool}; the body is the document trend run --json writes; X-Run-Id and Location name the cached result",
+    "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool, strict: bool}; the body is the document trend run --json writes, with its warnings[]; strict turns any warning into a 422; X-Run-Id and Location name the cached result",
       "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-        "properties": {"config": {"oneOf": [{"type": "object"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}}, "required": ["config"]}}}},
+        "properties": {"config": {"oneOf": [{"$ref": "/api/v1/config/schema"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}, "strict": {"type": "boolean"}}, "required": ["config"]}}}},
       "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key"}}}},
     "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
     "/api/v1/config/defaults": {"get": {"summary": "The default config (config/defaults.yml) as JSON", "responses": {"200": {"description": "defaults"}}}},
+    "/api/v1/config/schema": {"get": {"summary": "The config schema as JSON Schema (draft 2020-12): types, bounds, choices, defaults (x-default), sweepable keys (x-sweepable), the keys each needs to have an effect (x-needs)", "responses": {"200": {"description": "application/schema+json"}}}},
     "/api/v1/debug/pipeline": {"get": {"summary": "The pipeline proxy's recent resolutions of run", "responses": {"200": {"description": "entries"}}}},
     "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}},
     "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}}
@@ -137,6 +146,11 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
        [](TrendApi& api, Q r, Id id) { return api.GetRun(std::string(id), r); }},
       {"GET", "/api/v1/config/defaults", false, false, "GET /api/v1/config/defaults",
        [](TrendApi& api, Q r, Id) { return api.Defaults(r); }},
+      {"GET", "/api/v1/config/schema", false, false, "GET /api/v1/config/schema",
+       [](TrendApi&, Q, Id) {
+         static const std::string kSchema = ConfigJsonSchema();
+         return R{200, "application/schema+json", kSchema, {}, nullptr};
+       }},
       {"GET", "/metrics", false, false, "GET /metrics",
        [](TrendApi& api, Q r, Id) { return api.Metrics(r); }},
       {"GET", "/api/v1/metrics", false, false, "GET /metrics",
@@ -284,7 +298,14 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
     return Error(422, "invalid request", "config: expected an object or a YAML string",
                  request.path);
   }
+  for (const char* flag : {"multi_period", "strict"}) {
+    if (body.contains(flag) && !body[flag].is_boolean()) {
+      return Error(422, "invalid request", std::string(flag) + ": expected true or false",
+                   request.path);
+    }
+  }
   const bool multi = body.value("multi_period", false);
+  const bool strict = body.value("strict", false);
   std::shared_ptr<const StoredDataset> dataset;
   try {
     if (body.contains("dataset")) {
@@ -313,13 +334,28 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   } catch (const InputError& e) {
     return Error(422, "invalid config", e.what(), request.path);
   }
+  if (config.settings.data.universe_membership_path) {
+    return Error(422, "invalid config",
+                 "data.universe_membership_path names a file on the server; it is not read "
+                 "over the API",
+                 request.path);
+  }
+  const std::vector<std::string> config_warnings =
+      ConfigWarnings(config, multi ? RunMode::kMultiPeriod : RunMode::kSinglePeriod);
+  if (strict && !config_warnings.empty()) {
+    return Json(422, {{"error", "strict"},
+                      {"detail", config_warnings.front()},
+                      {"warnings", config_warnings},
+                      {"path", request.path}});
+  }
   // Resolved on every request, as the proxy promises; the module answering is part of the
   // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
   const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
   const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
   const PipelineRegistries& registries = lookups->registries;
   const std::string run_id =
-      Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") + "\n" +
+      Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") +
+                (strict ? " strict" : "") + "\n" +
                 kEngineVersion + "\n" + entry.module().name() + "\n" + lookups.module().name());
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
@@ -336,20 +372,30 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
         run_id,
         [&]() -> std::shared_ptr<const std::string> {
           const AnalysisSettings& s = config.settings;
-          std::string text;
+          json doc;
+          std::vector<std::string> run_warnings;
           if (multi) {
             PreparedReturns data =
                 PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
             data.valid = ValidCounts(data.monthly.values);
-            text = MultiPeriodToJson(entry->multi(data, s, registries)).dump(2) + "\n";
+            const MultiPeriodResult result = entry->multi(data, s, registries);
+            doc = MultiPeriodToJson(result);
+            run_warnings = result.warnings;
           } else {
             PrepareOptions options;
             options.load_policy = s.data.load_missing;
             options.panel_policy = s.preprocessing_missing;
             options.enforce_completeness = !s.data.allow_risk_free_fallback;
             const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
-            text = AnalysisToJsonText(entry->run(data, s, registries)) + "\n";
+            const AnalysisResult result = entry->run(data, s, registries);
+            doc = AnalysisToJson(result);
+            run_warnings = result.warnings;
           }
+          if (strict && !run_warnings.empty()) throw StrictFailure(run_warnings);
+          std::vector<std::string> warnings = config_warnings;
+          warnings.insert(warnings.end(), run_warnings.begin(), run_warnings.end());
+          doc["warnings"] = warnings;  // the same list `trend run --json` writes
+          std::string text = doc.dump(2) + "\n";
           auto stored = std::make_shared<const std::string>(std::move(text));
           cache_.Put(run_id, stored);
           if (options_.shared_cache) options_.shared_cache->Put("trend:run:" + run_id, *stored);
@@ -360,6 +406,11 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
     response.headers["X-Cache"] = shared ? "shared" : "miss";
     response.shared_body = document;
     return response;
+  } catch (const StrictFailure& e) {
+    return Json(422, {{"error", "strict"},
+                      {"detail", e.warnings.front()},
+                      {"warnings", e.warnings},
+                      {"path", request.path}});
   } catch (const InputError& e) {
     return Error(422, "invalid run", e.what(), request.path);
   }

@@ -8,6 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -116,8 +119,9 @@ TEST(HttpApi, DemoRunEqualsTheCommandLineJson) {
   Reply reply = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump());
   ASSERT_EQ(reply.status, 200) << reply.body;
   const LoadedConfig config = LoadConfigFile(std::string(TREND_SOURCE_DIR) + "/config/demo.yml");
-  const json expected = json::parse(AnalysisToJsonText(
+  json expected = json::parse(AnalysisToJsonText(
       AnalyseReturns(LoadReturnsCsv(config.settings.data.csv_path), config.settings, "demo.csv")));
+  expected["warnings"] = json::array();  // demo.yml is strict-clean
   EXPECT_EQ(json::parse(reply.body), expected);
   EXPECT_EQ(reply.headers["X-Cache"], "miss");
   Reply again = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump());
@@ -127,6 +131,61 @@ TEST(HttpApi, DemoRunEqualsTheCommandLineJson) {
       Send(app.port(), http::verb::get, "/api/v1/runs/" + reply.headers["X-Run-Id"]);
   EXPECT_EQ(by_id.status, 200);
   EXPECT_EQ(by_id.body, reply.body);
+}
+
+// Config warnings travel in the result; "strict": true turns them into a 422 listing them.
+TEST(HttpApi, WarningsInTheResultAndStrictRefusesThem) {
+  AppServer app;
+  json body = DemoRunBody();
+  body["config"] = body["config"].get<std::string>() + "\nrun: {log_level: INFO}\n";
+  const Reply lenient = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  ASSERT_EQ(lenient.status, 200) << lenient.body;
+  const std::string demo = testing::DemoConfigYaml();
+  const auto line = std::count(demo.begin(), demo.end(), '\n') + 2;
+  EXPECT_EQ(json::parse(lenient.body)["warnings"],
+            json::array({fmt::format("config line {}: run.log_level has no effect: The "
+                                     "reference's logging.",
+                                     line)}));
+  body["strict"] = true;
+  const Reply strict = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  EXPECT_EQ(strict.status, 422) << strict.body;
+  EXPECT_EQ(json::parse(strict.body)["error"], "strict");
+  EXPECT_EQ(json::parse(strict.body)["warnings"].size(), 1u);
+  // A run-time fallback (an unknown scheme) is refused under strict too, and not cached.
+  json fallback = DemoRunBody();
+  fallback["config"] = "data: {risk_free_column: SPX}\nportfolio: {weighting_scheme: HRP}\n";
+  fallback["strict"] = true;
+  const Reply refused = Send(app.port(), http::verb::post, "/api/v1/runs", fallback.dump());
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("portfolio.weighting_scheme = 'HRP' is not a weighting scheme"),
+            std::string::npos)
+      << refused.body;
+  fallback["strict"] = false;
+  const Reply ran = Send(app.port(), http::verb::post, "/api/v1/runs", fallback.dump());
+  EXPECT_EQ(ran.status, 200);
+  EXPECT_EQ(json::parse(ran.body)["warnings"].size(), 1u);
+}
+
+TEST(HttpApi, WrongFlagTypesAre422NotServerErrors) {
+  AppServer app;
+  for (const char* flag : {"multi_period", "strict"}) {
+    json body = DemoRunBody();
+    body[flag] = "yes";
+    const Reply reply = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+    EXPECT_EQ(reply.status, 422) << flag;
+    EXPECT_EQ(json::parse(reply.body)["detail"], std::string(flag) + ": expected true or false");
+  }
+}
+
+TEST(HttpApi, ServesTheConfigJsonSchema) {
+  AppServer app;
+  const Reply reply = Send(app.port(), http::verb::get, "/api/v1/config/schema");
+  ASSERT_EQ(reply.status, 200);
+  const json schema = json::parse(reply.body);
+  EXPECT_EQ(schema["properties"]["vol_adjust"]["properties"]["target_vol"]["exclusiveMinimum"],
+            0);
+  EXPECT_EQ(schema["properties"]["multi_period"]["properties"]["frequency"]["x-choices"],
+            json::array({"M", "Q", "A"}));
 }
 
 TEST(HttpApi, DefaultModeRunsTheOverrideAndSimpleModeTheBuiltInPipeline) {
