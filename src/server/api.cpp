@@ -1,4 +1,5 @@
 #include "server/api.hpp"
+#include "digest/sha256.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>

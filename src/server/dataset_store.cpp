@@ -1,4 +1,5 @@
 #include "server/dataset_store.hpp"
+#include "digest/sha256.hpp"
 
 #include <unistd.h>
 

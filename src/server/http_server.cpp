@@ -22,6 +22,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <iterator>
 
 #include <algorithm>
@@ -46,20 +48,9 @@ namespace {
 
 std::string ErrorJson(const std::string& error, const std::string& detail,
                       const std::string& path) {
-  const auto escape = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      if (static_cast<unsigned char>(c) < 0x20) {
-        out += ' ';
-        continue;
-      }
-      out += c;
-    }
-    return out;
-  };
-  return "{\"error\":\"" + escape(error) + "\",\"detail\":\"" + escape(detail) + "\",\"path\":\"" +
-         escape(path) + "\"}";
+  // Bytes that are not UTF-8 (a hostile path) are replaced rather than thrown on.
+  return nlohmann::json{{"error", error}, {"detail", detail}, {"path", path}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // A log destination: a file (appended), stderr ("-") or nothing (""); whole lines are written

@@ -53,7 +53,4 @@ class SingleFlight {
   std::unordered_map<std::string, std::shared_ptr<Call>> calls_;
 };
 
-// SHA-256 of the bytes, lower-case hex.
-std::string Sha256Hex(std::string_view bytes);
-
 }  // namespace trend

@@ -5,6 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "config/config_loader.hpp"
+#include "data/csv_reader.hpp"
+#include "error/input_error.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "report/json_report.hpp"
+#include "report/multi_period_json.hpp"
+
 namespace trend {
 namespace {
 
@@ -132,11 +141,31 @@ TEST(SimpleFlag, AcceptsTheReferenceSpellings) {
   EXPECT_FALSE(ParseSimpleFlag(nullptr));
 }
 
+// The built-in module's entries are the engine itself: on the demo they give the documents
+// RunAnalysis and RunMultiPeriod give, and they use the registries they are handed.
 TEST(BuiltinModule, RunsTheRealPipeline) {
   const auto module = MakeBuiltinPipelineModule();
   ASSERT_NE(module->Find("run"), nullptr);
   ASSERT_NE(module->Find("run_multi_period"), nullptr);
-  EXPECT_TRUE(static_cast<bool>(module->Find("run")->run));
+  const LoadedConfig config = LoadConfigFile(std::string(TREND_SOURCE_DIR) + "/config/demo.yml");
+  const AnalysisSettings& s = config.settings;
+  PrepareOptions options;
+  options.load_policy = s.data.load_missing;
+  options.panel_policy = s.preprocessing_missing;
+  const PreparedReturns data = PrepareReturns(LoadReturnsCsv(s.data.csv_path), options, "demo");
+  const PipelineRegistries registries;
+  EXPECT_EQ(AnalysisToJson(module->Find("run")->run(data, s, registries)),
+            AnalysisToJson(RunAnalysis(data, s, registries)));
+  PreparedReturns multi_data =
+      PrepareReturns(LoadReturnsCsv(s.data.csv_path), MultiPeriodPrepareOptions(s), "demo");
+  multi_data.valid = ValidCounts(multi_data.monthly.values);
+  const MultiPeriodResult multi = module->Find("run_multi_period")->multi(multi_data, s, registries);
+  EXPECT_EQ(MultiPeriodToJson(multi), MultiPeriodToJson(RunMultiPeriod(multi_data, s, registries)));
+  EXPECT_EQ(multi.periods.size(), 4u);
+  // An empty selection registry reaches the pipeline: it cannot resolve "rank".
+  SelectionRegistry none;
+  PipelineRegistries empty{&none, registries.weighting};
+  EXPECT_THROW(module->Find("run")->run(data, s, empty), InputError);
 }
 
 }  // namespace
