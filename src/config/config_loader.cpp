@@ -33,13 +33,17 @@ std::string ChoiceList(const std::vector<Choice>& choices) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-// The index of `text` among the choices (names and aliases, case-insensitive), or -1.
-int MatchChoice(const std::vector<Choice>& choices, const std::string& text) {
-  const std::string wanted = Lower(Trim(text));
+// The index of `text` among the choices (names and aliases), or -1. Case-insensitive where the
+// reference would raise on an unknown name anyway (D7); exact where it substitutes another
+// value, so that a spelling it would not recognise is substituted here too, with a warning.
+int MatchChoice(const std::vector<Choice>& choices, const std::string& text,
+                bool exact_case = false) {
+  const auto fold = [&](std::string s) { return exact_case ? s : Lower(std::move(s)); };
+  const std::string wanted = fold(Trim(text));
   for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (Lower(std::string(choices[i].name)) == wanted) return static_cast<int>(i);
+    if (fold(std::string(choices[i].name)) == wanted) return static_cast<int>(i);
     for (std::string_view alias : choices[i].aliases) {
-      if (Lower(std::string(alias)) == wanted) return static_cast<int>(i);
+      if (fold(std::string(alias)) == wanted) return static_cast<int>(i);
     }
   }
   return -1;
@@ -330,7 +334,7 @@ class Reader {
   }
 
   int Choose(const KeySpec& spec, const YAML::Node& node, const std::string& path) {
-    const int index = MatchChoice(spec.choices, String(node, path));
+    const int index = MatchChoice(spec.choices, String(node, path), spec.fallback.has_value());
     if (index >= 0) return index;
     if (!spec.fallback) {
       Fail(node, path, fmt::format("expected one of {}{}", ChoiceList(spec.choices),
@@ -421,6 +425,22 @@ void Finalize(Reader& r, const YAML::Node& root, LoadedConfig& out) {
   }
   if (e.formats.empty()) e.formats.push_back("xlsx");
   e.directory = std::filesystem::path(e.directory).lexically_normal().string();
+
+  // The staleness guard's date: data.as_of, else the split's end as the reference reads it
+  // (pd.Timestamp of a month label is its first day).
+  if (s.data.max_lag_days && *s.data.max_lag_days > 0 && !s.data.as_of) {
+    const YAML::Node split = root["sample_split"];
+    for (const char* key : {"out_end", "in_end"}) {
+      if (!split || !split.IsMap() || IsUnset(split[key]) || !split[key].IsScalar()) continue;
+      const std::string text = split[key].Scalar();
+      if (const auto month = ParseMonthLabel(text)) {
+        s.data.as_of = MonthStartFromIndex(*month);
+      } else if (const auto date = ParseDate(text)) {
+        s.data.as_of = *date;
+      }
+      break;
+    }
+  }
 
   const auto& rank = s.portfolio.rank;
   if (rank.blended && out.given.count("portfolio.rank.score_by") &&

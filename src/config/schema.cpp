@@ -152,7 +152,9 @@ bool RatioSplit(const S& s, RunMode m) {
   return PartialSplit(s, m) && s.sample_split.method == SplitMethod::kRatio;
 }
 bool RegimeOn(const S& s, RunMode) { return s.regime.enabled; }
-bool AsOfSet(const S& s, RunMode) { return s.data.as_of.has_value(); }
+bool AsOfSet(const S& s, RunMode) {
+  return s.data.as_of || s.sample_split.out_end || s.sample_split.in_end;
+}
 
 std::vector<KeySpec> BuildSchema() {
   const Key rows[] = {
@@ -229,13 +231,18 @@ std::vector<KeySpec> BuildSchema() {
           .Needs("--multi-period", "a multi-period run",
                  [](const S&, RunMode m) { return m == RunMode::kMultiPeriod; }),
       Key("data.max_lag_days", KeyType::kInteger, "",
-          "With data.as_of: the last row may be at most this many days older, else an error.",
+          "Staleness guard of single-period runs: the last row may trail data.as_of (else "
+          "sample_split.out_end, else in_end) by at most this many days, else an error; <= 0 "
+          "checks nothing.",
           [](const V& v, S& s) { s.data.max_lag_days = static_cast<int>(v.integer); })
-          .Min(0)
+          .Min(-36500)
           .Max(36500)
-          .Needs("data.as_of", "a date", AsOfSet),
+          .Needs("data.as_of (or sample_split.out_end / in_end)", "a date", AsOfSet),
       Key("data.as_of", KeyType::kDate, "", "The date the data must be current as of.",
           [](const V& v, S& s) { s.data.as_of = v.date; }),
+      Key("data.as_of_date", KeyType::kDate, "", "Other name of data.as_of.",
+          [](const V& v, S& s) { s.data.as_of = v.date; })
+          .AliasOf("data.as_of"),
       Inert("data.managers_glob", "The reference's manager file pattern; not read."),
       Inert("data.indices_glob", "The reference's index file pattern; not read."),
       Inert("data.price_column", "Not read: the input holds returns."),

@@ -384,16 +384,25 @@ std::vector<double> ThresholdHoldEngine::NaturalWeights(const std::vector<std::s
   return std::vector<double>(n, equal);
 }
 
-// The weight policy on the holdings (signal = the metric; NaN is invalid): invalid funds get
-// nothing and the rest are renormalised.
+// The weight policy on the holdings (drop; signal = the metric): a fund whose weight or metric
+// is not finite is removed (NaN here) and the rest are renormalised. A removed fund stays held
+// at weight 0, outside the bounds and turnover steps, as in the reference.
 std::vector<double> ThresholdHoldEngine::PolicyWeights(const std::vector<std::string>& funds,
                                                        const std::vector<double>& natural,
                                                        const ScoreFrame& scores) const {
   std::vector<double> w = natural;
+  double total = 0;
   for (std::size_t i = 0; i < funds.size(); ++i) {
-    if (!std::isfinite(w[i]) || std::isnan(scores.Metric(funds[i]))) w[i] = 0.0;
+    if (!std::isfinite(w[i]) || std::isnan(scores.Metric(funds[i]))) {
+      w[i] = std::nan("");
+    } else {
+      total += w[i];
+    }
   }
-  return Normalised(w);
+  for (double& x : w) {
+    if (!std::isnan(x)) x = total > 0 ? x / total : 0.0;
+  }
+  return w;
 }
 
 ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettings period_settings,
@@ -502,12 +511,20 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     }
     natural = NaturalWeights(holdings, scores);
   }
-  std::vector<double> w =
-      ApplyWeightBounds(PolicyWeights(holdings, natural, scores), min_w_, max_w_);
+  // 6. Bounds on the funds the weight policy kept; the others stay held at weight 0.
+  const std::vector<double> kept_weights = PolicyWeights(holdings, natural, scores);
+  std::vector<std::string> weighted;
+  std::vector<double> w;
+  for (std::size_t i = 0; i < holdings.size(); ++i) {
+    if (std::isnan(kept_weights[i])) continue;
+    weighted.push_back(holdings[i]);
+    w.push_back(kept_weights[i]);
+  }
+  w = ApplyWeightBounds(w, min_w_, max_w_);
 
   // 7. Turnover controls against last period's final weights, over the union of names; D5:
   // funds that left get no weight afterwards.
-  std::vector<std::string> names = holdings;
+  std::vector<std::string> names = weighted;
   for (const auto& [f, x] : weights_) {
     if (std::find(names.begin(), names.end(), f) == names.end()) names.push_back(f);
   }
@@ -517,14 +534,14 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   };
   std::vector<double> target(names.size(), 0.0), prev(names.size(), 0.0);
   for (std::size_t i = 0; i < names.size(); ++i) {
-    target[i] = i < holdings.size() ? w[i] : 0.0;
+    target[i] = i < weighted.size() ? w[i] : 0.0;
     prev[i] = previous(names[i]);
   }
   const auto bound_holdings = [&](std::vector<double>& v) {
-    std::vector<double> held(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(holdings.size()));
+    std::vector<double> held(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(weighted.size()));
     held = ApplyWeightBounds(held, min_w_, max_w_);
     std::copy(held.begin(), held.end(), v.begin());
-    std::fill(v.begin() + static_cast<std::ptrdiff_t>(holdings.size()), v.end(), 0.0);
+    std::fill(v.begin() + static_cast<std::ptrdiff_t>(weighted.size()), v.end(), 0.0);
   };
   const double lambda = settings_.portfolio.lambda_tc.value_or(0.0);
   double prev_mass = 0;
@@ -547,15 +564,15 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   step.turnover = 0;
   for (std::size_t i = 0; i < names.size(); ++i) step.turnover += std::abs(target[i] - prev[i]);
   weights_.clear();
-  for (std::size_t i = 0; i < holdings.size(); ++i) weights_[holdings[i]] = target[i];
+  for (std::size_t i = 0; i < weighted.size(); ++i) weights_[weighted[i]] = target[i];
   holdings_ = holdings;
 
   // 8. The single-period analysis on the holdings with these weights (percent).
   period_settings.portfolio.selection_mode = "manual";
   period_settings.portfolio.manual_list = holdings;
   NamedValues custom;
-  for (std::size_t i = 0; i < holdings.size(); ++i)
-    custom.emplace_back(holdings[i], target[i] * 100.0);
+  for (std::size_t i = 0; i < weighted.size(); ++i)
+    custom.emplace_back(weighted[i], target[i] * 100.0);
   period_settings.portfolio.custom_weights = custom;
   period_settings.portfolio.weighting_scheme = "equal";
   // The period's own risk-free choice: the configured column, or the fallback re-run inside

@@ -353,6 +353,19 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   result.resampled = data.resampled;
   result.universe = panel.columns;
 
+  // The staleness guard (data.max_lag_days against data.as_of), as the reference's API checks.
+  if (settings.data.max_lag_days && *settings.data.max_lag_days > 0 && settings.data.as_of &&
+      !data.raw_dates.empty()) {
+    const Date latest = *std::max_element(data.raw_dates.begin(), data.raw_dates.end());
+    const int lag = settings.data.as_of->days - latest.days;
+    if (lag > *settings.data.max_lag_days) {
+      throw InputError(fmt::format(
+          "data.max_lag_days = {}: the data are stale: the latest row, {}, is {} days behind "
+          "the as-of date {}",
+          *settings.data.max_lag_days, FormatDate(latest), lag, FormatDate(*settings.data.as_of)));
+    }
+  }
+
   // Windows.
   const Windows windows = ResolveWindows(data, settings.sample_split);
   const std::vector<Eigen::Index> in_rows = RowsIn(panel.dates, windows.in);
@@ -641,7 +654,14 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
   }
   for (const auto& [label, column] : bench_map) {
     const auto col = panel.FindColumn(column);
-    if (!col) continue;
+    if (!col) {
+      // The reference skips it silently in single-period runs (and raises in multi-period
+      // ones, difference D9); we skip it and say so.
+      result.warnings.push_back(fmt::format(
+          "benchmarks.{} = '{}' is not a column of the returns; it is not reported", label,
+          column));
+      continue;
+    }
     BenchmarkResult b;
     b.label = label;
     b.column = column;

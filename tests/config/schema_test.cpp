@@ -150,13 +150,20 @@ TEST(Schema, BadValuesAreLocatedErrors) {
 }
 
 TEST(Schema, EnumsAcceptTheirSpellingsInAnyCase) {
-  const auto s = ParseConfig(
-                     "portfolio: {policy: THRESHOLD_HOLD, rank: {score_by: sharpe_ratio, "
-                     "inclusion_approach: TOP_PCT}}\nmulti_period: {frequency: quarterly}\n"
-                     "metrics: {registry: [Sharpe, avg_corr]}\n",
-                     "config.yml", "")
-                     .settings;
-  EXPECT_EQ(s.portfolio.policy, PortfolioPolicy::kThresholdHold);
+  const LoadedConfig c = ParseConfig(
+      "portfolio: {policy: THRESHOLD_HOLD, rank: {score_by: sharpe_ratio, "
+      "inclusion_approach: TOP_PCT}}\nmulti_period: {frequency: quarterly}\n"
+      "metrics: {registry: [Sharpe, avg_corr]}\n",
+      "config.yml", "");
+  const AnalysisSettings& s = c.settings;
+  // The reference compares portfolio.policy exactly and runs the default path otherwise: so do
+  // we, with a warning that suggests the spelling.
+  EXPECT_EQ(s.portfolio.policy, PortfolioPolicy::kDefault);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0],
+            "config.yml line 1: portfolio.policy = 'THRESHOLD_HOLD' is not one of default, "
+            "threshold_hold; default is used instead, as the reference does (did you mean "
+            "'threshold_hold'?)");
   EXPECT_EQ(s.portfolio.rank.score_by, Metric::kSharpe);
   EXPECT_EQ(s.portfolio.rank.inclusion_approach, RankInclusion::kTopPct);
   EXPECT_EQ(s.multi_period->frequency, PeriodFrequency::kQuarterly);

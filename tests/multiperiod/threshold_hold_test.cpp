@@ -2,7 +2,10 @@
 // schedule) and one test per D5 item on the reference-shaped 40-fund case.
 #include "multiperiod/threshold_hold.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include <map>
 #include <numeric>
@@ -210,6 +213,86 @@ TEST_F(D5ThresholdHold, SummaryWeightsAreAveragesOverThePeriods) {
     total += f.average_weight;
   }
   EXPECT_NEAR(total, 1.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace trend
+
+namespace trend {
+namespace {
+
+// Six funds over 2015-2019 (firm names differ) plus MKT and RF; "Steady Income" never loses,
+// so its Sortino ratio is undefined (NaN).
+std::string SyntheticPanel() {
+  std::string csv = "Date,Alpha Trend,Beta Macro,Cedar Quant,Dune Capital,Elm Futures,"
+                    "Steady Income,MKT,RF\n";
+  for (int t = 0; t < 60; ++t) {
+    const Date d = MonthEndFromIndex(2015 * 12 + t);
+    csv += FormatDate(d);
+    for (int k = 0; k < 5; ++k) {
+      csv += fmt::format(",{:.6f}", 0.004 + 0.002 * k * std::sin(0.3 * t + k) +
+                                        0.03 * std::sin(0.7 * t * (k + 1) + 1.3 * k));
+    }
+    csv += fmt::format(",{:.6f},{:.6f},{:.6f}\n", 0.006 + 0.002 * std::sin(0.5 * t),
+                       0.01 * std::sin(0.4 * t), 0.001);
+  }
+  return csv;
+}
+
+MultiPeriodResult RunSynthetic(const std::string& extra_yaml) {
+  const std::string yaml =
+      "data: {risk_free_column: RF}\nbenchmarks: {mkt: MKT}\n"
+      "multi_period: {frequency: M, in_sample_len: 24, out_sample_len: 12, start: 2015-01, end: "
+      "2019-12}\n" +
+      extra_yaml;
+  const LoadedConfig config = ParseConfig(yaml, "test.yml", "");
+  return AnalyseMultiPeriod(ParseReturnsCsv(SyntheticPanel(), "panel.csv"), config.settings,
+                            "panel.csv");
+}
+
+double WeightIn(const AnalysisResult& r, const std::string& fund) {
+  for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
+    if (r.selected_funds[i] == fund) return r.fund_weights[i];
+  }
+  return -1;
+}
+
+// score_prop_bayes on Sortino: the fund with a NaN score stays held at weight 0 (the weight
+// policy drops it from the weighting and the bounds), as in the reference.
+TEST(ThresholdHoldGaps, NaNScoreStaysHeldAtWeightZero) {
+  const MultiPeriodResult r = RunSynthetic(
+      "portfolio:\n  policy: threshold_hold\n  threshold_hold: {target_n: 4}\n"
+      "  constraints: {max_funds: 5, min_weight: 0.05, max_weight: 0.6}\n"
+      "  weighting: {name: score_prop_bayes, params: {column: Sortino}}\n");
+  ASSERT_EQ(r.periods.size(), 3u);
+  const AnalysisResult& first = r.periods[0].analysis;
+  EXPECT_EQ(WeightIn(first, "Steady Income"), 0.0);  // held, weight 0
+  double total = 0;
+  for (double w : first.fund_weights) total += w;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+}
+
+// A configured risk-free column that is also a benchmark: the reference runs; so do we.
+TEST(ThresholdHoldGaps, RiskFreeColumnMayBeABenchmark) {
+  const MultiPeriodResult r = RunSynthetic(
+      "portfolio: {policy: threshold_hold, threshold_hold: {target_n: 3}}\n"
+      "data: {risk_free_column: MKT}\n");
+  ASSERT_FALSE(r.periods.empty());
+  EXPECT_EQ(r.periods[0].analysis.risk_free_column, "MKT");
+}
+
+// The default path passes portfolio.previous_weights to every period, so max_turnover caps
+// the move away from them (spec §9.3); it used to act on nothing.
+TEST(DefaultPathGaps, PreviousWeightsReachEveryPeriod) {
+  const std::string base = "portfolio:\n  selection_mode: all\n  max_turnover: 0.2\n";
+  const MultiPeriodResult without = RunSynthetic(base);
+  const MultiPeriodResult with = RunSynthetic(
+      base + "  previous_weights: {Alpha Trend: 0.5, Beta Macro: 0.5}\n");
+  ASSERT_EQ(with.periods.size(), without.periods.size());
+  for (std::size_t k = 0; k < with.periods.size(); ++k) {
+    EXPECT_NEAR(with.periods[k].analysis.turnover_value, 0.2, 1e-12) << k;
+    EXPECT_GT(without.periods[k].analysis.turnover_value, 0.9) << k;  // from nothing
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "data/prepare.hpp"
+#include "multiperiod/multi_period.hpp"
 #include "test_inputs.hpp"
 
 namespace trend {
@@ -98,6 +99,81 @@ TEST(D4, BusinessDayFilesAreAccepted) {
   const PreparedReturns p = PrepareReturns(ParseReturnsCsv(csv, "bdays.csv"), {}, "bdays.csv");
   EXPECT_EQ(p.input_frequency, Frequency::kDaily);
   EXPECT_NEAR(p.monthly.values(0, 0), std::pow(1.002, 23) - 1.0, 1e-15);
+}
+
+}  // namespace
+}  // namespace trend
+
+namespace trend {
+namespace {
+
+// kSpecReturns with a two-month gap in B (March and April 2020).
+std::string WithGapInB() {
+  std::string csv = testing::kSpecReturns;
+  for (const char* month : {"2020-03-31,-0.015,0.002,", "2020-04-30,0.03,-0.001,"}) {
+    const std::size_t at = csv.find(month);
+    const std::size_t b = csv.find(',', csv.find(',', at) + 1) + 1;  // B's field
+    csv.erase(b, csv.find(',', b) - b);
+  }
+  return csv;
+}
+
+std::string MultiPeriodConfig(const std::string& data) {
+  return testing::SpecConfig({{"data", data}}) +
+         "multi_period: {frequency: M, in_sample_len: 6, out_sample_len: 3, start: 2020-01, "
+         "end: 2020-12}\n";
+}
+
+MultiPeriodResult AnalyseMulti(const std::string& csv, const std::string& yaml) {
+  const LoadedConfig config = ParseConfig(yaml, "test.yml", "");
+  return AnalyseMultiPeriod(ParseReturnsCsv(csv, "test.csv"), config.settings, "test.csv");
+}
+
+// D8: the reference raises on a forward-fill limit of 0 (pandas: "Limit must be greater than
+// 0"); here it fills nothing, so a column with a gap goes as under drop.
+TEST(D8, ForwardFillLimitZeroFillsNothing) {
+  const AnalysisResult zero = testing::Analyse(
+      WithGapInB(), testing::SpecConfig({{"data", "{risk_free_column: RF, missing_policy: ffill, "
+                                                  "missing_limit: 0}"}}));
+  const AnalysisResult drop = testing::Analyse(
+      WithGapInB(),
+      testing::SpecConfig({{"data", "{risk_free_column: RF, missing_policy: drop}"}}));
+  EXPECT_EQ(zero.selected_funds, (std::vector<std::string>{"A", "C"}));
+  EXPECT_EQ(zero.selected_funds, drop.selected_funds);
+  EXPECT_EQ(zero.fund_weights, drop.fund_weights);
+}
+
+// D9: in multi-period runs the reference raises on load-level policy aliases ("both") and on a
+// {"*": policy} mapping; here they mean what they mean at load time everywhere.
+TEST(D9, MultiPeriodAcceptsPolicyAliasesAndDefaultMappings) {
+  const auto weights = [](const MultiPeriodResult& r) {
+    std::vector<std::vector<double>> out;
+    for (const auto& p : r.periods) out.push_back(p.analysis.fund_weights);
+    return out;
+  };
+  const MultiPeriodResult plain =
+      AnalyseMulti(WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: ffill}"));
+  const MultiPeriodResult alias =
+      AnalyseMulti(WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: both}"));
+  const MultiPeriodResult star = AnalyseMulti(
+      WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: {'*': ffill}}"));
+  ASSERT_EQ(plain.periods.size(), 2u);
+  EXPECT_EQ(plain.periods[0].analysis.selected_funds, (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_EQ(weights(alias), weights(plain));
+  EXPECT_EQ(weights(star), weights(plain));
+}
+
+// D9: a benchmark column missing from the file makes the reference's multi-period run raise;
+// here the run goes on without it, and a warning says so.
+TEST(D9, MissingBenchmarkColumnIsSkippedWithAWarning) {
+  const MultiPeriodResult r = AnalyseMulti(
+      testing::kSpecReturns, MultiPeriodConfig("{risk_free_column: RF}") + "benchmarks: {tsx: TSX}\n");
+  ASSERT_EQ(r.periods.size(), 2u);
+  EXPECT_TRUE(r.periods[0].analysis.benchmarks.empty());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0],
+            "benchmarks.tsx = 'TSX' is not a column of the returns; it is not reported (in 2 of 2 "
+            "periods, first 2020-01..2020-09)");
 }
 
 }  // namespace

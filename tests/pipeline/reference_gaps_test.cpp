@@ -130,5 +130,25 @@ TEST(WeightingScheme, UnknownNameFallsBackWithAWarning) {
   }
 }
 
+// The reference's execution-lag guard: data.as_of (else the split's out_end) may be at most
+// data.max_lag_days after the latest row (kSpecReturns ends 2020-12-31).
+TEST(StalenessGuard, MaxLagDaysAgainstAsOf) {
+  const auto run = [](const std::string& data) {
+    return Analyse(kSpecReturns, SpecConfig({{"data", data}}));
+  };
+  EXPECT_NO_THROW(run("{risk_free_column: RF, max_lag_days: 30, as_of: 2021-01-30}"));
+  try {
+    run("{risk_free_column: RF, max_lag_days: 30, as_of: 2021-01-31}");
+    ADD_FAILURE() << "stale data accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "data.max_lag_days = 30: the data are stale: the latest row, 2020-12-31, is 31 "
+              "days behind the as-of date 2021-01-31");
+  }
+  EXPECT_NO_THROW(run("{risk_free_column: RF, max_lag_days: 0, as_of: 2030-01-01}"));  // off
+  // No as_of: the split's out_end, a month label read as its first day (2020-12-01).
+  EXPECT_NO_THROW(run("{risk_free_column: RF, max_lag_days: 1}"));
+}
+
 }  // namespace
 }  // namespace trend
