@@ -35,7 +35,9 @@ inline Tolerance ManifestTolerance() {
   return {t.at("relative").get<double>(), t.at("absolute").get<double>()};
 }
 
-inline bool IsErrorCase(const json& c) { return c.contains("expected_error"); }
+inline bool IsErrorCase(const json& c) {
+  return c.contains("expected_error");
+}
 
 // The cases of one kind ("single", "multi") that produce numbers.
 inline std::vector<std::string> CasesOfKind(const std::string& kind) {

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <algorithm>
 #include <optional>
 
 #include "cli/progress_bar.hpp"
@@ -49,10 +49,9 @@ class Warnings {
     if (!strict_ || all_.empty()) return;
     for (std::size_t i = 1; i < all_.size(); ++i)
       std::fprintf(stderr, "trend: warning: %s\n", all_[i].c_str());
-    throw InputError(fmt::format("--strict: {}{}", all_.front(),
-                                 all_.size() > 1 ? fmt::format(" (and {} more warnings above)",
-                                                               all_.size() - 1)
-                                                 : ""));
+    throw InputError(fmt::format(
+        "--strict: {}{}", all_.front(),
+        all_.size() > 1 ? fmt::format(" (and {} more warnings above)", all_.size() - 1) : ""));
   }
   void Print() {
     for (; printed_ < all_.size(); ++printed_)
@@ -82,8 +81,8 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
   std::optional<Membership> membership;
   if (settings.data.universe_membership_path)
     membership = LoadMembership(*settings.data.universe_membership_path);
-  const MultiPeriodResult result = AnalyseMultiPeriod(std::move(raw), settings, returns_path, {},
-                                                      progress, membership ? &*membership : nullptr);
+  const MultiPeriodResult result = AnalyseMultiPeriod(
+      std::move(raw), settings, returns_path, {}, progress, membership ? &*membership : nullptr);
   if (bar) bar->Finish();
   std::vector<std::string> skipped;
   for (const auto& s : result.skipped) {

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <queue>
-#include <unordered_set>
 #include <thread>
+#include <unordered_set>
 
 #include "cli/progress_bar.hpp"
 #include "config/config_loader.hpp"
@@ -57,9 +57,9 @@ std::string Fixed(double v, bool percent) {
 // Results equal to 10 significant digits count as one: the same funds in another order sum in
 // another order, which moves the last bits but not the result.
 std::uint64_t StatsHash(const Stats& s) {
-  const std::string text = fmt::format("{:.10g} {:.10g} {:.10g} {:.10g} {:.10g} {:.10g}", s.cagr,
-                                       s.vol, s.sharpe, s.sortino, s.max_drawdown,
-                                       s.information_ratio);
+  const std::string text =
+      fmt::format("{:.10g} {:.10g} {:.10g} {:.10g} {:.10g} {:.10g}", s.cagr, s.vol, s.sharpe,
+                  s.sortino, s.max_drawdown, s.information_ratio);
   return std::hash<std::string>{}(text);
 }
 
@@ -210,8 +210,8 @@ int SweepCommand(const SweepCommandOptions& options) {
       csv << ",error,,,,,,";
       if (grid.multi_period) csv << ",,,";
     }
-    csv << "," << CsvField(row.error) << "," << CsvField(fmt::format("{}", fmt::join(row.warnings, "; ")))
-        << "\n";
+    csv << "," << CsvField(row.error) << ","
+        << CsvField(fmt::format("{}", fmt::join(row.warnings, "; "))) << "\n";
     nlohmann::json line = {
         {"index", row.index}, {"params", params}, {"status", ok ? "ok" : "error"}};
     if (ok) {
@@ -269,11 +269,11 @@ int SweepCommand(const SweepCommandOptions& options) {
         "{} distinct results among {} configurations that ran: configurations that select the "
         "same funds with the same weights give the same numbers",
         distinct.size(), ran);
-    out += with_warnings > 0
-               ? fmt::format(", and {} configurations set keys that have no effect (see "
-                             "\"warnings\" in results.jsonl)\n",
-                             with_warnings)
-               : ".\n";
+    out += with_warnings > 0 ? fmt::format(
+                                   ", and {} configurations set keys that have no effect (see "
+                                   "\"warnings\" in results.jsonl)\n",
+                                   with_warnings)
+                             : ".\n";
   } else {
     out += fmt::format("{} distinct results: every configuration gives different numbers.\n",
                        distinct.size());

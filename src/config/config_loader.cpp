@@ -25,7 +25,9 @@ std::string Trim(const std::string& text) {
   return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
 }
 
-bool IsUnset(const YAML::Node& node) { return !node || node.IsNull(); }
+bool IsUnset(const YAML::Node& node) {
+  return !node || node.IsNull();
+}
 
 std::string ChoiceList(const std::vector<Choice>& choices) {
   std::vector<std::string_view> names;
@@ -68,10 +70,9 @@ const std::vector<Choice>& FormatChoices() {
 }
 
 const std::vector<Choice>& PolicyChoices() {
-  static const std::vector<Choice> kPolicies = {
-      {"drop", {"none", ""}},
-      {"ffill", {"both", "bfill", "backfill"}},
-      {"zero", {"zeros", "zero_fill", "fillzero"}}};
+  static const std::vector<Choice> kPolicies = {{"drop", {"none", ""}},
+                                                {"ffill", {"both", "bfill", "backfill"}},
+                                                {"zero", {"zeros", "zero_fill", "fillzero"}}};
   return kPolicies;
 }
 
@@ -111,10 +112,9 @@ class Reader {
       const KeySpec* spec = FindConfigKey(path);
       if (spec == nullptr || spec->path != path) {
         const std::string suggestion = SuggestConfigKey(path);
-        warnings_.push_back(fmt::format("{}: unknown key '{}' (ignored){}", Where(item.first), path,
-                                        suggestion.empty()
-                                            ? std::string()
-                                            : fmt::format("; did you mean '{}'?", suggestion)));
+        warnings_.push_back(fmt::format(
+            "{}: unknown key '{}' (ignored){}", Where(item.first), path,
+            suggestion.empty() ? std::string() : fmt::format("; did you mean '{}'?", suggestion)));
         continue;
       }
       if (IsUnset(item.second)) continue;
@@ -128,8 +128,8 @@ class Reader {
       }
       given_[path] = Where(item.first);
       if (spec->inert) {
-        warnings_.push_back(fmt::format("{}: {} has no effect: {}", Where(item.first), path,
-                                        spec->help));
+        warnings_.push_back(
+            fmt::format("{}: {} has no effect: {}", Where(item.first), path, spec->help));
         continue;
       }
       if (spec->type == KeyType::kSection) {
@@ -191,7 +191,8 @@ class Reader {
       case KeyType::kPath: {
         std::filesystem::path file(String(node, path));
         if (file.empty()) Fail(node, path, "expected a file name");
-        if (file.is_relative() && !base_dir_.empty()) file = std::filesystem::path(base_dir_) / file;
+        if (file.is_relative() && !base_dir_.empty())
+          file = std::filesystem::path(base_dir_) / file;
         v.text = file.lexically_normal().string();
         break;
       }
@@ -261,7 +262,8 @@ class Reader {
           for (const auto& item : node) {
             const std::string column = item.first.as<std::string>();
             const bool fallback = column == "*" || column == "default";
-            v.policies.emplace_back(fallback ? "" : column, Policy(item.second, path + "." + column));
+            v.policies.emplace_back(fallback ? "" : column,
+                                    Policy(item.second, path + "." + column));
           }
         } else {
           v.policies.emplace_back("", Policy(node, path));
@@ -308,7 +310,8 @@ class Reader {
       return fmt::format("a value in {}{}, {}]", spec.min_exclusive ? "(" : "[", show(*spec.min),
                          show(*spec.max));
     }
-    if (spec.min) return fmt::format("a value {} {}", spec.min_exclusive ? ">" : ">=", show(*spec.min));
+    if (spec.min)
+      return fmt::format("a value {} {}", spec.min_exclusive ? ">" : ">=", show(*spec.min));
     return fmt::format("a value <= {}", show(*spec.max));
   }
 
@@ -329,22 +332,24 @@ class Reader {
                  const std::string& path, const char* what) const {
     const int index = MatchChoice(choices, String(node, path));
     if (index >= 0) return index;
-    Fail(node, path, fmt::format("unknown {}{}; expected one of {}", what,
-                                 Suggestion(choices, node.Scalar()), ChoiceList(choices)));
+    Fail(node, path,
+         fmt::format("unknown {}{}; expected one of {}", what, Suggestion(choices, node.Scalar()),
+                     ChoiceList(choices)));
   }
 
   int Choose(const KeySpec& spec, const YAML::Node& node, const std::string& path) {
     const int index = MatchChoice(spec.choices, String(node, path), spec.fallback.has_value());
     if (index >= 0) return index;
     if (!spec.fallback) {
-      Fail(node, path, fmt::format("expected one of {}{}", ChoiceList(spec.choices),
-                                   Suggestion(spec.choices, node.Scalar())));
+      Fail(node, path,
+           fmt::format("expected one of {}{}", ChoiceList(spec.choices),
+                       Suggestion(spec.choices, node.Scalar())));
     }
-    warnings_.push_back(fmt::format(
-        "{}: {} = '{}' is not one of {}; {} is used instead, as the reference does{}", Where(node),
-        path, node.Scalar(), ChoiceList(spec.choices),
-        spec.choices[static_cast<std::size_t>(*spec.fallback)].name,
-        Suggestion(spec.choices, node.Scalar())));
+    warnings_.push_back(
+        fmt::format("{}: {} = '{}' is not one of {}; {} is used instead, as the reference does{}",
+                    Where(node), path, node.Scalar(), ChoiceList(spec.choices),
+                    spec.choices[static_cast<std::size_t>(*spec.fallback)].name,
+                    Suggestion(spec.choices, node.Scalar())));
     return *spec.fallback;
   }
 
@@ -363,8 +368,8 @@ class Reader {
         row[0] = i;
         for (std::size_t j = 1; j <= name.size(); ++j) {
           const std::size_t above = row[j];
-          row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                             diagonal + (wanted[i - 1] == name[j - 1] ? 0 : 1)});
+          row[j] = std::min(
+              {row[j] + 1, row[j - 1] + 1, diagonal + (wanted[i - 1] == name[j - 1] ? 0 : 1)});
           diagonal = above;
         }
       }
@@ -461,10 +466,10 @@ void Finalize(Reader& r, const YAML::Node& root, LoadedConfig& out) {
          {std::pair{"multi_period.in_sample_len", mp.in_sample_len},
           std::pair{"multi_period.out_sample_len", mp.out_sample_len}}) {
       if (length * months > 1200) {
-        throw ConfigError(fmt::format(
-            "{}: {} = {}: {} months is more than 100 years; expected at most {} ({})",
-            out.given.count(key) ? out.given.at(key) : std::string("config"), key, length,
-            length * months, 1200 / months, NameOf(mp.frequency)));
+        throw ConfigError(
+            fmt::format("{}: {} = {}: {} months is more than 100 years; expected at most {} ({})",
+                        out.given.count(key) ? out.given.at(key) : std::string("config"), key,
+                        length, length * months, 1200 / months, NameOf(mp.frequency)));
       }
     }
     if (mp.start_month && mp.end_month && *mp.end_month < *mp.start_month) {
@@ -537,8 +542,8 @@ ConfigValue DecodeConfigValue(const KeySpec& spec, const std::string& yaml_value
   try {
     node = YAML::Load(yaml_value);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}: {} = {}: malformed value: {}", where, spec.path, yaml_value,
-                                  e.msg));
+    throw ConfigError(
+        fmt::format("{}: {} = {}: malformed value: {}", where, spec.path, yaml_value, e.msg));
   }
   Reader r{where, base_dir, true};
   return r.Decode(spec, node, std::string(spec.path));
@@ -553,8 +558,8 @@ std::vector<std::string> EffectWarnings(const AnalysisSettings& s,
     if (spec == nullptr || spec->path != path) continue;
     for (const auto& dep : spec->dependencies) {
       if (!dep.holds(s, mode)) {
-        out.push_back(fmt::format("{}: {} has no effect: it needs {}: {}", where, path, dep.key,
-                                  dep.needs));
+        out.push_back(
+            fmt::format("{}: {} has no effect: it needs {}: {}", where, path, dep.key, dep.needs));
         break;
       }
     }

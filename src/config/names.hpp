@@ -137,8 +137,12 @@ constexpr std::string_view NameIn(const std::array<NamedChoice<Enum>, N>& table,
   return {};
 }
 
-inline constexpr std::string_view NameOf(Metric m) { return NameIn(kMetricNames, m); }
-inline constexpr std::string_view NameOf(HoldColumn c) { return NameIn(kHoldColumnNames, c); }
+inline constexpr std::string_view NameOf(Metric m) {
+  return NameIn(kMetricNames, m);
+}
+inline constexpr std::string_view NameOf(HoldColumn c) {
+  return NameIn(kHoldColumnNames, c);
+}
 inline constexpr std::string_view NameOf(PortfolioPolicy p) {
   return NameIn(kPortfolioPolicyNames, p);
 }
@@ -150,7 +154,11 @@ inline constexpr std::string_view NameOf(PeriodFrequency f) {
 }
 
 // Only MaxDrawdown ranks ascending (the reference ranks Volatility descending too).
-inline constexpr bool SmallerIsBetter(Metric m) { return m == Metric::kMaxDrawdown; }
-inline constexpr bool SmallerIsBetter(HoldColumn c) { return c == HoldColumn::kMaxDrawdown; }
+inline constexpr bool SmallerIsBetter(Metric m) {
+  return m == Metric::kMaxDrawdown;
+}
+inline constexpr bool SmallerIsBetter(HoldColumn c) {
+  return c == HoldColumn::kMaxDrawdown;
+}
 
 }  // namespace trend

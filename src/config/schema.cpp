@@ -109,10 +109,18 @@ MultiPeriodSettings& Periods(S& s) {
 }
 
 // Dependency tests.
-bool VolAdjustOn(const S& s, RunMode) { return s.vol_adjust.enabled; }
-bool EwmaDecay(const S& s, RunMode) { return s.vol_adjust.decay == VolDecay::kEwma; }
-bool NoCustomWeights(const S& s, RunMode) { return !s.portfolio.custom_weights; }
-bool RankMode(const S& s, RunMode) { return s.portfolio.selection_mode == "rank"; }
+bool VolAdjustOn(const S& s, RunMode) {
+  return s.vol_adjust.enabled;
+}
+bool EwmaDecay(const S& s, RunMode) {
+  return s.vol_adjust.decay == VolDecay::kEwma;
+}
+bool NoCustomWeights(const S& s, RunMode) {
+  return !s.portfolio.custom_weights;
+}
+bool RankMode(const S& s, RunMode) {
+  return s.portfolio.selection_mode == "rank";
+}
 bool TopN(const S& s, RunMode m) {
   return RankMode(s, m) && s.portfolio.rank.inclusion_approach == RankInclusion::kTopN;
 }
@@ -122,14 +130,18 @@ bool TopPct(const S& s, RunMode m) {
 bool ThresholdInclusion(const S& s, RunMode m) {
   return RankMode(s, m) && s.portfolio.rank.inclusion_approach == RankInclusion::kThreshold;
 }
-bool Blended(const S& s, RunMode m) { return RankMode(s, m) && s.portfolio.rank.blended; }
+bool Blended(const S& s, RunMode m) {
+  return RankMode(s, m) && s.portfolio.rank.blended;
+}
 bool PercentileTransform(const S& s, RunMode m) {
   return RankMode(s, m) && s.portfolio.rank.transform == RankTransform::kPercentile;
 }
 bool ZscoreTransform(const S& s, RunMode m) {
   return RankMode(s, m) && s.portfolio.rank.transform == RankTransform::kZscore;
 }
-bool ManualMode(const S& s, RunMode) { return s.portfolio.selection_mode == "manual"; }
+bool ManualMode(const S& s, RunMode) {
+  return s.portfolio.selection_mode == "manual";
+}
 bool ThresholdHold(const S& s, RunMode) {
   return s.portfolio.policy == PortfolioPolicy::kThresholdHold;
 }
@@ -151,7 +163,9 @@ bool DateSplit(const S& s, RunMode m) {
 bool RatioSplit(const S& s, RunMode m) {
   return PartialSplit(s, m) && s.sample_split.method == SplitMethod::kRatio;
 }
-bool RegimeOn(const S& s, RunMode) { return s.regime.enabled; }
+bool RegimeOn(const S& s, RunMode) {
+  return s.regime.enabled;
+}
 bool AsOfSet(const S& s, RunMode) {
   return s.data.as_of || s.sample_split.out_end || s.sample_split.in_end;
 }

@@ -18,26 +18,26 @@
 namespace trend {
 
 enum class KeyType {
-  kSection,       // a mapping of further keys
+  kSection,  // a mapping of further keys
   kBool,
   kInteger,
   kNumber,
   kString,
-  kChoice,        // one of a list of names (with aliases, case-insensitive)
-  kMonth,         // YYYY-MM (or a date, taken as its month)
-  kWindowStart,   // YYYY-MM -> first day, or a date
-  kWindowEnd,     // YYYY-MM -> last day, or a date
-  kDate,          // YYYY-MM-DD
-  kPath,          // a file, relative to the config file's folder
+  kChoice,       // one of a list of names (with aliases, case-insensitive)
+  kMonth,        // YYYY-MM (or a date, taken as its month)
+  kWindowStart,  // YYYY-MM -> first day, or a date
+  kWindowEnd,    // YYYY-MM -> last day, or a date
+  kDate,         // YYYY-MM-DD
+  kPath,         // a file, relative to the config file's folder
   kStringList,
-  kNumberMap,     // name: number
-  kStringMap,     // name: string
-  kMetricList,    // metric names
-  kMetricWeights, // metric name: weight
-  kFormatList,    // export formats
-  kPolicy,        // a missing-data policy name, or name: policy per column ("*"/default)
-  kLimit,         // an ffill limit (integer >= 0 or null), or name: limit per column
-  kAny,           // anything: keys the reference accepts and ignores
+  kNumberMap,      // name: number
+  kStringMap,      // name: string
+  kMetricList,     // metric names
+  kMetricWeights,  // metric name: weight
+  kFormatList,     // export formats
+  kPolicy,         // a missing-data policy name, or name: policy per column ("*"/default)
+  kLimit,          // an ffill limit (integer >= 0 or null), or name: limit per column
+  kAny,            // anything: keys the reference accepts and ignores
 };
 
 // What the run is doing, for keys whose effect depends on it.
@@ -85,7 +85,7 @@ struct KeySpec {
   // reference substitutes it; without it such a value is an error.
   std::optional<int> fallback;
   bool sweepable = false;
-  bool inert = false;  // the reference accepts it and ignores it, and so do we
+  bool inert = false;         // the reference accepts it and ignores it, and so do we
   std::string_view alias_of;  // another name of this key; the main name wins when both are set
   std::vector<Dependency> dependencies;
   void (*apply)(const ConfigValue&, AnalysisSettings&) = nullptr;

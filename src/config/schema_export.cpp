@@ -138,16 +138,15 @@ json LeafSchema(const KeySpec& spec) {
       break;
     case KeyType::kPolicy: {
       const json names = {"drop", "ffill", "zero"};
-      out["anyOf"] = json::array(
-          {{{"type", "string"}},
-           {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}});
+      out["anyOf"] =
+          json::array({{{"type", "string"}},
+                       {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}});
       out["x-choices"] = names;
       break;
     }
     case KeyType::kLimit:
-      out["anyOf"] = json::array({{{"type", "integer"}, {"minimum", 0}},
-                                  {{"type", "null"}},
-                                  {{"type", "object"}}});
+      out["anyOf"] = json::array(
+          {{{"type", "integer"}, {"minimum", 0}}, {{"type", "null"}}, {{"type", "object"}}});
       break;
     case KeyType::kSection:
     case KeyType::kAny:
@@ -163,8 +162,7 @@ json LeafSchema(const KeySpec& spec) {
   if (spec.inert) out["x-no-effect"] = true;
   if (!spec.dependencies.empty()) {
     json needs = json::array();
-    for (const auto& d : spec.dependencies)
-      needs.push_back({{"key", d.key}, {"needs", d.needs}});
+    for (const auto& d : spec.dependencies) needs.push_back({{"key", d.key}, {"needs", d.needs}});
     out["x-needs"] = needs;
   }
   return out;
@@ -204,7 +202,8 @@ std::string ConfigJsonSchema() {
                {"additionalProperties", false}};
   for (const auto& spec : ConfigSchema()) {
     const std::size_t dot = spec.path.rfind('.');
-    json& parent = dot == std::string_view::npos ? root : SectionNode(root, spec.path.substr(0, dot));
+    json& parent =
+        dot == std::string_view::npos ? root : SectionNode(root, spec.path.substr(0, dot));
     const std::string leaf(dot == std::string_view::npos ? spec.path : spec.path.substr(dot + 1));
     if (spec.type == KeyType::kSection) {
       json& section = SectionNode(root, spec.path);
@@ -229,16 +228,17 @@ std::string ConfigMarkdown() {
   std::string section;
   for (const auto& spec : ConfigSchema()) {
     // Sections get a table each; top-level keys share one.
-    const bool top_level = spec.path.find('.') == std::string_view::npos &&
-                           spec.type != KeyType::kSection;
-    const std::string title =
-        top_level ? std::string("Top-level keys")
-                  : fmt::format("`{}`", spec.path.substr(0, spec.path.find('.')));
+    const bool top_level =
+        spec.path.find('.') == std::string_view::npos && spec.type != KeyType::kSection;
+    const std::string title = top_level
+                                  ? std::string("Top-level keys")
+                                  : fmt::format("`{}`", spec.path.substr(0, spec.path.find('.')));
     if (title != section) {
       section = title;
-      out += fmt::format("\n## {}\n\n| key | type | default | allowed | effect |\n"
-                         "|---|---|---|---|---|\n",
-                         section);
+      out += fmt::format(
+          "\n## {}\n\n| key | type | default | allowed | effect |\n"
+          "|---|---|---|---|---|\n",
+          section);
     }
     if (spec.type == KeyType::kSection) continue;
     std::string allowed;
@@ -256,7 +256,9 @@ std::string ConfigMarkdown() {
       }
     } else if (spec.min || spec.max) {
       const bool integer = spec.type == KeyType::kInteger;
-      auto show = [&](double x) { return integer ? fmt::format("{:.0f}", x) : fmt::format("{}", x); };
+      auto show = [&](double x) {
+        return integer ? fmt::format("{:.0f}", x) : fmt::format("{}", x);
+      };
       if (spec.min && spec.max) {
         allowed = fmt::format("{}{}, {}]", spec.min_exclusive ? "(" : "[", show(*spec.min),
                               show(*spec.max));

@@ -34,7 +34,7 @@ struct DataSettings {
   std::optional<std::string> risk_free_column;
   bool allow_risk_free_fallback = false;
   std::optional<std::string> universe_membership_path;  // resolved like csv_path
-  std::optional<int> max_lag_days;                       // staleness guard, with as_of
+  std::optional<int> max_lag_days;                      // staleness guard, with as_of
   std::optional<Date> as_of;
 
   bool operator==(const DataSettings&) const = default;
@@ -67,7 +67,7 @@ struct RankSettings {
   std::optional<int> n;
   std::optional<double> pct;
   std::optional<double> threshold;
-  bool blended = false;                    // score_by: blended (then blended_weights)
+  bool blended = false;                     // score_by: blended (then blended_weights)
   Metric score_by = Metric::kAnnualReturn;  // when not blended
   std::vector<std::pair<Metric, double>> blended_weights;  // in file order, aliases merged
   RankTransform transform = RankTransform::kRaw;

@@ -28,8 +28,8 @@ YAML::Node LoadYaml(const std::string& path) {
   } catch (const YAML::BadFile&) {
     throw ConfigError(fmt::format("{}: cannot read the file", path));
   } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{} line {}, column {}: malformed YAML: {}", path, e.mark.line + 1,
-                                 e.mark.column + 1, e.msg));
+    throw ConfigError(fmt::format("{} line {}, column {}: malformed YAML: {}", path,
+                                  e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 
@@ -53,8 +53,7 @@ std::vector<std::size_t> SweepGrid::Coordinates(std::size_t index) const {
   return at;
 }
 
-bool SweepGrid::Configure(std::size_t index, AnalysisSettings& settings,
-                          std::string& error) const {
+bool SweepGrid::Configure(std::size_t index, AnalysisSettings& settings, std::string& error) const {
   const std::vector<std::size_t> at = Coordinates(index);
   for (std::size_t k = 0; k < axes.size(); ++k) {
     const SweepValue& v = axes[k].values[at[k]];
@@ -100,10 +99,9 @@ SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_pa
     }
     if (!IsConfigKey(key)) {
       const std::string suggestion = SuggestConfigKey(key);
-      throw ConfigError(fmt::format("{}: unknown config key '{}'{}", where, key,
-                                    suggestion.empty()
-                                        ? std::string()
-                                        : fmt::format("; did you mean '{}'?", suggestion)));
+      throw ConfigError(fmt::format(
+          "{}: unknown config key '{}'{}", where, key,
+          suggestion.empty() ? std::string() : fmt::format("; did you mean '{}'?", suggestion)));
     }
     const KeySpec* spec = FindConfigKey(key);
     if (!spec->sweepable) {
@@ -139,9 +137,10 @@ SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_pa
     out.given[key] = where;
     out.axes.push_back(std::move(axis));
     if (out.size() > kMaxConfigurations) {
-      throw ConfigError(fmt::format("{}: the grid has more than {} configurations; split it "
-                                    "with --first/--count or shorten the lists",
-                                    where, kMaxConfigurations));
+      throw ConfigError(
+          fmt::format("{}: the grid has more than {} configurations; split it "
+                      "with --first/--count or shorten the lists",
+                      where, kMaxConfigurations));
     }
   }
   if (out.axes.empty()) {

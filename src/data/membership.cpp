@@ -76,15 +76,16 @@ Membership LoadMembership(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::vector<std::string> fields = SplitCsvLine(line);
     const auto field = [&](int i) {
-      return i >= 0 && static_cast<std::size_t>(i) < fields.size() ? fields[static_cast<std::size_t>(i)]
-                                                                    : std::string();
+      return i >= 0 && static_cast<std::size_t>(i) < fields.size()
+                 ? fields[static_cast<std::size_t>(i)]
+                 : std::string();
     };
     const std::string fund = field(fund_col);
     if (fund.empty()) throw InputError(fmt::format("{} line {}: the fund is empty", path, line_no));
     const auto start = ParseDate(field(start_col));
     if (!start) {
-      throw InputError(fmt::format("{} line {}: effective_date = '{}': expected a date",
-                                   path, line_no, field(start_col)));
+      throw InputError(fmt::format("{} line {}: effective_date = '{}': expected a date", path,
+                                   line_no, field(start_col)));
     }
     MembershipWindow window{*start, std::nullopt};
     const std::string end_text = field(end_col);
@@ -95,8 +96,8 @@ Membership LoadMembership(const std::string& path) {
                                      path, line_no, end_text));
       }
       if (*window.end < window.start) {
-        throw InputError(fmt::format("{} line {}: end_date is before effective_date", path,
-                                     line_no));
+        throw InputError(
+            fmt::format("{} line {}: end_date is before effective_date", path, line_no));
       }
     }
     out[fund].push_back(window);

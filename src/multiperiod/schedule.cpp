@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 #include "error/input_error.hpp"
 
 namespace trend {

@@ -124,10 +124,9 @@ double MetricOf(const Stats& s, HoldColumn column) {
 
 // Events of one kind sorted by fund name (code point order, as Python's sorted).
 void SortByManager(std::vector<ManagerChange>& changes, std::size_t from) {
-  std::stable_sort(changes.begin() + static_cast<std::ptrdiff_t>(from), changes.end(),
-                   [](const ManagerChange& a, const ManagerChange& b) {
-                     return a.manager < b.manager;
-                   });
+  std::stable_sort(
+      changes.begin() + static_cast<std::ptrdiff_t>(from), changes.end(),
+      [](const ManagerChange& a, const ManagerChange& b) { return a.manager < b.manager; });
 }
 
 // Population z-scores; a zero or undefined spread gives 0.
@@ -215,8 +214,7 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
   };
   std::vector<std::size_t> covered;
   for (std::size_t j = 0; j < panel.cols(); ++j) {
-    if (!excluded.count(panel.columns[j]) && !benchmarks.count(panel.columns[j]) &&
-        well_covered(j))
+    if (!excluded.count(panel.columns[j]) && !benchmarks.count(panel.columns[j]) && well_covered(j))
       covered.push_back(j);
   }
   if (settings.data.risk_free_column) {

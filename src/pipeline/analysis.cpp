@@ -505,17 +505,17 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
         const auto& layer_b = data.panel_report.dropped;
         const bool dropped = std::find(load.begin(), load.end(), name) != load.end() ||
                              std::find(layer_b.begin(), layer_b.end(), name) != layer_b.end();
-        result.warnings.push_back(fmt::format(
-            "portfolio.manual_list: '{}' is ignored: {}", name,
-            dropped ? "the missing-data policy removed that column"
-                    : "it is not a column of the returns"));
+        result.warnings.push_back(fmt::format("portfolio.manual_list: '{}' is ignored: {}", name,
+                                              dropped
+                                                  ? "the missing-data policy removed that column"
+                                                  : "it is not a column of the returns"));
       }
     }
   }
   const auto model = registries.selection->Create(pf.selection_mode);
   if (!model) {
     throw ConfigError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
-                                 pf.selection_mode, JoinNames(registries.selection->Names())));
+                                  pf.selection_mode, JoinNames(registries.selection->Names())));
   }
   const Eigen::MatrixXd eligible_in = Slice(panel.values, in_rows, eligible);
   const SelectionContext ctx{eligible_names, eligible_in, pf, settings.seed};
@@ -657,9 +657,9 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
     if (!col) {
       // The reference skips it silently in single-period runs (and raises in multi-period
       // ones, difference D9); we skip it and say so.
-      result.warnings.push_back(fmt::format(
-          "benchmarks.{} = '{}' is not a column of the returns; it is not reported", label,
-          column));
+      result.warnings.push_back(
+          fmt::format("benchmarks.{} = '{}' is not a column of the returns; it is not reported",
+                      label, column));
       continue;
     }
     BenchmarkResult b;

@@ -57,7 +57,8 @@ std::vector<bool> RegimeLabels(const Eigen::Ref<const Eigen::VectorXd>& proxy,
   std::vector<bool> on(n, default_on);
   for (std::size_t t = 0; t < n; ++t) {
     if (std::isnan(raw[t])) continue;
-    const double signal = s.method == RegimeMethod::kVolatility ? s.threshold - raw[t] : raw[t] - s.threshold;
+    const double signal =
+        s.method == RegimeMethod::kVolatility ? s.threshold - raw[t] : raw[t] - s.threshold;
     if (s.neutral_band > 0) {
       if (signal >= s.neutral_band)
         on[t] = true;

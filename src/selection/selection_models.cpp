@@ -204,7 +204,8 @@ class RankSelection final : public SelectionModel {
           std::max(1L, RoundHalfEven(static_cast<double>(order.size()) * *rank.pct)));
     } else {
       if (!rank.threshold) {
-        throw ConfigError("portfolio.rank.threshold: required when inclusion_approach is threshold");
+        throw ConfigError(
+            "portfolio.rank.threshold: required when inclusion_approach is threshold");
       }
       const double t = *rank.threshold;
       std::erase_if(order, [&](auto i) { return scored.ascending ? !(s[i] <= t) : !(s[i] >= t); });

@@ -356,8 +356,8 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   const PipelineRegistries& registries = lookups->registries;
   const std::string run_id =
       Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") +
-                (strict ? " strict" : "") + "\n" +
-                kEngineVersion + "\n" + entry.module().name() + "\n" + lookups.module().name());
+                (strict ? " strict" : "") + "\n" + kEngineVersion + "\n" + entry.module().name() +
+                "\n" + lookups.module().name());
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;

@@ -1,6 +1,5 @@
 #include "server/result_cache.hpp"
 
-
 #include <stdexcept>
 
 namespace trend {

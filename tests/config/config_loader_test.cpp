@@ -109,10 +109,9 @@ TEST(ConfigErrors, BadChoice) {
             "config.yml line 1: portfolio.rank.inclusion_approach = 'best': expected one of top_n, "
             "top_pct, "
             "threshold");
-  EXPECT_EQ(
-      ErrorOf("data: {missing_policy: interpolate}\n"),
-      "config.yml line 1: data.missing_policy = 'interpolate': unknown missing-data policy; "
-      "expected one of drop, ffill, zero");
+  EXPECT_EQ(ErrorOf("data: {missing_policy: interpolate}\n"),
+            "config.yml line 1: data.missing_policy = 'interpolate': unknown missing-data policy; "
+            "expected one of drop, ffill, zero");
 }
 
 TEST(ConfigErrors, BadMonthLabel) {

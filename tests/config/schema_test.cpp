@@ -85,8 +85,7 @@ TEST(Schema, DocumentedDefaultsAreTheEngineDefaults) {
     // A multi_period key creates the section, so compare with an empty section.
     const std::string base = path.rfind("multi_period.", 0) == 0 ? "multi_period: {}\n" : "{}\n";
     AnalysisSettings expected = ParseConfig(base, "base.yml", "").settings;
-    AnalysisSettings with_default =
-        ParseConfig(Nested(path, def), "config.yml", "").settings;
+    AnalysisSettings with_default = ParseConfig(Nested(path, def), "config.yml", "").settings;
     // Giving the missing-data keys records that they were given (§9.2 reads that).
     with_default.data.missing_policy_set = expected.data.missing_policy_set;
     with_default.data.missing_limit_set = expected.data.missing_limit_set;
@@ -110,9 +109,8 @@ TEST(Schema, UnknownKeysAtEveryDepthSuggestTheKey) {
   for (const auto& [typo, suggestion] : cases) {
     const auto warnings = WarningsOf(Nested(typo, "5"));
     ASSERT_FALSE(warnings.empty()) << typo;
-    const std::string expected =
-        "unknown key '" + typo + "' (ignored)" +
-        (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?");
+    const std::string expected = "unknown key '" + typo + "' (ignored)" +
+                                 (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?");
     EXPECT_NE(warnings[0].find(expected), std::string::npos) << warnings[0];
   }
   // A key in the wrong section is found by its name.

@@ -99,7 +99,9 @@ TEST_P(GoldenMultiPeriod, MatchesManifestFields) {
   }
 }
 
-TEST(GoldenMultiPeriodManifest, ListsCases) { EXPECT_FALSE(CasesOfKind("multi").empty()); }
+TEST(GoldenMultiPeriodManifest, ListsCases) {
+  EXPECT_FALSE(CasesOfKind("multi").empty());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenMultiPeriod, ::testing::ValuesIn(CasesOfKind("multi")),
                          [](const auto& param_info) { return param_info.param; });

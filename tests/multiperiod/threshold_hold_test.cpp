@@ -224,8 +224,9 @@ namespace {
 // Six funds over 2015-2019 (firm names differ) plus MKT and RF; "Steady Income" never loses,
 // so its Sortino ratio is undefined (NaN).
 std::string SyntheticPanel() {
-  std::string csv = "Date,Alpha Trend,Beta Macro,Cedar Quant,Dune Capital,Elm Futures,"
-                    "Steady Income,MKT,RF\n";
+  std::string csv =
+      "Date,Alpha Trend,Beta Macro,Cedar Quant,Dune Capital,Elm Futures,"
+      "Steady Income,MKT,RF\n";
   for (int t = 0; t < 60; ++t) {
     const Date d = MonthEndFromIndex(2015 * 12 + t);
     csv += FormatDate(d);
@@ -286,8 +287,8 @@ TEST(ThresholdHoldGaps, RiskFreeColumnMayBeABenchmark) {
 TEST(DefaultPathGaps, PreviousWeightsReachEveryPeriod) {
   const std::string base = "portfolio:\n  selection_mode: all\n  max_turnover: 0.2\n";
   const MultiPeriodResult without = RunSynthetic(base);
-  const MultiPeriodResult with = RunSynthetic(
-      base + "  previous_weights: {Alpha Trend: 0.5, Beta Macro: 0.5}\n");
+  const MultiPeriodResult with =
+      RunSynthetic(base + "  previous_weights: {Alpha Trend: 0.5, Beta Macro: 0.5}\n");
   ASSERT_EQ(with.periods.size(), without.periods.size());
   for (std::size_t k = 0; k < with.periods.size(); ++k) {
     EXPECT_NEAR(with.periods[k].analysis.turnover_value, 0.2, 1e-12) << k;

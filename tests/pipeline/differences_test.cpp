@@ -133,8 +133,9 @@ MultiPeriodResult AnalyseMulti(const std::string& csv, const std::string& yaml) 
 // 0"); here it fills nothing, so a column with a gap goes as under drop.
 TEST(D8, ForwardFillLimitZeroFillsNothing) {
   const AnalysisResult zero = testing::Analyse(
-      WithGapInB(), testing::SpecConfig({{"data", "{risk_free_column: RF, missing_policy: ffill, "
-                                                  "missing_limit: 0}"}}));
+      WithGapInB(), testing::SpecConfig({{"data",
+                                          "{risk_free_column: RF, missing_policy: ffill, "
+                                          "missing_limit: 0}"}}));
   const AnalysisResult drop = testing::Analyse(
       WithGapInB(),
       testing::SpecConfig({{"data", "{risk_free_column: RF, missing_policy: drop}"}}));
@@ -151,8 +152,8 @@ TEST(D9, MultiPeriodAcceptsPolicyAliasesAndDefaultMappings) {
     for (const auto& p : r.periods) out.push_back(p.analysis.fund_weights);
     return out;
   };
-  const MultiPeriodResult plain =
-      AnalyseMulti(WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: ffill}"));
+  const MultiPeriodResult plain = AnalyseMulti(
+      WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: ffill}"));
   const MultiPeriodResult alias =
       AnalyseMulti(WithGapInB(), MultiPeriodConfig("{risk_free_column: RF, missing_policy: both}"));
   const MultiPeriodResult star = AnalyseMulti(
@@ -166,8 +167,9 @@ TEST(D9, MultiPeriodAcceptsPolicyAliasesAndDefaultMappings) {
 // D9: a benchmark column missing from the file makes the reference's multi-period run raise;
 // here the run goes on without it, and a warning says so.
 TEST(D9, MissingBenchmarkColumnIsSkippedWithAWarning) {
-  const MultiPeriodResult r = AnalyseMulti(
-      testing::kSpecReturns, MultiPeriodConfig("{risk_free_column: RF}") + "benchmarks: {tsx: TSX}\n");
+  const MultiPeriodResult r =
+      AnalyseMulti(testing::kSpecReturns,
+                   MultiPeriodConfig("{risk_free_column: RF}") + "benchmarks: {tsx: TSX}\n");
   ASSERT_EQ(r.periods.size(), 2u);
   EXPECT_TRUE(r.periods[0].analysis.benchmarks.empty());
   ASSERT_EQ(r.warnings.size(), 1u);

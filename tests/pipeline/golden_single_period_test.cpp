@@ -8,9 +8,9 @@
 #include "../golden_compare.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
-#include "pipeline/analysis.hpp"
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
+#include "pipeline/analysis.hpp"
 #include "report/json_report.hpp"
 
 namespace trend {
@@ -54,7 +54,9 @@ TEST_P(GoldenSinglePeriod, MatchesManifestFields) {
   }
 }
 
-TEST(GoldenSinglePeriodManifest, ListsCases) { EXPECT_FALSE(CasesOfKind("single").empty()); }
+TEST(GoldenSinglePeriodManifest, ListsCases) {
+  EXPECT_FALSE(CasesOfKind("single").empty());
+}
 
 // Error cases (manifest "expected_error"): the reference raised, so Trend Engine must stop with
 // an InputError (exit 2 on the command line) and produce no result.
@@ -68,8 +70,8 @@ TEST_P(GoldenErrorCase, StopsWithAnInputError) {
   try {
     GoldenInputs inputs = LoadGoldenInputs(dir);
     if (spec["kind"] == "multi") {
-      (void)AnalyseMultiPeriod(std::move(inputs.returns), inputs.config.settings, "returns.csv",
-                               {}, {}, inputs.MembershipOrNull());
+      (void)AnalyseMultiPeriod(std::move(inputs.returns), inputs.config.settings, "returns.csv", {},
+                               {}, inputs.MembershipOrNull());
     } else {
       (void)AnalyseReturns(std::move(inputs.returns), inputs.config.settings, "returns.csv");
     }
@@ -80,7 +82,9 @@ TEST_P(GoldenErrorCase, StopsWithAnInputError) {
   }
 }
 
-TEST(GoldenErrorCaseManifest, ListsCases) { EXPECT_FALSE(ErrorCases().empty()); }
+TEST(GoldenErrorCaseManifest, ListsCases) {
+  EXPECT_FALSE(ErrorCases().empty());
+}
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenErrorCase, ::testing::ValuesIn(ErrorCases()),
                          [](const auto& param_info) { return param_info.param; });

@@ -74,17 +74,17 @@ TEST(ConstantReturns, FundGetsNoWeight) {
 // scaled returns. Group caps that sum below 1 force the fallback; the weights are then the
 // un-normalised base weights (1/3 each) and the factors target / max(vol, floor).
 TEST(FallbackPath, PortfolioVolatilityUsesScaledReturns) {
-  const AnalysisResult r = Analyse(
-      kSpecReturns,
-      SpecConfig({{"portfolio",
-                   "{selection_mode: all, constraints: {groups: {A: g1, B: g2, C: g3}, "
-                   "group_caps: {g1: 0.3, g2: 0.3, g3: 0.3}}}"}}));
+  const AnalysisResult r =
+      Analyse(kSpecReturns,
+              SpecConfig({{"portfolio",
+                           "{selection_mode: all, constraints: {groups: {A: g1, B: g2, C: g3}, "
+                           "group_caps: {g1: 0.3, g2: 0.3, g3: 0.3}}}"}}));
   ASSERT_TRUE(r.used_fallback_weights);
   const Eigen::Index rows = static_cast<Eigen::Index>(r.in_dates.size());
   ASSERT_EQ(rows, 8);
   const Eigen::MatrixXd raw = (Eigen::MatrixXd(8, 3) << 0.02, 0.005, 0.05, 0.01, 0.007, -0.04,
-                               -0.015, 0.002, 0.06, 0.03, -0.001, -0.02, 0.005, 0.004, 0.03,
-                               0.012, 0.006, -0.05, -0.008, 0.003, 0.07, 0.018, 0.002, 0.01)
+                               -0.015, 0.002, 0.06, 0.03, -0.001, -0.02, 0.005, 0.004, 0.03, 0.012,
+                               0.006, -0.05, -0.008, 0.003, 0.07, 0.018, 0.002, 0.01)
                                   .finished();
   VolAdjustSettings va;
   va.target_vol = 0.10;
@@ -118,8 +118,8 @@ TEST(WeightingScheme, UnknownNameFallsBackWithAWarning) {
   for (const char* name : {"HRP", "score_prop_bayes"}) {
     const AnalysisResult r = Analyse(
         kSpecReturns,
-        SpecConfig({{"portfolio", std::string("{selection_mode: all, weighting_scheme: ") + name +
-                                      "}"}}));
+        SpecConfig(
+            {{"portfolio", std::string("{selection_mode: all, weighting_scheme: ") + name + "}"}}));
     ASSERT_TRUE(r.weight_engine_fallback.has_value()) << name;
     ASSERT_EQ(r.warnings.size(), 1u) << name;
     EXPECT_EQ(r.warnings[0].rfind(std::string("portfolio.weighting_scheme = '") + name +

@@ -66,10 +66,9 @@ TEST_F(PinnedOutputs, SinglePeriodReports) {
 }
 
 TEST_F(PinnedOutputs, MultiPeriodReports) {
-  const LoadedConfig config =
-      LoadConfigFile(std::string(TREND_SOURCE_DIR) + "/config/demo.yml");
-  const MultiPeriodResult result = AnalyseMultiPeriod(
-      LoadReturnsCsv(config.settings.data.csv_path), config.settings, "demo.csv");
+  const LoadedConfig config = LoadConfigFile(std::string(TREND_SOURCE_DIR) + "/config/demo.yml");
+  const MultiPeriodResult result = AnalyseMultiPeriod(LoadReturnsCsv(config.settings.data.csv_path),
+                                                      config.settings, "demo.csv");
   ExportSettings exports = config.settings.export_settings;
   exports.directory = dir_.string();
   exports.formats = {"csv", "txt"};

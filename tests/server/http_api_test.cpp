@@ -182,8 +182,7 @@ TEST(HttpApi, ServesTheConfigJsonSchema) {
   const Reply reply = Send(app.port(), http::verb::get, "/api/v1/config/schema");
   ASSERT_EQ(reply.status, 200);
   const json schema = json::parse(reply.body);
-  EXPECT_EQ(schema["properties"]["vol_adjust"]["properties"]["target_vol"]["exclusiveMinimum"],
-            0);
+  EXPECT_EQ(schema["properties"]["vol_adjust"]["properties"]["target_vol"]["exclusiveMinimum"], 0);
   EXPECT_EQ(schema["properties"]["multi_period"]["properties"]["frequency"]["x-choices"],
             json::array({"M", "Q", "A"}));
 }

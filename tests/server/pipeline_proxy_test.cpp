@@ -159,7 +159,8 @@ TEST(BuiltinModule, RunsTheRealPipeline) {
   PreparedReturns multi_data =
       PrepareReturns(LoadReturnsCsv(s.data.csv_path), MultiPeriodPrepareOptions(s), "demo");
   multi_data.valid = ValidCounts(multi_data.monthly.values);
-  const MultiPeriodResult multi = module->Find("run_multi_period")->multi(multi_data, s, registries);
+  const MultiPeriodResult multi =
+      module->Find("run_multi_period")->multi(multi_data, s, registries);
   EXPECT_EQ(MultiPeriodToJson(multi), MultiPeriodToJson(RunMultiPeriod(multi_data, s, registries)));
   EXPECT_EQ(multi.periods.size(), 4u);
   // An empty selection registry reaches the pipeline: it cannot resolve "rank".

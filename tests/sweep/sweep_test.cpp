@@ -170,9 +170,8 @@ TEST_F(SweepTest, RowsCarryTheirNoEffectWarnings) {
   const SweepGrid grid = LoadSweepGrid(
       Grid("vol_adjust.enabled: [true, false]\nvol_adjust.target_vol: [0.08]\n"), kDemoConfig);
   std::vector<SweepRow> rows;
-  RunSweep(Demo(base.settings), base.settings, grid, {}, [&](const SweepRow& r) {
-    rows.push_back(r);
-  });
+  RunSweep(Demo(base.settings), base.settings, grid, {},
+           [&](const SweepRow& r) { rows.push_back(r); });
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_TRUE(rows[0].warnings.empty());
   ASSERT_EQ(rows[1].warnings.size(), 1u);
