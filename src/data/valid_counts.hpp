@@ -28,6 +28,15 @@ class ValidCounts {
   static int Count(const ValidCounts& counts, const Eigen::MatrixXd& values, std::size_t col,
                    const std::vector<Eigen::Index>& rows);
 
+  // The eligibility rule of every path (spec §3.3, §9.4 step 1): no missing value in either
+  // window.
+  static bool CompleteIn(const ValidCounts& counts, const Eigen::MatrixXd& values, std::size_t col,
+                         const std::vector<Eigen::Index>& in_rows,
+                         const std::vector<Eigen::Index>& out_rows) {
+    return Count(counts, values, col, in_rows) == static_cast<int>(in_rows.size()) &&
+           Count(counts, values, col, out_rows) == static_cast<int>(out_rows.size());
+  }
+
  private:
   Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic> prefix_;  // (rows + 1) x cols
 };

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "error/input_error.hpp"
+#include "pipeline/risk_free.hpp"
+#include "weighting/constraints.hpp"
 
 namespace trend {
 
@@ -203,42 +205,17 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
   // Risk-free and candidates once, on the whole panel (spec §1.4 over every row). A configured
   // risk-free column may also be a benchmark; the fallback picks among the candidates.
   const ReturnsFrame& panel = data.monthly;
-  std::set<std::string> excluded(pf.indices_list.begin(), pf.indices_list.end());
-  std::set<std::string> benchmarks;
-  for (const auto& [label, column] : settings.benchmarks) benchmarks.insert(column);  // D2
-  const auto rows = static_cast<double>(panel.rows());
-  const double min_non_null = std::max(2.0, std::ceil(0.6 * rows));
-  const auto well_covered = [&](std::size_t j) {
-    const auto col = panel.values.col(static_cast<Eigen::Index>(j));
-    return static_cast<double>((col.array() == col.array()).count()) >= min_non_null;
-  };
-  std::vector<std::size_t> covered;
-  for (std::size_t j = 0; j < panel.cols(); ++j) {
-    if (!excluded.count(panel.columns[j]) && !benchmarks.count(panel.columns[j]) && well_covered(j))
-      covered.push_back(j);
-  }
-  if (settings.data.risk_free_column) {
-    const auto col = panel.FindColumn(*settings.data.risk_free_column);
-    if (!col || excluded.count(panel.columns[*col]) || !well_covered(*col)) {
-      throw ConfigError(
-          fmt::format("data.risk_free_column = '{}': not a returns column with enough data",
-                      *settings.data.risk_free_column));
-    }
-    risk_free_ = *settings.data.risk_free_column;
-  } else if (settings.data.allow_risk_free_fallback && !covered.empty()) {
-    double best = std::numeric_limits<double>::infinity();
-    for (std::size_t j : covered) {
-      const auto col = panel.values.col(static_cast<Eigen::Index>(j));
-      const double sd = Volatility(col, 1.0);
-      if (sd < best) {
-        best = sd;
-        risk_free_ = panel.columns[j];
-      }
-    }
-  } else {
-    throw ConfigError(
-        "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
-  }
+  const std::set<std::string> indices(pf.indices_list.begin(), pf.indices_list.end());
+  std::set<std::string> excluded = indices;
+  for (const auto& [label, column] : settings.benchmarks) excluded.insert(column);  // D2
+  std::vector<Eigen::Index> rows(panel.rows());
+  std::iota(rows.begin(), rows.end(), Eigen::Index{0});
+  const int months = static_cast<int>(panel.rows());
+  const std::vector<std::size_t> covered =
+      WellCoveredColumns(panel, data.valid, rows, months, excluded);
+  risk_free_ =
+      panel.columns[ChooseRiskFree(panel, data.valid, rows, months, covered, indices, settings.data)
+                        .column];
   for (std::size_t j : covered) {
     if (panel.columns[j] != risk_free_) candidates_.push_back(j);
   }
@@ -412,12 +389,8 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   std::vector<std::size_t> universe;
   if (!in_rows.empty() && !out_rows.empty()) {
     for (std::size_t j : candidates_) {
-      if (ValidCounts::Count(data_.valid, panel.values, j, in_rows) ==
-              static_cast<int>(in_rows.size()) &&
-          ValidCounts::Count(data_.valid, panel.values, j, out_rows) ==
-              static_cast<int>(out_rows.size())) {
+      if (ValidCounts::CompleteIn(data_.valid, panel.values, j, in_rows, out_rows))
         universe.push_back(j);
-      }
     }
   }
   if (universe.empty()) {
@@ -530,37 +503,27 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     const auto it = weights_.find(f);
     return it == weights_.end() ? 0.0 : it->second;
   };
-  std::vector<double> target(names.size(), 0.0), prev(names.size(), 0.0);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    target[i] = i < weighted.size() ? w[i] : 0.0;
-    prev[i] = previous(names[i]);
+  const auto size = static_cast<Eigen::Index>(names.size());
+  const auto held = static_cast<Eigen::Index>(weighted.size());
+  Eigen::VectorXd target = Eigen::VectorXd::Zero(size), prev(size);
+  for (Eigen::Index i = 0; i < size; ++i) {
+    if (i < held) target[i] = w[static_cast<std::size_t>(i)];
+    prev[i] = previous(names[static_cast<std::size_t>(i)]);
   }
-  const auto bound_holdings = [&](std::vector<double>& v) {
-    std::vector<double> held(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(weighted.size()));
-    held = ApplyWeightBounds(held, min_w_, max_w_);
-    std::copy(held.begin(), held.end(), v.begin());
-    std::fill(v.begin() + static_cast<std::ptrdiff_t>(weighted.size()), v.end(), 0.0);
+  TurnoverRules rules;  // this path's rules (spec §9.4 step 7)
+  rules.lambda_tc = settings_.portfolio.lambda_tc;
+  rules.max_turnover = settings_.portfolio.max_turnover.value_or(1.0);
+  rules.slack = 1e-12;
+  rules.penalty_needs_previous = true;
+  rules.lambda_one_copies_previous = false;
+  rules.cap_below_one_only = true;
+  rules.bounds = [&](Eigen::VectorXd& v) {  // bounds on the held funds; leavers get nothing
+    std::vector<double> kept(v.data(), v.data() + held);
+    kept = ApplyWeightBounds(kept, min_w_, max_w_);
+    std::copy(kept.begin(), kept.end(), v.data());
+    v.tail(size - held).setZero();
   };
-  const double lambda = settings_.portfolio.lambda_tc.value_or(0.0);
-  double prev_mass = 0;
-  for (double x : prev) prev_mass += std::abs(x);
-  if (lambda > 1e-12 && prev_mass > 1e-12) {
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      target[i] = prev[i] + (target[i] - prev[i]) * (1.0 - lambda);
-    }
-    bound_holdings(target);
-  }
-  const double max_turnover = settings_.portfolio.max_turnover.value_or(1.0);
-  double desired = 0;
-  for (std::size_t i = 0; i < names.size(); ++i) desired += std::abs(target[i] - prev[i]);
-  if (max_turnover < 1.0 - 1e-12 && desired > max_turnover + 1e-12) {
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      target[i] = prev[i] + (target[i] - prev[i]) * max_turnover / desired;
-    }
-  }
-  bound_holdings(target);
-  step.turnover = 0;
-  for (std::size_t i = 0; i < names.size(); ++i) step.turnover += std::abs(target[i] - prev[i]);
+  step.turnover = ControlTurnover(target, prev, rules);
   weights_.clear();
   for (std::size_t i = 0; i < weighted.size(); ++i) weights_[weighted[i]] = target[i];
   holdings_ = holdings;

@@ -8,9 +8,11 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "error/input_error.hpp"
 #include "metrics/score_metric.hpp"
+#include "pipeline/risk_free.hpp"
 #include "weighting/constraints.hpp"
 #include "weighting/vol_targeting.hpp"
 
@@ -341,240 +343,229 @@ Eigen::MatrixXd ScaleReturns(const Eigen::MatrixXd& raw, const std::vector<doubl
   return scaled;
 }
 
-}  // namespace
+// The steps of one analysis, in the order of spec §0.3. Each fills its part of the result.
+class Analysis {
+ public:
+  Analysis(const PreparedReturns& data, const AnalysisSettings& settings,
+           const PipelineRegistries& registries)
+      : data_(data),
+        panel_(data.monthly),
+        valid_(data.valid),
+        settings_(settings),
+        pf_(settings.portfolio),
+        registries_(registries) {
+    result_.input_frequency = data.input_frequency;
+    result_.resampled = data.resampled;
+    result_.universe = panel_.columns;
+  }
 
-AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& settings,
-                           const PipelineRegistries& registries) {
-  const ReturnsFrame& panel = data.monthly;
-  const PortfolioSettings& pf = settings.portfolio;
-  const ValidCounts& valid = data.valid;
-  AnalysisResult result;
-  result.input_frequency = data.input_frequency;
-  result.resampled = data.resampled;
-  result.universe = panel.columns;
+  AnalysisResult Run() {
+    CheckStaleness();
+    ResolveRows();
+    AcceptIndices();
+    ChooseRiskFreeColumn();
+    const std::vector<std::size_t> candidates = FundCandidates();
+    SelectFunds(candidates);
+    ScoreFrame();
+    const WeightOutcome weights =
+        ConstrainedWeights(result_.selected_funds, BaseWeights(), in_raw_, settings_);
+    FinalWeights(weights);
+    PortfolioStatistics();
+    Benchmarks();
+    Regimes();
+    return std::move(result_);
+  }
 
-  // The staleness guard (data.max_lag_days against data.as_of), as the reference's API checks.
-  if (settings.data.max_lag_days && *settings.data.max_lag_days > 0 && settings.data.as_of &&
-      !data.raw_dates.empty()) {
-    const Date latest = *std::max_element(data.raw_dates.begin(), data.raw_dates.end());
-    const int lag = settings.data.as_of->days - latest.days;
-    if (lag > *settings.data.max_lag_days) {
+ private:
+  // The reference's execution-lag guard (data.max_lag_days against data.as_of).
+  void CheckStaleness() const {
+    const auto& d = settings_.data;
+    if (!d.max_lag_days || *d.max_lag_days <= 0 || !d.as_of || data_.raw_dates.empty()) return;
+    const Date latest = *std::max_element(data_.raw_dates.begin(), data_.raw_dates.end());
+    const int lag = d.as_of->days - latest.days;
+    if (lag > *d.max_lag_days) {
       throw InputError(fmt::format(
           "data.max_lag_days = {}: the data are stale: the latest row, {}, is {} days behind "
           "the as-of date {}",
-          *settings.data.max_lag_days, FormatDate(latest), lag, FormatDate(*settings.data.as_of)));
+          *d.max_lag_days, FormatDate(latest), lag, FormatDate(*d.as_of)));
     }
   }
 
-  // Windows.
-  const Windows windows = ResolveWindows(data, settings.sample_split);
-  const std::vector<Eigen::Index> in_rows = RowsIn(panel.dates, windows.in);
-  const std::vector<Eigen::Index> out_rows = RowsIn(panel.dates, windows.out);
-  const std::string data_span = fmt::format("{}..{}", FormatMonth(MonthIndex(panel.dates.front())),
-                                            FormatMonth(MonthIndex(panel.dates.back())));
-  if (in_rows.empty()) {
-    throw InputError(
-        fmt::format("sample_split: the in-sample window {} to {} has no rows (data covers {})",
-                    FormatDate(windows.in.start), FormatDate(windows.in.end), data_span));
-  }
-  if (out_rows.empty()) {
-    throw InputError(
-        fmt::format("sample_split: the out-of-sample window {} to {} has no rows (data covers {})",
-                    FormatDate(windows.out.start), FormatDate(windows.out.end), data_span));
-  }
-  for (auto r : in_rows) result.in_dates.push_back(panel.dates[static_cast<std::size_t>(r)]);
-  for (auto r : out_rows) result.out_dates.push_back(panel.dates[static_cast<std::size_t>(r)]);
-  result.in_start_month = MonthIndex(windows.in.start);
-  result.in_end_month = MonthIndex(windows.in.end);
-  result.out_start_month = MonthIndex(windows.out.start);
-  result.out_end_month = MonthIndex(windows.out.end);
-
-  // Indices (§1.5).
-  std::set<std::string> index_set;
-  for (const auto& name : pf.indices_list) {
-    const auto col = panel.FindColumn(name);
-    if (col && ValidCounts::Count(valid, panel.values, *col, in_rows) > 0) {
-      result.accepted_indices.push_back(name);
-      index_set.insert(name);
+  // The two windows (§3) as panel rows.
+  void ResolveRows() {
+    windows_ = ResolveWindows(data_, settings_.sample_split);
+    in_rows_ = RowsIn(panel_.dates, windows_.in);
+    out_rows_ = RowsIn(panel_.dates, windows_.out);
+    const std::string span = fmt::format("{}..{}", FormatMonth(MonthIndex(panel_.dates.front())),
+                                         FormatMonth(MonthIndex(panel_.dates.back())));
+    for (const auto& [rows, window, label] :
+         {std::tuple{&in_rows_, windows_.in, "in-sample"},
+          std::tuple{&out_rows_, windows_.out, "out-of-sample"}}) {
+      if (rows->empty()) {
+        throw InputError(
+            fmt::format("sample_split: the {} window {} to {} has no rows (data "
+                        "covers {})",
+                        label, FormatDate(window.start), FormatDate(window.end), span));
+      }
     }
+    for (auto r : in_rows_) result_.in_dates.push_back(panel_.dates[static_cast<std::size_t>(r)]);
+    for (auto r : out_rows_) result_.out_dates.push_back(panel_.dates[static_cast<std::size_t>(r)]);
+    result_.in_start_month = MonthIndex(windows_.in.start);
+    result_.in_end_month = MonthIndex(windows_.in.end);
+    result_.out_start_month = MonthIndex(windows_.out.start);
+    result_.out_end_month = MonthIndex(windows_.out.end);
   }
-  if (!pf.indices_list.empty() && result.accepted_indices.empty()) {
-    throw InputError(
-        fmt::format("portfolio.indices_list: none of [{}] has data in the in-sample window",
-                    JoinNames(pf.indices_list)));
+
+  // Indices (§1.5): listed columns with data in the in-sample window.
+  void AcceptIndices() {
+    for (const auto& name : pf_.indices_list) {
+      const auto col = panel_.FindColumn(name);
+      if (col && ValidCounts::Count(valid_, panel_.values, *col, in_rows_) > 0) {
+        result_.accepted_indices.push_back(name);
+        indices_.insert(name);
+      }
+    }
+    if (!pf_.indices_list.empty() && result_.accepted_indices.empty()) {
+      throw InputError(
+          fmt::format("portfolio.indices_list: none of [{}] has data in the in-sample window",
+                      JoinNames(pf_.indices_list)));
+    }
   }
 
   // Risk-free (§1.4): coverage over the month grid spanning both windows.
-  std::vector<Eigen::Index> span_rows = in_rows;
-  span_rows.insert(span_rows.end(), out_rows.begin(), out_rows.end());
-  const int grid_len = MonthIndex(panel.dates[static_cast<std::size_t>(span_rows.back())]) -
-                       MonthIndex(panel.dates[static_cast<std::size_t>(span_rows.front())]) + 1;
-  const int min_non_null = std::max(2, static_cast<int>(std::ceil(0.6 * std::max(grid_len, 1))));
-  std::vector<std::size_t> ret_cols;
-  for (std::size_t j = 0; j < panel.cols(); ++j) {
-    if (index_set.count(panel.columns[j])) continue;
-    if (ValidCounts::Count(valid, panel.values, j, span_rows) >= min_non_null)
-      ret_cols.push_back(j);
+  void ChooseRiskFreeColumn() {
+    span_rows_ = in_rows_;
+    span_rows_.insert(span_rows_.end(), out_rows_.begin(), out_rows_.end());
+    const int months = MonthIndex(panel_.dates[static_cast<std::size_t>(span_rows_.back())]) -
+                       MonthIndex(panel_.dates[static_cast<std::size_t>(span_rows_.front())]) + 1;
+    covered_ = WellCoveredColumns(panel_, valid_, span_rows_, months, indices_);
+    const RiskFreeChoice choice =
+        ChooseRiskFree(panel_, valid_, span_rows_, months, covered_, indices_, settings_.data);
+    rf_col_ = choice.column;
+    result_.risk_free_column = panel_.columns[rf_col_];
+    result_.risk_free_source = choice.fallback ? "fallback" : "configured";
+    if (!choice.warning.empty()) result_.warnings.push_back(choice.warning);
+    rf_in_ = SliceColumn(panel_.values, in_rows_, rf_col_);
+    rf_out_ = SliceColumn(panel_.values, out_rows_, rf_col_);
   }
-  std::size_t rf_col = 0;
-  if (settings.data.risk_free_column) {
-    const std::string& name = *settings.data.risk_free_column;
-    const auto col = panel.FindColumn(name);
-    if (!col) {
-      throw ConfigError(
-          fmt::format("data.risk_free_column = '{}': no such column in the returns (columns: {})",
-                      name, JoinNames(panel.columns)));
-    }
-    if (index_set.count(name)) {
-      throw ConfigError(fmt::format(
-          "data.risk_free_column = '{}' is also listed in portfolio.indices_list", name));
-    }
-    if (std::find(ret_cols.begin(), ret_cols.end(), *col) == ret_cols.end()) {
-      throw InputError(
-          fmt::format("data.risk_free_column = '{}' has too few values in the analysis windows ({} "
-                      "of {} months)",
-                      name, ValidCounts::Count(valid, panel.values, *col, span_rows), grid_len));
-    }
-    rf_col = *col;
-    result.risk_free_source = "configured";
-  } else if (settings.data.allow_risk_free_fallback) {
-    if (ret_cols.empty())
-      throw InputError("no column has enough data to serve as the risk-free rate");
-    double best = std::numeric_limits<double>::infinity();
-    for (std::size_t j : ret_cols) {
-      const double sd = Volatility(SliceColumn(panel.values, span_rows, j), 1.0);
-      if (sd < best) {
-        best = sd;
-        rf_col = j;
-      }
-    }
-    result.risk_free_source = "fallback";
-    result.warnings.push_back(fmt::format(
-        "data.risk_free_column is not set and data.allow_risk_free_fallback is true: '{}', "
-        "the lowest-volatility column, is used as the risk-free rate",
-        panel.columns[rf_col]));
-  } else {
-    throw ConfigError(
-        "no risk-free rate: set data.risk_free_column or enable data.allow_risk_free_fallback");
-  }
-  result.risk_free_column = panel.columns[rf_col];
 
-  // Fund universe: never the risk-free column, an index or a benchmark column (D2).
-  std::set<std::string> excluded = {result.risk_free_column};
-  for (const auto& [label, column] : settings.benchmarks) excluded.insert(column);
-  std::vector<std::size_t> candidates;
-  for (std::size_t j : ret_cols) {
-    if (!excluded.count(panel.columns[j])) candidates.push_back(j);
-  }
-  if (pf.selection_mode == "all" && pf.custom_weights) {
+  // Fund universe: never the risk-free column, an index or a benchmark column (D2); in `all`
+  // mode custom weights restrict it (§5.1).
+  std::vector<std::size_t> FundCandidates() const {
+    std::set<std::string> excluded = {result_.risk_free_column};
+    for (const auto& [label, column] : settings_.benchmarks) excluded.insert(column);
+    std::vector<std::size_t> candidates;
+    for (std::size_t j : covered_) {
+      if (!excluded.count(panel_.columns[j])) candidates.push_back(j);
+    }
+    if (pf_.selection_mode != "all" || !pf_.custom_weights) return candidates;
     std::vector<std::size_t> restricted;
     for (std::size_t j : candidates) {
-      for (const auto& [name, w] : *pf.custom_weights) {
-        if (panel.columns[j] == name) restricted.push_back(j);
+      for (const auto& [name, w] : *pf_.custom_weights) {
+        if (panel_.columns[j] == name) restricted.push_back(j);
       }
     }
     if (restricted.empty()) {
-      for (const auto& [name, w] : *pf.custom_weights) {
-        const auto col = panel.FindColumn(name);
-        if (!col)
+      for (const auto& [name, w] : *pf_.custom_weights) {
+        const auto col = panel_.FindColumn(name);
+        if (!col) {
           throw InputError(
               fmt::format("portfolio.custom_weights: '{}' is not a column of the returns", name));
+        }
         restricted.push_back(*col);
       }
     }
-    candidates = restricted;
+    return restricted;
   }
 
-  // Eligibility (§3.3): complete data in both windows.
-  std::vector<std::size_t> eligible;
-  std::vector<std::string> eligible_names;
-  for (std::size_t j : candidates) {
-    if (ValidCounts::Count(valid, panel.values, j, in_rows) == static_cast<int>(in_rows.size()) &&
-        ValidCounts::Count(valid, panel.values, j, out_rows) == static_cast<int>(out_rows.size())) {
-      eligible.push_back(j);
-      eligible_names.push_back(panel.columns[j]);
-    }
-  }
-
-  // Selection (§5).
-  if (pf.selection_mode == "manual") {
-    // The reference keeps the listed funds that are eligible and ignores the others.
-    for (const auto& name : pf.manual_list) {
-      if (!panel.FindColumn(name)) {
-        const auto& load = data.load_report.dropped;
-        const auto& layer_b = data.panel_report.dropped;
-        const bool dropped = std::find(load.begin(), load.end(), name) != load.end() ||
-                             std::find(layer_b.begin(), layer_b.end(), name) != layer_b.end();
-        result.warnings.push_back(fmt::format("portfolio.manual_list: '{}' is ignored: {}", name,
-                                              dropped
-                                                  ? "the missing-data policy removed that column"
-                                                  : "it is not a column of the returns"));
+  // Eligibility (§3.3), then the selection model (§5).
+  void SelectFunds(const std::vector<std::size_t>& candidates) {
+    std::vector<std::size_t> eligible;
+    std::vector<std::string> eligible_names;
+    for (std::size_t j : candidates) {
+      if (ValidCounts::CompleteIn(valid_, panel_.values, j, in_rows_, out_rows_)) {
+        eligible.push_back(j);
+        eligible_names.push_back(panel_.columns[j]);
       }
     }
+    if (pf_.selection_mode == "manual") WarnUnknownManualFunds();
+    const auto model = registries_.selection->Create(pf_.selection_mode);
+    if (!model) {
+      throw ConfigError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
+                                    pf_.selection_mode, JoinNames(registries_.selection->Names())));
+    }
+    const Eigen::MatrixXd eligible_in = Slice(panel_.values, in_rows_, eligible);
+    const SelectionContext ctx{eligible_names, eligible_in, pf_, settings_.seed};
+    for (std::size_t pick : model->Select(ctx)) {
+      fund_cols_.push_back(eligible[pick]);
+      result_.selected_funds.push_back(eligible_names[pick]);
+    }
+    if (fund_cols_.empty()) {
+      throw InputError(fmt::format(
+          "no funds selected: {} of {} candidate funds have complete data in both windows and "
+          "selection_mode '{}' kept none",
+          eligible.size(), candidates.size(), pf_.selection_mode));
+    }
+    in_raw_ = Slice(panel_.values, in_rows_, fund_cols_);
+    out_raw_ = Slice(panel_.values, out_rows_, fund_cols_);
   }
-  const auto model = registries.selection->Create(pf.selection_mode);
-  if (!model) {
-    throw ConfigError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
-                                  pf.selection_mode, JoinNames(registries.selection->Names())));
-  }
-  const Eigen::MatrixXd eligible_in = Slice(panel.values, in_rows, eligible);
-  const SelectionContext ctx{eligible_names, eligible_in, pf, settings.seed};
-  std::vector<std::size_t> fund_cols;
-  for (std::size_t pick : model->Select(ctx)) {
-    fund_cols.push_back(eligible[pick]);
-    result.selected_funds.push_back(eligible_names[pick]);
-  }
-  if (fund_cols.empty()) {
-    throw InputError(fmt::format(
-        "no funds selected: {} of {} candidate funds have complete data in both windows and "
-        "selection_mode '{}' kept none",
-        eligible.size(), candidates.size(), pf.selection_mode));
-  }
-  const auto& funds = result.selected_funds;
-  const std::size_t n = funds.size();
 
-  const Eigen::MatrixXd in_raw = Slice(panel.values, in_rows, fund_cols);
-  const Eigen::MatrixXd out_raw = Slice(panel.values, out_rows, fund_cols);
-  const Eigen::VectorXd rf_in = SliceColumn(panel.values, in_rows, rf_col);
-  const Eigen::VectorXd rf_out = SliceColumn(panel.values, out_rows, rf_col);
+  // The reference keeps the listed funds that are eligible and ignores the others.
+  void WarnUnknownManualFunds() {
+    for (const auto& name : pf_.manual_list) {
+      if (panel_.FindColumn(name)) continue;
+      const auto& load = data_.load_report.dropped;
+      const auto& layer_b = data_.panel_report.dropped;
+      const bool dropped = std::find(load.begin(), load.end(), name) != load.end() ||
+                           std::find(layer_b.begin(), layer_b.end(), name) != layer_b.end();
+      result_.warnings.push_back(fmt::format("portfolio.manual_list: '{}' is ignored: {}", name,
+                                             dropped ? "the missing-data policy removed that column"
+                                                     : "it is not a column of the returns"));
+    }
+  }
 
   // Score frame (§4.3): raw in-sample, Sharpe vs rf, others vs 0.
-  result.score_frame.resize(static_cast<Eigen::Index>(n),
-                            static_cast<Eigen::Index>(settings.metrics.size()));
-  for (std::size_t m = 0; m < settings.metrics.size(); ++m) {
-    const ScoreMetric metric = settings.metrics[m];
-    result.score_metrics.emplace_back(NameOf(metric));
-    const std::vector<double> column = MetricAcrossColumns(metric, in_raw, &rf_in);
-    for (std::size_t i = 0; i < n; ++i) {
-      result.score_frame(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(m)) = column[i];
-    }
-  }
-
-  // Base weights (§7.1).
-  std::map<std::string, double> custom_percent;
-  if (pf.custom_weights) {
-    for (const auto& [name, w] : *pf.custom_weights) custom_percent[name] = w;
-  } else if (Lower(pf.weighting_scheme) != "equal") {
-    const auto scheme = registries.weighting->Create(pf.weighting_scheme);
-    if (!scheme) {
-      result.weight_engine_fallback = WeightEngineFallback{
-          pf.weighting_scheme,
-          fmt::format("unknown weighting scheme '{}'; available: {}", pf.weighting_scheme,
-                      JoinNames(registries.weighting->Names()))};
-      result.warnings.push_back(fmt::format(
-          "portfolio.weighting_scheme = '{}' is not a weighting scheme (available: {}); equal "
-          "weights are used, as the reference does",
-          pf.weighting_scheme, JoinNames(registries.weighting->Names())));
-    } else {
-      const Eigen::VectorXd w = scheme->Weights(SampleCovariance(in_raw));
-      for (std::size_t i = 0; i < n; ++i) {
-        const double wi = w[static_cast<Eigen::Index>(i)];
-        custom_percent[funds[i]] = std::isnan(wi) ? 0.0 : wi * 100.0;
+  void ScoreFrame() {
+    const auto n = static_cast<Eigen::Index>(result_.selected_funds.size());
+    result_.score_frame.resize(n, static_cast<Eigen::Index>(settings_.metrics.size()));
+    for (std::size_t m = 0; m < settings_.metrics.size(); ++m) {
+      const ScoreMetric metric = settings_.metrics[m];
+      result_.score_metrics.emplace_back(NameOf(metric));
+      const std::vector<double> column = MetricAcrossColumns(metric, in_raw_, &rf_in_);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        result_.score_frame(i, static_cast<Eigen::Index>(m)) = column[static_cast<std::size_t>(i)];
       }
     }
   }
-  std::vector<double> base(n, 1.0 / static_cast<double>(n));
-  if (!custom_percent.empty()) {
+
+  // Base weights (§7.1): custom weights, else the weighting scheme's, else equal.
+  std::vector<double> BaseWeights() {
+    const auto& funds = result_.selected_funds;
+    const std::size_t n = funds.size();
+    std::map<std::string, double> custom_percent;
+    if (pf_.custom_weights) {
+      for (const auto& [name, w] : *pf_.custom_weights) custom_percent[name] = w;
+    } else if (Lower(pf_.weighting_scheme) != "equal") {
+      const auto scheme = registries_.weighting->Create(pf_.weighting_scheme);
+      if (!scheme) {
+        const std::string available = JoinNames(registries_.weighting->Names());
+        result_.weight_engine_fallback = WeightEngineFallback{
+            pf_.weighting_scheme, fmt::format("unknown weighting scheme '{}'; available: {}",
+                                              pf_.weighting_scheme, available)};
+        result_.warnings.push_back(fmt::format(
+            "portfolio.weighting_scheme = '{}' is not a weighting scheme (available: {}); equal "
+            "weights are used, as the reference does",
+            pf_.weighting_scheme, available));
+      } else {
+        const Eigen::VectorXd w = scheme->Weights(SampleCovariance(in_raw_));
+        for (std::size_t i = 0; i < n; ++i) {
+          const double wi = w[static_cast<Eigen::Index>(i)];
+          custom_percent[funds[i]] = std::isnan(wi) ? 0.0 : wi * 100.0;
+        }
+      }
+    }
+    std::vector<double> base(n, 1.0 / static_cast<double>(n));
+    if (custom_percent.empty()) return base;
     double total = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const auto it = custom_percent.find(funds[i]);
@@ -582,113 +573,149 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
       total += base[i];
     }
     if (total <= 0) std::fill(base.begin(), base.end(), 1.0 / static_cast<double>(n));
+    return base;
   }
 
-  // Volatility targeting, constraints, turnover (§7.3).
-  const WeightOutcome weights = ConstrainedWeights(funds, base, in_raw, settings);
-  result.used_fallback_weights = weights.fallback;
-  result.turnover_value = weights.turnover_value;
-  result.portfolio_volatility_last = weights.portfolio_vol;
-  for (const auto& f : funds) {
-    result.scale_factors.push_back(weights.scale_factors.at(f));
-    result.asset_volatility_last.push_back(weights.asset_vol.at(f));
-  }
-
-  // Signal and weight policy.
-  std::vector<Eigen::Index> signal_rows;
-  for (std::size_t i = 0; i < panel.rows(); ++i) {
-    if (panel.dates[i] >= windows.in.start && panel.dates[i] <= windows.out.end) {
-      signal_rows.push_back(static_cast<Eigen::Index>(i));
+  // After volatility targeting, constraints and turnover (§7.3): the signal and the weight
+  // policy (§6.5, §7.6).
+  void FinalWeights(const WeightOutcome& weights) {
+    const auto& funds = result_.selected_funds;
+    result_.used_fallback_weights = weights.fallback;
+    result_.turnover_value = weights.turnover_value;
+    result_.portfolio_volatility_last = weights.portfolio_vol;
+    for (const auto& f : funds) {
+      result_.scale_factors.push_back(weights.scale_factors.at(f));
+      result_.asset_volatility_last.push_back(weights.asset_vol.at(f));
     }
+    std::vector<Eigen::Index> signal_rows;
+    for (std::size_t i = 0; i < panel_.rows(); ++i) {
+      if (panel_.dates[i] >= windows_.in.start && panel_.dates[i] <= windows_.out.end) {
+        signal_rows.push_back(static_cast<Eigen::Index>(i));
+      }
+    }
+    const auto first_out = std::find(signal_rows.begin(), signal_rows.end(), out_rows_.front());
+    const Eigen::MatrixXd signal_span = Slice(panel_.values, signal_rows, fund_cols_);
+    const int risk_window =
+        settings_.vol_adjust.window_length.value_or(static_cast<int>(in_rows_.size()));
+    const std::vector<bool> signal_valid =
+        SignalValid(signal_span, static_cast<Eigen::Index>(first_out - signal_rows.begin()),
+                    settings_.signals, risk_window);
+    result_.fund_weights = ApplyWeightPolicy(funds, weights.weights, signal_valid, pf_);
+    result_.ew_weights.assign(funds.size(), 1.0 / static_cast<double>(funds.size()));
   }
-  const auto first_out = std::find(signal_rows.begin(), signal_rows.end(), out_rows.front());
-  const Eigen::MatrixXd signal_span = Slice(panel.values, signal_rows, fund_cols);
-  const int risk_window =
-      settings.vol_adjust.window_length.value_or(static_cast<int>(in_rows.size()));
-  const std::vector<bool> signal_valid =
-      SignalValid(signal_span, static_cast<Eigen::Index>(first_out - signal_rows.begin()),
-                  settings.signals, risk_window);
-  result.fund_weights = ApplyWeightPolicy(funds, weights.weights, signal_valid, pf);
-  result.ew_weights.assign(n, 1.0 / static_cast<double>(n));
 
-  // Scaled returns and portfolios (§8.1-§8.2).
-  const int warmup = settings.vol_adjust.warmup_periods;
-  result.in_scaled = ScaleReturns(in_raw, result.scale_factors, settings.monthly_cost, warmup);
-  result.out_scaled = ScaleReturns(out_raw, result.scale_factors, settings.monthly_cost, warmup);
-  const Eigen::Map<const Eigen::VectorXd> user_w(result.fund_weights.data(),
-                                                 static_cast<Eigen::Index>(n));
-  result.in_ew = result.in_scaled.rowwise().mean();
-  result.out_ew = result.out_scaled.rowwise().mean();
-  result.in_user = result.in_scaled * user_w;
-  result.out_user = result.out_scaled * user_w;
-  const Eigen::VectorXd out_ew_raw = out_raw.rowwise().mean();
-  const Eigen::VectorXd out_user_raw = out_raw * user_w;
-
-  // Statistics.
-  Eigen::VectorXd scratch;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<Eigen::Index>(i);
-    result.in_sample_stats.push_back(ComputeStats(result.in_scaled.col(c), rf_in, scratch));
-    result.out_sample_stats.push_back(ComputeStats(result.out_scaled.col(c), rf_out, scratch));
-    result.out_sample_stats_raw.push_back(ComputeStats(out_raw.col(c), rf_out, scratch));
+  // Scaled returns, portfolios (§8.1-§8.2) and their statistics.
+  void PortfolioStatistics() {
+    const auto n = static_cast<Eigen::Index>(result_.selected_funds.size());
+    const int warmup = settings_.vol_adjust.warmup_periods;
+    auto& r = result_;
+    r.in_scaled = ScaleReturns(in_raw_, r.scale_factors, settings_.monthly_cost, warmup);
+    r.out_scaled = ScaleReturns(out_raw_, r.scale_factors, settings_.monthly_cost, warmup);
+    const Eigen::Map<const Eigen::VectorXd> user_w(r.fund_weights.data(), n);
+    r.in_ew = r.in_scaled.rowwise().mean();
+    r.out_ew = r.out_scaled.rowwise().mean();
+    r.in_user = r.in_scaled * user_w;
+    r.out_user = r.out_scaled * user_w;
+    out_ew_raw_ = out_raw_.rowwise().mean();
+    out_user_raw_ = out_raw_ * user_w;
+    for (Eigen::Index c = 0; c < n; ++c) {
+      r.in_sample_stats.push_back(ComputeStats(r.in_scaled.col(c), rf_in_, scratch_));
+      r.out_sample_stats.push_back(ComputeStats(r.out_scaled.col(c), rf_out_, scratch_));
+      r.out_sample_stats_raw.push_back(ComputeStats(out_raw_.col(c), rf_out_, scratch_));
+    }
+    r.in_ew_stats = ComputeStats(r.in_ew, rf_in_, scratch_);
+    r.out_ew_stats = ComputeStats(r.out_ew, rf_out_, scratch_);
+    r.out_ew_stats_raw = ComputeStats(out_ew_raw_, rf_out_, scratch_);
+    r.in_user_stats = ComputeStats(r.in_user, rf_in_, scratch_);
+    r.out_user_stats = ComputeStats(r.out_user, rf_out_, scratch_);
+    r.out_user_stats_raw = ComputeStats(out_user_raw_, rf_out_, scratch_);
+    r.in_rf = rf_in_;
+    r.out_rf = rf_out_;
   }
-  result.in_ew_stats = ComputeStats(result.in_ew, rf_in, scratch);
-  result.out_ew_stats = ComputeStats(result.out_ew, rf_out, scratch);
-  result.out_ew_stats_raw = ComputeStats(out_ew_raw, rf_out, scratch);
-  result.in_user_stats = ComputeStats(result.in_user, rf_in, scratch);
-  result.out_user_stats = ComputeStats(result.out_user, rf_out, scratch);
-  result.out_user_stats_raw = ComputeStats(out_user_raw, rf_out, scratch);
-  result.in_rf = rf_in;
-  result.out_rf = rf_out;
 
   // Benchmarks: accepted indices under their own names, then the benchmarks mapping.
-  std::vector<std::pair<std::string, std::string>> bench_map;
-  for (const auto& idx : result.accepted_indices) bench_map.emplace_back(idx, idx);
-  for (const auto& entry : settings.benchmarks) {
-    auto it = std::find_if(bench_map.begin(), bench_map.end(),
-                           [&](auto& e) { return e.first == entry.first; });
-    if (it == bench_map.end())
-      bench_map.push_back(entry);
-    else
-      it->second = entry.second;
-  }
-  for (const auto& [label, column] : bench_map) {
-    const auto col = panel.FindColumn(column);
-    if (!col) {
-      // The reference skips it silently in single-period runs (and raises in multi-period
-      // ones, difference D9); we skip it and say so.
-      result.warnings.push_back(
-          fmt::format("benchmarks.{} = '{}' is not a column of the returns; it is not reported",
-                      label, column));
-      continue;
+  void Benchmarks() {
+    std::vector<std::pair<std::string, std::string>> bench_map;
+    for (const auto& idx : result_.accepted_indices) bench_map.emplace_back(idx, idx);
+    for (const auto& entry : settings_.benchmarks) {
+      auto it = std::find_if(bench_map.begin(), bench_map.end(),
+                             [&](auto& e) { return e.first == entry.first; });
+      if (it == bench_map.end()) {
+        bench_map.push_back(entry);
+      } else {
+        it->second = entry.second;
+      }
     }
-    BenchmarkResult b;
-    b.label = label;
-    b.column = column;
-    const Eigen::VectorXd bench_in = SliceColumn(panel.values, in_rows, *col);
-    const Eigen::VectorXd bench_out = SliceColumn(panel.values, out_rows, *col);
-    b.in_sample = ComputeStats(bench_in, rf_in, scratch);
-    b.out_sample = ComputeStats(bench_out, rf_out, scratch);
-    for (std::size_t i = 0; i < n; ++i) {
-      scratch = result.out_scaled.col(static_cast<Eigen::Index>(i)) - bench_out;
-      b.fund_ir.push_back(InformationRatioOfActive(scratch));
+    for (const auto& [label, column] : bench_map) {
+      const auto col = panel_.FindColumn(column);
+      if (!col) {
+        // The reference skips it silently in single-period runs (and raises in multi-period
+        // ones, difference D9); we skip it and say so.
+        result_.warnings.push_back(
+            fmt::format("benchmarks.{} = '{}' is not a column of the returns; it is not reported",
+                        label, column));
+        continue;
+      }
+      BenchmarkResult b;
+      b.label = label;
+      b.column = column;
+      const Eigen::VectorXd bench_in = SliceColumn(panel_.values, in_rows_, *col);
+      const Eigen::VectorXd bench_out = SliceColumn(panel_.values, out_rows_, *col);
+      b.in_sample = ComputeStats(bench_in, rf_in_, scratch_);
+      b.out_sample = ComputeStats(bench_out, rf_out_, scratch_);
+      for (Eigen::Index i = 0; i < result_.out_scaled.cols(); ++i) {
+        scratch_ = result_.out_scaled.col(i) - bench_out;
+        b.fund_ir.push_back(InformationRatioOfActive(scratch_));
+      }
+      scratch_ = out_ew_raw_ - bench_out;
+      b.equal_weight_ir = InformationRatioOfActive(scratch_);
+      scratch_ = out_user_raw_ - bench_out;
+      b.user_weight_ir = InformationRatioOfActive(scratch_);
+      result_.benchmarks.push_back(std::move(b));
     }
-    scratch = out_ew_raw - bench_out;
-    b.equal_weight_ir = InformationRatioOfActive(scratch);
-    scratch = out_user_raw - bench_out;
-    b.user_weight_ir = InformationRatioOfActive(scratch);
-    result.benchmarks.push_back(std::move(b));
   }
 
   // Regime table (§8.4).
-  if (settings.regime.enabled && settings.regime.proxy) {
-    if (const auto proxy_col = panel.FindColumn(*settings.regime.proxy)) {
-      result.regime = BuildRegimeTable(
-          panel.dates, panel.values.col(static_cast<Eigen::Index>(*proxy_col)), result.out_dates,
-          {{"User", &result.out_user}, {"Equal-Weight", &result.out_ew}}, rf_out, settings.regime);
+  void Regimes() {
+    const auto& regime = settings_.regime;
+    if (!regime.enabled || !regime.proxy) return;
+    const auto proxy_col = panel_.FindColumn(*regime.proxy);
+    if (!proxy_col) {
+      result_.warnings.push_back(fmt::format(
+          "regime.proxy = '{}' is not a column of the returns; there is no regime table",
+          *regime.proxy));
+      return;
     }
+    result_.regime = BuildRegimeTable(
+        panel_.dates, panel_.values.col(static_cast<Eigen::Index>(*proxy_col)), result_.out_dates,
+        {{"User", &result_.out_user}, {"Equal-Weight", &result_.out_ew}}, rf_out_, regime);
   }
-  return result;
+
+  const PreparedReturns& data_;
+  const ReturnsFrame& panel_;
+  const ValidCounts& valid_;
+  const AnalysisSettings& settings_;
+  const PortfolioSettings& pf_;
+  const PipelineRegistries& registries_;
+  AnalysisResult result_;
+
+  Windows windows_;
+  std::vector<Eigen::Index> in_rows_, out_rows_, span_rows_;
+  std::set<std::string> indices_;
+  std::vector<std::size_t> covered_;  // columns with enough data over both windows
+  std::size_t rf_col_ = 0;
+  Eigen::VectorXd rf_in_, rf_out_;
+  std::vector<std::size_t> fund_cols_;
+  Eigen::MatrixXd in_raw_, out_raw_;
+  Eigen::VectorXd out_ew_raw_, out_user_raw_;
+  Eigen::VectorXd scratch_;
+};
+
+}  // namespace
+
+AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& settings,
+                           const PipelineRegistries& registries) {
+  return Analysis(data, settings, registries).Run();
 }
 
 }  // namespace trend

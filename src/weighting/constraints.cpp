@@ -121,22 +121,37 @@ TurnoverControlled ApplyTurnoverControls(const Eigen::VectorXd& weights,
     prev[k] = pair.second;
     ++k;
   }
-  if (lambda_tc && *lambda_tc > 0) {
-    if (*lambda_tc >= 1) {
-      current = prev;
-      Normalise(current);
-    } else {
-      current = prev + (current - prev) * (1.0 - *lambda_tc);
-    }
-  }
-  if (max_turnover && *max_turnover > 0) {
-    const Eigen::VectorXd trades = current - prev;
-    const double total = trades.cwiseAbs().sum();
-    if (total > *max_turnover) current = prev + trades * (*max_turnover / total);
-  }
-  out.turnover = (current - prev).cwiseAbs().sum();
+  TurnoverRules rules;
+  rules.lambda_tc = lambda_tc;
+  rules.max_turnover = max_turnover;
+  out.turnover = ControlTurnover(current, prev, rules);
   out.weights = std::move(current);
   return out;
+}
+
+double ControlTurnover(Eigen::VectorXd& current, const Eigen::VectorXd& previous,
+                       const TurnoverRules& rules) {
+  const double slack = rules.slack;
+  const bool has_previous = previous.cwiseAbs().sum() > slack;
+  if (rules.lambda_tc && *rules.lambda_tc > slack &&
+      (!rules.penalty_needs_previous || has_previous)) {
+    if (rules.lambda_one_copies_previous && *rules.lambda_tc >= 1) {
+      current = previous;
+      Normalise(current);
+    } else {
+      current = previous + (current - previous) * (1.0 - *rules.lambda_tc);
+    }
+    if (rules.bounds) rules.bounds(current);
+  }
+  if (rules.max_turnover) {
+    const double cap = *rules.max_turnover;
+    const bool active = rules.cap_below_one_only ? cap < 1.0 - slack : cap > 0;
+    const Eigen::VectorXd trades = current - previous;
+    const double total = trades.cwiseAbs().sum();
+    if (active && total > cap + slack) current = previous + trades * (cap / total);
+  }
+  if (rules.bounds) rules.bounds(current);
+  return (current - previous).cwiseAbs().sum();
 }
 
 }  // namespace trend

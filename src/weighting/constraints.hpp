@@ -3,6 +3,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,7 +33,26 @@ struct TurnoverControlled {
   double turnover = 0.0;  // sum |w - prev| after the controls
 };
 
-// Blends towards previous weights with lambda_tc, then scales the trades down to max_turnover.
+// The turnover controls of every path: a penalty that moves only (1 - lambda_tc) of the way
+// from the previous weights, then a cap that scales the trades down to max_turnover.
+struct TurnoverRules {
+  std::optional<double> lambda_tc;
+  std::optional<double> max_turnover;
+  // Where the reference's threshold-hold rebalancer (spec §9.4 step 7) differs from its
+  // single-period pipeline (§7.5):
+  double slack = 0.0;                      // it compares with 1e-12 of slack;
+  bool penalty_needs_previous = false;     // it skips the penalty when there is nothing before;
+  bool lambda_one_copies_previous = true;  // the pipeline takes lambda >= 1 as "keep previous";
+  bool cap_below_one_only = false;         // to it a cap of 1 or more is no cap;
+  std::function<void(Eigen::VectorXd&)> bounds;  // and it re-applies its weight bounds.
+};
+
+// `current` and `previous` are aligned on the same names. Returns sum |current - previous|
+// after the controls.
+double ControlTurnover(Eigen::VectorXd& current, const Eigen::VectorXd& previous,
+                       const TurnoverRules& rules);
+
+// The single-period form: aligns on the sorted union of names, then ControlTurnover.
 TurnoverControlled ApplyTurnoverControls(const Eigen::VectorXd& weights,
                                          const std::vector<std::string>& funds,
                                          const NamedValues& previous,
