@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 TREND := build/release/src/cli/trend
 
-.PHONY: demo test bootstrap build build-native build-asan test-release test-asan bench format clean
+.PHONY: demo test test-identical bootstrap build build-native build-asan test-release test-asan bench format clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -28,10 +28,16 @@ demo: build
 test-release: build
 	ctest --preset release -j $(JOBS)
 
-test-asan: build-asan build-native
+test-asan: build-asan
 	ctest --preset asan -j $(JOBS)
 
 test: test-release test-asan
+
+# The same byte-for-byte check with a third build, -march=native (another full build, so not
+# part of `make test`): release, native and ASan must write identical documents.
+test-identical: build build-native build-asan
+	bash tests/cli/identical_builds_test.sh . build/release/src/cli/trend \
+	  build/native/src/cli/trend build/asan/src/cli/trend
 
 bench: build
 	bash bench/run_benchmarks.sh
