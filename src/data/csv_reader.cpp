@@ -16,7 +16,10 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <thread>
+
+#include <tbb/parallel_for.h>
 #include <unordered_map>
 
 #include "error/input_error.hpp"
@@ -433,10 +436,13 @@ void ParseRows(std::string_view text, int first_line, const CsvLayout& layout,
 // exactly those of the one-thread parse.
 std::vector<char> ParseBody(std::string_view body, int first_line, const CsvLayout& layout,
                             ReturnsFrame& frame) {
+  // Chunks of about 1 MB, however many cores there are, so the parse (and every check across
+  // chunks) is the same on every machine; oneTBB spreads them over the cores it has.
   constexpr std::size_t kMinChunkBytes = 1 << 20;
+  constexpr std::size_t kMaxChunks = 64;
   const auto n_cols = static_cast<Eigen::Index>(layout.value_cols.size());
-  const std::size_t threads = std::min<std::size_t>(
-      HardwareThreads(), std::max<std::size_t>(1, body.size() / kMinChunkBytes));
+  const std::size_t threads =
+      std::min<std::size_t>(kMaxChunks, std::max<std::size_t>(1, body.size() / kMinChunkBytes));
   if (body.empty()) {
     frame.values.resize(0, n_cols);
     return std::vector<char>(layout.value_cols.size(), 0);
@@ -456,10 +462,9 @@ std::vector<char> ParseBody(std::string_view body, int first_line, const CsvLayo
   std::vector<std::size_t> capacity(chunks.size());
   std::vector<ChunkResult> parts(chunks.size());
   std::vector<char> failed(chunks.size(), 0);
+  // On the caller's oneTBB arena (the server's and the sweep's pools), not threads of our own.
   const auto run_all = [&](auto&& task) {
-    std::vector<std::jthread> workers;
-    for (std::size_t k = 1; k < chunks.size(); ++k) workers.emplace_back(task, k);
-    task(std::size_t{0});
+    tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t k) { task(k); });
   };
   run_all([&](std::size_t k) { capacity[k] = CountLines(chunks[k]); });
   std::vector<Eigen::Index> first_row(chunks.size() + 1, 0);
@@ -480,11 +485,13 @@ std::vector<char> ParseBody(std::string_view body, int first_line, const CsvLayo
       }
     });
     bool ok = std::find(failed.begin(), failed.end(), 1) == failed.end();
-    for (std::size_t k = 1; ok && k < parts.size(); ++k) {
-      if (!parts[k].dates.empty() && !parts[k - 1].dates.empty() &&
-          parts[k].dates.front() <= parts[k - 1].dates.back()) {
-        ok = false;
-      }
+    // Dates must rise across chunks too: each chunk against the last date before it (a chunk of
+    // blank lines has none, and must not hide a step back).
+    std::optional<Date> last;
+    for (std::size_t k = 0; ok && k < parts.size(); ++k) {
+      if (parts[k].dates.empty()) continue;
+      if (last && parts[k].dates.front() <= *last) ok = false;
+      last = parts[k].dates.back();
     }
     if (!ok) {
       parts.assign(1, ChunkResult{});

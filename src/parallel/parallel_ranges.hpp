@@ -1,6 +1,6 @@
 // Splits an index range into one contiguous slice per hardware thread for short data-parallel
-// passes (per-column preprocessing, chunked parsing). Long-running work such as sweeps uses a
-// real task pool instead; this keeps no threads alive between calls.
+// passes (per-column preprocessing, chunked parsing), run as oneTBB tasks on the caller's arena.
+// The slices depend only on the sizes, so results do not depend on scheduling.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +8,8 @@
 #include <exception>
 #include <thread>
 #include <vector>
+
+#include <tbb/parallel_for.h>
 
 namespace trend {
 
@@ -44,11 +46,8 @@ void ParallelRanges(std::size_t n, std::size_t min_per_slice, Fn&& fn) {
       errors[k] = std::current_exception();
     }
   };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t k = 1; k < slices; ++k) workers.emplace_back(run, k);
-    run(0);
-  }
+  // On the caller's oneTBB arena: no threads are started per call.
+  tbb::parallel_for(std::size_t{0}, slices, run);
   for (const auto& error : errors) {
     if (error) std::rethrow_exception(error);
   }

@@ -2,6 +2,7 @@
 // located message per kind of bad input.
 #include "data/csv_reader.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -78,6 +79,26 @@ TEST(CsvReaderErrors, UnsortedDates) {
   EXPECT_EQ(ErrorOf("Date,A\n2020-02-29,0.1\n2020-01-31,0.2\n"),
             "returns.csv line 3: date 2020-01-31 comes after 2020-02-29 on line 2; rows must be in "
             "ascending date order");
+}
+
+// A large file is parsed in ~1 MB chunks; a run of blank lines that fills a whole chunk must
+// not hide a date that steps back across it (it used to, with 3 or more chunks).
+TEST(CsvReaderErrors, UnsortedDatesAcrossABlankChunk) {
+  std::string csv = "Date,A\n";
+  int line = 1;
+  for (int year = 1000; year < 2500; ++year) {
+    for (int month = 1; month <= 12; ++month, ++line) {
+      csv += fmt::format("{:04d}-{:02d}-28,0.01\n", year, month);
+    }
+  }
+  const int last_line = line;
+  csv += std::string(3 << 20, '\n');  // three chunks of nothing
+  csv += "1500-01-28,0.02\n";
+  const int bad_line = last_line + (3 << 20) + 1;
+  EXPECT_EQ(ErrorOf(csv), fmt::format("returns.csv line {}: date 1500-01-28 comes after "
+                                      "2499-12-28 on line {}; rows must be in ascending date "
+                                      "order",
+                                      bad_line, last_line));
 }
 
 TEST(CsvReaderErrors, BadDate) {
