@@ -57,6 +57,18 @@ class Warnings {
     for (; printed_ < all_.size(); ++printed_)
       std::fprintf(stderr, "trend: warning: %s\n", all_[printed_].c_str());
   }
+  // Adds `more`, stops under --strict, else prints what is new.
+  void Settle(const std::vector<std::string>& more) {
+    Add(more);
+    CheckStrict();
+    Print();
+  }
+  // The result document with the warnings in it, to --json's path.
+  void WriteDocument(nlohmann::json doc, const std::string& path) const {
+    if (path.empty()) return;
+    doc["warnings"] = all_;
+    WriteJson(path, doc.dump(2) + "\n");
+  }
   const std::vector<std::string>& all() const { return all_; }
 
  private:
@@ -90,14 +102,8 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
                                   FormatMonth(s.period.out_end), s.reason));
   }
   warnings.Add(result.warnings);
-  warnings.Add(skipped);
-  warnings.CheckStrict();
-  warnings.Print();
-  if (!options.json_path.empty()) {
-    nlohmann::json doc = MultiPeriodToJson(result);
-    doc["warnings"] = warnings.all();
-    WriteJson(options.json_path, doc.dump(2) + "\n");
-  }
+  warnings.Settle(skipped);
+  warnings.WriteDocument(MultiPeriodToJson(result), options.json_path);
   if (!options.no_export) {
     ExportSettings exports = settings.export_settings;
     if (!options.out_dir.empty()) exports.directory = options.out_dir;
@@ -118,10 +124,8 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
 int RunCommand(const RunOptions& options) {
   LoadedConfig config = LoadConfigFile(options.config_path);
   Warnings warnings(options.strict);
-  warnings.Add(ConfigWarnings(
+  warnings.Settle(ConfigWarnings(
       config, options.multi_period ? RunMode::kMultiPeriod : RunMode::kSinglePeriod));
-  warnings.CheckStrict();
-  warnings.Print();
   AnalysisSettings& settings = config.settings;
   if (options.seed) settings.seed = *options.seed;
   const std::string returns_path =
@@ -136,15 +140,8 @@ int RunCommand(const RunOptions& options) {
   if (options.multi_period)
     return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path, warnings);
   const AnalysisResult result = AnalyseReturns(std::move(raw), settings, returns_path);
-  warnings.Add(result.warnings);
-  warnings.CheckStrict();
-  warnings.Print();
-
-  if (!options.json_path.empty()) {
-    nlohmann::json doc = AnalysisToJson(result);
-    doc["warnings"] = warnings.all();
-    WriteJson(options.json_path, doc.dump(2) + "\n");
-  }
+  warnings.Settle(result.warnings);
+  warnings.WriteDocument(AnalysisToJson(result), options.json_path);
   if (!options.no_export) {
     ExportSettings exports = settings.export_settings;
     if (!options.out_dir.empty()) exports.directory = options.out_dir;

@@ -51,18 +51,6 @@ int MatchChoice(const std::vector<Choice>& choices, const std::string& text,
   return -1;
 }
 
-std::vector<Choice> MetricChoices() {
-  std::vector<Choice> out;
-  for (const auto& m : kMetricNames) {
-    Choice c{m.name, {}};
-    for (std::string_view a : m.aliases) {
-      if (!a.empty()) c.aliases.push_back(a);
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 const std::vector<Choice>& FormatChoices() {
   static const std::vector<Choice> kFormats = {
       {"csv", {}}, {"json", {}}, {"xlsx", {"excel"}}, {"txt", {}}};
@@ -217,19 +205,18 @@ class Reader {
         break;
       case KeyType::kMetricList: {
         if (!node.IsSequence()) Fail(node, path, "expected a list of metric names");
-        static const std::vector<Choice> kMetrics = MetricChoices();
         for (std::size_t i = 0; i < node.size(); ++i) {
-          const int m = ChooseFrom(kMetrics, node[i], fmt::format("{}[{}]", path, i), "metric");
+          const int m =
+              ChooseFrom(MetricChoices(), node[i], fmt::format("{}[{}]", path, i), "metric");
           v.metrics.push_back(kMetricNames[static_cast<std::size_t>(m)].value);
         }
         break;
       }
       case KeyType::kMetricWeights: {
         if (!node.IsMap()) Fail(node, path, "expected a mapping of metric: weight");
-        static const std::vector<Choice> kMetrics = MetricChoices();
         for (const auto& item : node) {
           const std::string name = item.first.as<std::string>();
-          const int m = ChooseFrom(kMetrics, item.first, path + "." + name, "metric");
+          const int m = ChooseFrom(MetricChoices(), item.first, path + "." + name, "metric");
           const Metric metric = kMetricNames[static_cast<std::size_t>(m)].value;
           const double w = Number(item.second, path + "." + name, spec);
           auto it = std::find_if(v.metric_weights.begin(), v.metric_weights.end(),
@@ -356,30 +343,14 @@ class Reader {
   static std::string Suggestion(const std::vector<Choice>& choices, const std::string& text) {
     std::string best;
     std::size_t best_distance = std::string::npos;
-    const std::string wanted = Lower(text);
     for (const auto& c : choices) {
-      const std::string name = Lower(std::string(c.name));
-      std::size_t d = 0;
-      // Levenshtein on short names is cheap.
-      std::vector<std::size_t> row(name.size() + 1);
-      for (std::size_t j = 0; j <= name.size(); ++j) row[j] = j;
-      for (std::size_t i = 1; i <= wanted.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= name.size(); ++j) {
-          const std::size_t above = row[j];
-          row[j] = std::min(
-              {row[j] + 1, row[j - 1] + 1, diagonal + (wanted[i - 1] == name[j - 1] ? 0 : 1)});
-          diagonal = above;
-        }
-      }
-      d = row[name.size()];
+      const std::size_t d = EditDistance(text, c.name);
       if (d < best_distance) {
         best_distance = d;
         best = std::string(c.name);
       }
     }
-    if (best_distance > std::max<std::size_t>(2, wanted.size() / 3)) return "";
+    if (best_distance > std::max<std::size_t>(2, text.size() / 3)) return "";
     return fmt::format(" (did you mean '{}'?)", best);
   }
 

@@ -868,7 +868,18 @@ std::vector<KeySpec> BuildSchema() {
   return std::vector<KeySpec>(std::begin(rows), std::end(rows));
 }
 
-// Levenshtein distance, for "did you mean".
+std::string_view Parent(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+}
+
+std::string_view Leaf(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+}  // namespace
+
 std::size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -886,17 +897,10 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string_view Parent(std::string_view path) {
-  const std::size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+const std::vector<Choice>& MetricChoices() {
+  static const std::vector<Choice> kChoices = ChoicesOf(kMetricNames);
+  return kChoices;
 }
-
-std::string_view Leaf(std::string_view path) {
-  const std::size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? path : path.substr(dot + 1);
-}
-
-}  // namespace
 
 const std::vector<KeySpec>& ConfigSchema() {
   static const std::vector<KeySpec> kSchema = BuildSchema();

@@ -104,6 +104,12 @@ std::string SuggestConfigKey(std::string_view path);
 // Whether keys below `spec` are free names (the map's own entries) rather than schema keys.
 bool HasFreeKeys(const KeySpec& spec);
 
+// The metric names with their aliases, as choices (metrics.registry, blended weights).
+const std::vector<Choice>& MetricChoices();
+
+// Levenshtein distance, case-insensitive: how far a typo is from a name.
+std::size_t EditDistance(std::string_view a, std::string_view b);
+
 // The schema as JSON Schema (draft 2020-12), and as the Markdown of docs/config.md.
 std::string ConfigJsonSchema();
 std::string ConfigMarkdown();

@@ -33,4 +33,18 @@ printf 'portfolio.rank.nn: [1]\n' > "$tmp/bad.yml"
 [ "$(cat "$tmp/stderr")" = "trend: error: $tmp/bad.yml line 1: unknown config key 'portfolio.rank.nn'; did you mean 'portfolio.rank.n'?" ] ||
   fail "bad grid message: $(cat "$tmp/stderr")"
 
+# The demo grid: every one of its 10,000 configurations gives different numbers, and none sets
+# a key that has no effect (--strict).
+sweeps="$(dirname "$config")/sweeps"
+"$trend" sweep --strict -c "$sweeps/demo_sweep.yml" --grid "$sweeps/demo_grid.yml" --out "$tmp/demo" \
+  --top 0 > "$tmp/demo.out" 2>&1 || fail "demo grid: $(cat "$tmp/demo.out")"
+grep -q "^10000 distinct results: every configuration gives different numbers.$" "$tmp/demo.out" ||
+  fail "demo grid distinct results: $(grep distinct "$tmp/demo.out")"
+# demo.yml has custom weights and no volatility targeting: the same grid on it is refused.
+"$trend" sweep --strict -c "$config" --grid "$sweeps/demo_grid.yml" --out "$tmp/refused" -q \
+  2> "$tmp/stderr"; status=$?
+[ "$status" -eq 2 ] || fail "strict grid on demo.yml exit $status"
+grep -q "configuration 0: .*portfolio.weighting_scheme has no effect: it needs portfolio.custom_weights: unset" "$tmp/stderr" ||
+  fail "strict grid message: $(cat "$tmp/stderr")"
+
 [ "$failures" -eq 0 ] && echo "ok   sweep cli" || exit 1

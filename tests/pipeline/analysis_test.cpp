@@ -12,13 +12,7 @@ namespace {
 using testing::Analyse;
 using testing::kSpecReturns;
 using testing::SpecConfig;
-
-double WeightOf(const AnalysisResult& r, const std::string& fund) {
-  for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
-    if (r.selected_funds[i] == fund) return r.fund_weights[i];
-  }
-  return -1;
-}
+using testing::WeightOf;
 
 TEST(SpecCaseOne, SimpleWindowWeightsAndStats) {
   const AnalysisResult r = Analyse(kSpecReturns, SpecConfig());

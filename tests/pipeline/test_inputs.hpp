@@ -41,6 +41,14 @@ inline std::string SpecConfig(const std::map<std::string, std::string>& override
   return yaml;
 }
 
+// A selected fund's final weight, or -1 when it was not selected.
+inline double WeightOf(const AnalysisResult& r, const std::string& fund) {
+  for (std::size_t i = 0; i < r.selected_funds.size(); ++i) {
+    if (r.selected_funds[i] == fund) return r.fund_weights[i];
+  }
+  return -1;
+}
+
 inline AnalysisResult Analyse(const std::string& csv, const std::string& yaml) {
   const LoadedConfig config = ParseConfig(yaml, "test.yml", "");
   return AnalyseReturns(ParseReturnsCsv(csv, "test.csv"), config.settings, "test.csv");
