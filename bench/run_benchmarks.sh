@@ -42,5 +42,5 @@ printf '%-34s %s\n' "500x360, threshold-hold 108 qtrs" "$(measure "$bin/src/cli/
 
 echo
 echo "== Sweep: config/sweeps/demo_grid.yml (10,000 demo-sized single-period configurations) =="
-"$bin/src/cli/trend" sweep -c config/demo.yml --grid config/sweeps/demo_grid.yml --out "$work/sweep" --top 0 | head -n 1
-"$bin/src/cli/trend" sweep -c config/demo.yml --grid config/sweeps/demo_grid.yml --scaling --scaling-sample 10000
+"$bin/src/cli/trend" sweep -c config/sweeps/demo_sweep.yml --grid config/sweeps/demo_grid.yml --out "$work/sweep" --top 0 | head -n 1
+"$bin/src/cli/trend" sweep -c config/sweeps/demo_sweep.yml --grid config/sweeps/demo_grid.yml --scaling --scaling-sample 10000

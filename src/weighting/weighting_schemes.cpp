@@ -14,7 +14,11 @@ Eigen::MatrixXd SampleCovariance(const Eigen::MatrixXd& returns) {
   const Eigen::Index n = returns.rows();
   const Eigen::RowVectorXd mean = returns.colwise().mean();
   const Eigen::MatrixXd centered = returns.rowwise() - mean;
-  return (centered.adjoint() * centered) / static_cast<double>(n - 1);
+  // One triangle (a symmetric rank-k update), then mirrored: half the work of the full product.
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(returns.cols(), returns.cols());
+  cov.selfadjointView<Eigen::Lower>().rankUpdate(centered.adjoint());
+  cov.triangularView<Eigen::StrictlyUpper>() = cov.adjoint();
+  return cov / static_cast<double>(n - 1);
 }
 
 namespace {

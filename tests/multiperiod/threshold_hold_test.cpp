@@ -282,6 +282,55 @@ TEST(ThresholdHoldGaps, RiskFreeColumnMayBeABenchmark) {
   EXPECT_EQ(r.periods[0].analysis.risk_free_column, "MKT");
 }
 
+// The reference's pipeline re-runs the risk-free fallback inside each period's windows; the
+// periods say "fallback" (they used to say "configured") and the run warns once.
+TEST(ThresholdHoldGaps, RiskFreeFallbackIsThePeriodsOwn) {
+  const std::string panel = SyntheticPanel();
+  const LoadedConfig config = ParseConfig(
+      "data: {allow_risk_free_fallback: true}\nbenchmarks: {mkt: MKT}\n"
+      "portfolio: {policy: threshold_hold, threshold_hold: {target_n: 3}}\n"
+      "multi_period: {frequency: M, in_sample_len: 24, out_sample_len: 12, start: 2015-01, "
+      "end: 2019-12}\n",
+      "test.yml", "");
+  const MultiPeriodResult r =
+      AnalyseMultiPeriod(ParseReturnsCsv(panel, "panel.csv"), config.settings, "panel.csv");
+  ASSERT_EQ(r.periods.size(), 3u);
+  for (const auto& p : r.periods) {
+    EXPECT_EQ(p.analysis.risk_free_source, "fallback");
+    EXPECT_EQ(p.analysis.risk_free_column, "RF");  // constant: the lowest volatility
+  }
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("'RF', the lowest-volatility column"), std::string::npos);
+  EXPECT_NE(r.warnings[0].find("(in 3 of 3 periods"), std::string::npos);
+}
+
+// A config error met in one period only stops the run; it is not a period to skip.
+TEST(DefaultPathGaps, ConfigErrorInOnePeriodStopsTheRun) {
+  // Steady Income has a gap in 2015, so the first period has one fund fewer: max_weight 0.3
+  // is infeasible for its five funds only.
+  std::string panel = SyntheticPanel();
+  const std::size_t row = panel.find("2015-03-31");
+  const std::size_t field = [&] {
+    std::size_t at = row;
+    for (int k = 0; k < 6; ++k) at = panel.find(',', at) + 1;  // Steady Income's value
+    return at;
+  }();
+  panel.erase(field, panel.find(',', field) - field);
+  const LoadedConfig config = ParseConfig(
+      "data: {risk_free_column: RF, missing_policy: drop}\nbenchmarks: {mkt: MKT}\n"
+      "portfolio: {selection_mode: all, constraints: {max_weight: 0.19}}\n"
+      "multi_period: {frequency: M, in_sample_len: 24, out_sample_len: 12, start: 2015-01, "
+      "end: 2019-12}\n",
+      "test.yml", "");
+  try {
+    AnalyseMultiPeriod(ParseReturnsCsv(panel, "panel.csv"), config.settings, "panel.csv");
+    ADD_FAILURE() << "ran with an infeasible max_weight";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "portfolio.constraints.max_weight = 0.19 is infeasible for 5 funds (needs >= 0.2)");
+  }
+}
+
 // The default path passes portfolio.previous_weights to every period, so max_turnover caps
 // the move away from them (spec §9.3); it used to act on nothing.
 TEST(DefaultPathGaps, PreviousWeightsReachEveryPeriod) {
