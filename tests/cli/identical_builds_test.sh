@@ -3,12 +3,14 @@
 # golden case (single and multi-period) gives the same bytes from each binary given.
 # Usage: identical_builds_test.sh SOURCE_DIR TREND_BINARY...   (at least two binaries)
 set -u
-source_dir="$1"; shift
+source_dir="$(cd "$1" && pwd)"; shift
 if [ "$#" -lt 2 ]; then echo "usage: $0 SOURCE_DIR TREND_A TREND_B [TREND_C...]"; exit 2; fi
+bins=()
 for bin in "$@"; do
   if [ ! -x "$bin" ]; then echo "FAIL: $bin is not built (make test builds it first)"; exit 1; fi
+  bins+=("$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")")
 done
-bins=("$@")
+set -- "${bins[@]}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cases=$(python3 -c '
