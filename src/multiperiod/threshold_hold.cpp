@@ -380,16 +380,14 @@ std::vector<double> ThresholdHoldEngine::PolicyWeights(const std::vector<std::st
   return w;
 }
 
-ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettings period_settings,
-                                            const PipelineRegistries& registries) {
-  const ReturnsFrame& panel = data_.monthly;
-  const auto in_rows = RowsBetween(panel.dates, period.in_start, period.in_end);
-  const auto out_rows = RowsBetween(panel.dates, period.out_start, period.out_end);
-  // 1. Universe: candidates with no gap in either window.
+// 1. Universe: candidates with no gap in either window (the eligibility rule of every path).
+std::vector<std::size_t> ThresholdHoldEngine::Universe(
+    const Period& period, const std::vector<Eigen::Index>& in_rows,
+    const std::vector<Eigen::Index>& out_rows) const {
   std::vector<std::size_t> universe;
   if (!in_rows.empty() && !out_rows.empty()) {
     for (std::size_t j : candidates_) {
-      if (ValidCounts::CompleteIn(data_.valid, panel.values, j, in_rows, out_rows))
+      if (ValidCounts::CompleteIn(data_.valid, data_.monthly.values, j, in_rows, out_rows))
         universe.push_back(j);
     }
   }
@@ -397,55 +395,56 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     throw InputError(fmt::format("period {}..{}: no fund has complete data in both windows",
                                  FormatMonth(period.in_start), FormatMonth(period.out_end)));
   }
-  // 2. Score frame on raw in-sample returns, rf 0.
-  const ScoreFrame scores = Score(universe, in_rows);
-  ThresholdHoldStep step;
+  return universe;
+}
 
-  // 3. Holdings.
-  std::vector<std::string> holdings;
+// 3. Holdings: the seed, or last period's holdings after the rebalancer's exits and entries and
+// one fund per firm. Event order (spec §9.4 step 3): the rebalancer's drops, then its
+// additions, then the one-per-firm drops, each block sorted by name.
+std::vector<std::string> ThresholdHoldEngine::Holdings(const ScoreFrame& scores,
+                                                       std::vector<ManagerChange>& changes) {
   if (first_) {
-    holdings = Seed(scores, step.changes, "seed");
     first_ = false;
-  } else {
-    std::vector<std::string> next =
-        rebalancer_.ApplyTriggers(holdings_, scores.names, scores.zscore);
-    std::erase_if(next, [&](const auto& f) { return scores.Find(f) == nullptr; });
-    const std::set<std::string> before(holdings_.begin(), holdings_.end());
-    const std::set<std::string> after(next.begin(), next.end());
-    const double soft_exit = settings_.portfolio.threshold_hold.z_exit_soft;
-    const double soft_entry = settings_.portfolio.threshold_hold.z_entry_soft;
-    // Event order (spec §9.4 step 3): the rebalancer's drops, then its additions, then the
-    // one-per-firm drops, each block sorted by name.
-    std::size_t block = step.changes.size();
-    for (const auto& f : holdings_) {
-      if (after.count(f)) continue;
-      const double z = scores.Z(f);
-      step.changes.push_back({"dropped", f, FirmOf(f), z < soft_exit ? "z_exit" : "rebalance",
-                              fmt::format("zscore={:.3f}", z)});
-      low_weight_strikes_.erase(f);
-    }
-    SortByManager(step.changes, block);
-    block = step.changes.size();
-    for (const auto& f : next) {
-      if (before.count(f)) continue;
-      const double z = scores.Z(f);
-      step.changes.push_back({"added", f, FirmOf(f),
-                              z > soft_entry - 1e-12 ? "z_entry" : "rebalance",
-                              fmt::format("zscore={:.3f}", z)});
-    }
-    SortByManager(step.changes, block);
-    block = step.changes.size();
-    holdings = OnePerFirm(next, scores, &step.changes);
-    SortByManager(step.changes, block);
-    // Survivors keep their order; OnePerFirm sorted them, so restore the rebalancer's order.
-    std::erase_if(next, [&](const auto& f) {
-      return std::find(holdings.begin(), holdings.end(), f) == holdings.end();
-    });
-    holdings = next;
-    if (holdings.empty()) holdings = Seed(scores, step.changes, "reseat");
+    return Seed(scores, changes, "seed");
   }
+  std::vector<std::string> next = rebalancer_.ApplyTriggers(holdings_, scores.names, scores.zscore);
+  std::erase_if(next, [&](const auto& f) { return scores.Find(f) == nullptr; });
+  const std::set<std::string> before(holdings_.begin(), holdings_.end());
+  const std::set<std::string> after(next.begin(), next.end());
+  const double soft_exit = settings_.portfolio.threshold_hold.z_exit_soft;
+  const double soft_entry = settings_.portfolio.threshold_hold.z_entry_soft;
+  std::size_t block = changes.size();
+  for (const auto& f : holdings_) {
+    if (after.count(f)) continue;
+    const double z = scores.Z(f);
+    changes.push_back({"dropped", f, FirmOf(f), z < soft_exit ? "z_exit" : "rebalance",
+                       fmt::format("zscore={:.3f}", z)});
+    low_weight_strikes_.erase(f);
+  }
+  SortByManager(changes, block);
+  block = changes.size();
+  for (const auto& f : next) {
+    if (before.count(f)) continue;
+    const double z = scores.Z(f);
+    changes.push_back({"added", f, FirmOf(f), z > soft_entry - 1e-12 ? "z_entry" : "rebalance",
+                       fmt::format("zscore={:.3f}", z)});
+  }
+  SortByManager(changes, block);
+  block = changes.size();
+  const std::vector<std::string> kept = OnePerFirm(next, scores, &changes);
+  SortByManager(changes, block);
+  // Survivors keep the rebalancer's order; OnePerFirm sorted them.
+  std::erase_if(
+      next, [&](const auto& f) { return std::find(kept.begin(), kept.end(), f) == kept.end(); });
+  if (next.empty()) return Seed(scores, changes, "reseat");
+  return next;
+}
 
-  // 4-5. Weights, then low-weight strikes with replacements.
+// 4-5. The weighting's natural weights, then low-weight strikes: funds below min_weight for
+// too many periods leave and the best-scored funds of new firms replace them.
+std::vector<double> ThresholdHoldEngine::StrikeLowWeights(std::vector<std::string>& holdings,
+                                                          const ScoreFrame& scores,
+                                                          std::vector<ManagerChange>& changes) {
   std::vector<double> natural = NaturalWeights(holdings, scores);
   std::vector<std::string> removed;
   for (std::size_t i = 0; i < holdings.size(); ++i) {
@@ -453,62 +452,61 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     strikes = natural[i] < min_w_ ? strikes + 1 : 0;
     if (strikes >= required_strikes_) removed.push_back(holdings[i]);
   }
-  if (!removed.empty()) {
-    for (const auto& f : removed) {
-      step.changes.push_back({"dropped", f, FirmOf(f), "low_weight_strikes",
-                              fmt::format("weight below {:.4f}", min_w_)});
-      low_weight_strikes_.erase(f);
-      std::erase(holdings, f);
-    }
-    std::set<std::string> firms;
-    for (const auto& f : holdings) firms.insert(FirmOf(f));
-    std::vector<std::size_t> by_z(scores.names.size());
-    std::iota(by_z.begin(), by_z.end(), 0);
-    std::stable_sort(by_z.begin(), by_z.end(), [&](std::size_t a, std::size_t b) {
-      return scores.zscore[a] > scores.zscore[b];
-    });
-    const int room = std::min(max_funds_, target_n_);
-    for (std::size_t k : by_z) {
-      if (static_cast<int>(holdings.size()) >= room) break;
-      const std::string& f = scores.names[k];
-      if (std::find(holdings.begin(), holdings.end(), f) != holdings.end() ||
-          std::find(removed.begin(), removed.end(), f) != removed.end() || firms.count(FirmOf(f))) {
-        continue;
-      }
-      holdings.push_back(f);
-      firms.insert(FirmOf(f));
-      step.changes.push_back(
-          {"added", f, FirmOf(f), "replacement", fmt::format("zscore={:.3f}", scores.zscore[k])});
-    }
-    natural = NaturalWeights(holdings, scores);
+  if (removed.empty()) return natural;
+  for (const auto& f : removed) {
+    changes.push_back({"dropped", f, FirmOf(f), "low_weight_strikes",
+                       fmt::format("weight below {:.4f}", min_w_)});
+    low_weight_strikes_.erase(f);
+    std::erase(holdings, f);
   }
-  // 6. Bounds on the funds the weight policy kept; the others stay held at weight 0.
+  std::set<std::string> firms;
+  for (const auto& f : holdings) firms.insert(FirmOf(f));
+  std::vector<std::size_t> by_z(scores.names.size());
+  std::iota(by_z.begin(), by_z.end(), 0);
+  std::stable_sort(by_z.begin(), by_z.end(), [&](std::size_t a, std::size_t b) {
+    return scores.zscore[a] > scores.zscore[b];
+  });
+  const int room = std::min(max_funds_, target_n_);
+  for (std::size_t k : by_z) {
+    if (static_cast<int>(holdings.size()) >= room) break;
+    const std::string& f = scores.names[k];
+    if (std::find(holdings.begin(), holdings.end(), f) != holdings.end() ||
+        std::find(removed.begin(), removed.end(), f) != removed.end() || firms.count(FirmOf(f))) {
+      continue;
+    }
+    holdings.push_back(f);
+    firms.insert(FirmOf(f));
+    changes.push_back(
+        {"added", f, FirmOf(f), "replacement", fmt::format("zscore={:.3f}", scores.zscore[k])});
+  }
+  return NaturalWeights(holdings, scores);
+}
+
+// 6-7. Bounds on the funds the weight policy kept (the others stay held at weight 0), then the
+// turnover controls against last period's final weights over the union of names (D5: funds
+// that left get no weight afterwards). Returns the weighted funds and their final weights.
+std::pair<std::vector<std::string>, std::vector<double>> ThresholdHoldEngine::BoundedWeights(
+    const std::vector<std::string>& holdings, const std::vector<double>& natural,
+    const ScoreFrame& scores, double& turnover) {
   const std::vector<double> kept_weights = PolicyWeights(holdings, natural, scores);
-  std::vector<std::string> weighted;
+  std::vector<std::string> names;
   std::vector<double> w;
   for (std::size_t i = 0; i < holdings.size(); ++i) {
     if (std::isnan(kept_weights[i])) continue;
-    weighted.push_back(holdings[i]);
+    names.push_back(holdings[i]);
     w.push_back(kept_weights[i]);
   }
   w = ApplyWeightBounds(w, min_w_, max_w_);
-
-  // 7. Turnover controls against last period's final weights, over the union of names; D5:
-  // funds that left get no weight afterwards.
-  std::vector<std::string> names = weighted;
+  const auto held = static_cast<Eigen::Index>(names.size());
   for (const auto& [f, x] : weights_) {
     if (std::find(names.begin(), names.end(), f) == names.end()) names.push_back(f);
   }
-  const auto previous = [&](const std::string& f) {
-    const auto it = weights_.find(f);
-    return it == weights_.end() ? 0.0 : it->second;
-  };
   const auto size = static_cast<Eigen::Index>(names.size());
-  const auto held = static_cast<Eigen::Index>(weighted.size());
   Eigen::VectorXd target = Eigen::VectorXd::Zero(size), prev(size);
   for (Eigen::Index i = 0; i < size; ++i) {
     if (i < held) target[i] = w[static_cast<std::size_t>(i)];
-    prev[i] = previous(names[static_cast<std::size_t>(i)]);
+    const auto it = weights_.find(names[static_cast<std::size_t>(i)]);
+    prev[i] = it == weights_.end() ? 0.0 : it->second;
   }
   TurnoverRules rules;  // this path's rules (spec §9.4 step 7)
   rules.lambda_tc = settings_.portfolio.lambda_tc;
@@ -518,26 +516,41 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
   rules.lambda_one_copies_previous = false;
   rules.cap_below_one_only = true;
   rules.bounds = [&](Eigen::VectorXd& v) {  // bounds on the held funds; leavers get nothing
-    std::vector<double> kept(v.data(), v.data() + held);
-    kept = ApplyWeightBounds(kept, min_w_, max_w_);
-    std::copy(kept.begin(), kept.end(), v.data());
+    std::vector<double> bounded(v.data(), v.data() + held);
+    bounded = ApplyWeightBounds(bounded, min_w_, max_w_);
+    std::copy(bounded.begin(), bounded.end(), v.data());
     v.tail(size - held).setZero();
   };
-  step.turnover = ControlTurnover(target, prev, rules);
+  turnover = ControlTurnover(target, prev, rules);
+  names.resize(static_cast<std::size_t>(held));
+  return {names, std::vector<double>(target.data(), target.data() + held)};
+}
+
+ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettings period_settings,
+                                            const PipelineRegistries& registries) {
+  const ReturnsFrame& panel = data_.monthly;
+  const auto in_rows = RowsBetween(panel.dates, period.in_start, period.in_end);
+  const auto out_rows = RowsBetween(panel.dates, period.out_start, period.out_end);
+  // 2. Score frame on raw in-sample returns, rf 0.
+  const ScoreFrame scores = Score(Universe(period, in_rows, out_rows), in_rows);
+  ThresholdHoldStep step;
+  std::vector<std::string> holdings = Holdings(scores, step.changes);
+  const std::vector<double> natural = StrikeLowWeights(holdings, scores, step.changes);
+  const auto [weighted, weights] = BoundedWeights(holdings, natural, scores, step.turnover);
   weights_.clear();
-  for (std::size_t i = 0; i < weighted.size(); ++i) weights_[weighted[i]] = target[i];
+  for (std::size_t i = 0; i < weighted.size(); ++i) weights_[weighted[i]] = weights[i];
   holdings_ = holdings;
 
-  // 8. The single-period analysis on the holdings with these weights (percent).
+  // 8. The single-period analysis on the holdings with these weights (percent). The period
+  // makes its own risk-free choice: the configured column, or the fallback re-run inside its
+  // windows, as the reference's pipeline does.
   period_settings.portfolio.selection_mode = "manual";
   period_settings.portfolio.manual_list = holdings;
   NamedValues custom;
   for (std::size_t i = 0; i < weighted.size(); ++i)
-    custom.emplace_back(weighted[i], target[i] * 100.0);
+    custom.emplace_back(weighted[i], weights[i] * 100.0);
   period_settings.portfolio.custom_weights = custom;
   period_settings.portfolio.weighting_scheme = "equal";
-  // The period's own risk-free choice: the configured column, or the fallback re-run inside
-  // this period's windows, as the reference's pipeline does.
   step.analysis = RunAnalysis(data_, period_settings, registries);
   return step;
 }

@@ -85,8 +85,16 @@ class ThresholdHoldEngine {
     double Z(const std::string& name) const;
   };
 
+  std::vector<std::size_t> Universe(const Period& period, const std::vector<Eigen::Index>& in_rows,
+                                    const std::vector<Eigen::Index>& out_rows) const;
   ScoreFrame Score(const std::vector<std::size_t>& columns,
                    const std::vector<Eigen::Index>& rows) const;
+  std::vector<std::string> Holdings(const ScoreFrame& scores, std::vector<ManagerChange>& changes);
+  std::vector<double> StrikeLowWeights(std::vector<std::string>& holdings, const ScoreFrame& scores,
+                                       std::vector<ManagerChange>& changes);
+  std::pair<std::vector<std::string>, std::vector<double>> BoundedWeights(
+      const std::vector<std::string>& holdings, const std::vector<double>& natural,
+      const ScoreFrame& scores, double& turnover);
   std::vector<std::string> Seed(const ScoreFrame& scores, std::vector<ManagerChange>& changes,
                                 const std::string& reason) const;
   std::vector<std::string> OnePerFirm(std::vector<std::string> funds, const ScoreFrame& scores,
