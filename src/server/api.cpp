@@ -36,8 +36,11 @@ struct StrictFailure : std::runtime_error {
   std::vector<std::string> warnings;
 };
 
+// Text that is not UTF-8 (a path, a column name) is replaced, not thrown on: a client's bytes
+// must never turn a 4xx into a 500.
 HttpResponse Json(int status, const json& body) {
-  return {status, "application/json", body.dump(), {}, nullptr};
+  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace),
+          {}, nullptr};
 }
 
 HttpResponse Error(int status, const std::string& error, const std::string& detail,

@@ -246,6 +246,10 @@ TEST(HttpApi, BadRequestsGetTheirStatusAndAJsonError) {
   EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/nothing").status, 404);
   EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/datasets/unknown").status, 404);
   EXPECT_EQ(Send(app.port(), http::verb::delete_, "/api/v1/runs").status, 405);
+  // Bytes that are not UTF-8 in an id, and quotes: still a 404 with a JSON body, not a 500.
+  const Reply latin1 = Send(app.port(), http::verb::get, "/api/v1/runs/caf\xe9\"x");
+  EXPECT_EQ(latin1.status, 404);
+  EXPECT_EQ(json::parse(latin1.body)["error"], "not found");
 }
 
 TEST(HttpApi, MetricsDefaultsAndOpenApi) {
