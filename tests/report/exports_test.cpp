@@ -14,28 +14,15 @@
 #include "../pipeline/test_inputs.hpp"
 #include "config/config_loader.hpp"
 #include "error/input_error.hpp"
+#include "export_dir.hpp"
 
 namespace trend {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class ExportsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("trend_exports_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using testing::ReadFile;
+using ExportsTest = testing::ExportDirTest;
 
 TEST_F(ExportsTest, WritesEveryFormatAndAWorkbookPackage) {
   const LoadedConfig config = ParseConfig(testing::SpecConfig(), "test.yml", "");
@@ -49,8 +36,7 @@ TEST_F(ExportsTest, WritesEveryFormatAndAWorkbookPackage) {
   for (const auto& path : written) EXPECT_GT(fs::file_size(path), 0u) << path;
   // The JSON exports hold the result document and the summary table; csv and txt are pinned
   // byte for byte in pinned_outputs_test.cpp.
-  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir_ / "analysis_result.json")),
-            AnalysisToJson(result));
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir_ / "analysis_result.json")), AnalysisToJson(result));
   const auto summary = nlohmann::json::parse(ReadFile(dir_ / "analysis_summary.json"));
   ASSERT_TRUE(summary.is_array()) << summary.dump().substr(0, 200);
   // Equal weight, user weight, a blank separator row (as the reference's table), one per fund.

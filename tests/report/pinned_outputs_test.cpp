@@ -12,6 +12,7 @@
 #include "../pipeline/test_inputs.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
+#include "export_dir.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "report/exports.hpp"
 #include "report/multi_period_report.hpp"
@@ -23,12 +24,7 @@ namespace fs = std::filesystem;
 
 const fs::path kPinned = fs::path(TREND_SOURCE_DIR) / "tests/report/pinned";
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadFile;
 
 void ExpectPinned(const fs::path& written, const std::string& pinned_name) {
   const std::string ours = ReadFile(written);
@@ -40,17 +36,7 @@ void ExpectPinned(const fs::path& written, const std::string& pinned_name) {
   EXPECT_EQ(ours, ReadFile(kPinned / pinned_name)) << pinned_name << " changed";
 }
 
-class PinnedOutputs : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("trend_pinned_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using PinnedOutputs = testing::ExportDirTest;
 
 TEST_F(PinnedOutputs, SinglePeriodReports) {
   const LoadedConfig config = ParseConfig(testing::SpecConfig(), "test.yml", "");
