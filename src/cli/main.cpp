@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
                    "YAML mapping of config keys to lists of values (and mode: multi_period)")
       ->required();
   sweep_cmd->add_option("--returns", sweep.returns_path, "Returns CSV (overrides data.csv_path)");
-  sweep_cmd->add_option("--threads", sweep.threads, "Worker threads (default: every core)");
+  sweep_cmd->add_option("--threads", sweep.threads, "Worker threads (default: every core)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
   sweep_cmd->add_option("--out", sweep.out_dir, "Directory for results.csv and results.jsonl")
       ->capture_default_str();
   sweep_cmd->add_option("--top", sweep.top, "Print the best K configurations")
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("app", "Serve the JSON API over HTTP (until SIGINT/SIGTERM)");
   app_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   app_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
-  app_cmd->add_option("--threads", serve.threads, "Event loops and workers (default: every core)");
+  app_cmd->add_option("--threads", serve.threads, "Event loops and workers (default: every core)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
   app_cmd
       ->add_option("--cache", serve.cache,
                    "Result cache: memory, redis://host:port[/db] or memcached://host:port "

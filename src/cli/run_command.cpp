@@ -67,7 +67,7 @@ class Warnings {
   void WriteDocument(nlohmann::json doc, const std::string& path) const {
     if (path.empty()) return;
     doc["warnings"] = all_;
-    WriteJson(path, doc.dump(2) + "\n");
+    WriteJson(path, doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   const std::vector<std::string>& all() const { return all_; }
 

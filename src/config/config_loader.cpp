@@ -1,5 +1,7 @@
 #include "config/config_loader.hpp"
 
+#include "data/utf8.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
@@ -94,9 +96,22 @@ class Reader {
 
   // Reads every key of the mapping `node` at `prefix` into `s`, by the schema.
   void Walk(const YAML::Node& node, const std::string& prefix, AnalysisSettings& s) {
+    // A key given twice: the last value wins, as in PyYAML (yaml-cpp's lookup finds the first).
+    std::map<std::string, int> last_line;
     for (const auto& item : node) {
-      const std::string key = item.first.as<std::string>();
+      const std::string key = Key(item.first, prefix);
+      last_line[key] = item.first.Mark().line;
+    }
+    for (const auto& item : node) {
+      const std::string key = Key(item.first, prefix);
       const std::string path = prefix.empty() ? key : prefix + "." + key;
+      if (item.first.Mark().line != last_line[key]) {
+        warnings_.push_back(
+            fmt::format("{}: {} is given again on line {}; the last value is used, "
+                        "as PyYAML does",
+                        Where(item.first), path, last_line[key] + 1));
+        continue;
+      }
       const KeySpec* spec = FindConfigKey(path);
       if (spec == nullptr || spec->path != path) {
         const std::string suggestion = SuggestConfigKey(path);
@@ -129,6 +144,15 @@ class Reader {
       const ConfigValue value = Decode(*spec, item.second, path);
       if (spec->apply) spec->apply(value, s);
     }
+  }
+
+  // A mapping key as text; one that is not valid UTF-8 stops here, before it reaches a message.
+  std::string Key(const YAML::Node& key, const std::string& prefix) const {
+    if (!key.IsScalar() || !IsValidUtf8(key.Scalar())) {
+      throw ConfigError(fmt::format("{}: a key under '{}' is not a valid UTF-8 name", Where(key),
+                                    prefix.empty() ? "the top level" : prefix));
+    }
+    return key.Scalar();
   }
 
   ConfigValue Decode(const KeySpec& spec, const YAML::Node& node, const std::string& path) {
@@ -192,14 +216,14 @@ class Reader {
       case KeyType::kNumberMap:
         if (!node.IsMap()) Fail(node, path, "expected a mapping of name: number");
         for (const auto& item : node) {
-          const std::string name = item.first.as<std::string>();
+          const std::string name = Key(item.first, path);
           v.numbers.emplace_back(name, Number(item.second, path + "." + name, spec));
         }
         break;
       case KeyType::kStringMap:
         if (!node.IsMap()) Fail(node, path, "expected a mapping of name: name");
         for (const auto& item : node) {
-          const std::string name = item.first.as<std::string>();
+          const std::string name = Key(item.first, path);
           v.pairs.emplace_back(name, String(item.second, path + "." + name));
         }
         break;
@@ -215,7 +239,7 @@ class Reader {
       case KeyType::kMetricWeights: {
         if (!node.IsMap()) Fail(node, path, "expected a mapping of metric: weight");
         for (const auto& item : node) {
-          const std::string name = item.first.as<std::string>();
+          const std::string name = Key(item.first, path);
           const int m = ChooseFrom(MetricChoices(), item.first, path + "." + name, "metric");
           const Metric metric = kMetricNames[static_cast<std::size_t>(m)].value;
           const double w = Number(item.second, path + "." + name, spec);
@@ -247,7 +271,7 @@ class Reader {
       case KeyType::kPolicy:
         if (node.IsMap()) {
           for (const auto& item : node) {
-            const std::string column = item.first.as<std::string>();
+            const std::string column = Key(item.first, path);
             const bool fallback = column == "*" || column == "default";
             v.policies.emplace_back(fallback ? "" : column,
                                     Policy(item.second, path + "." + column));
@@ -259,7 +283,7 @@ class Reader {
       case KeyType::kLimit:
         if (node.IsMap()) {
           for (const auto& item : node) {
-            const std::string column = item.first.as<std::string>();
+            const std::string column = Key(item.first, path);
             const bool fallback = column == "*" || column == "default";
             v.limits.emplace_back(fallback ? "" : column, Limit(item.second, path + "." + column));
           }
@@ -304,6 +328,9 @@ class Reader {
 
   std::string String(const YAML::Node& node, const std::string& path) const {
     if (!node.IsScalar()) Fail(node, path, "expected a string");
+    if (!IsValidUtf8(node.Scalar())) {
+      throw ConfigError(fmt::format("{}: {}: the value is not valid UTF-8", Where(node), path));
+    }
     return node.Scalar();
   }
 

@@ -22,6 +22,7 @@
 #include <tbb/parallel_for.h>
 #include <unordered_map>
 
+#include "data/utf8.hpp"
 #include "error/input_error.hpp"
 #include "parallel/parallel_ranges.hpp"
 
@@ -537,6 +538,12 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
   std::vector<std::string> headers;
   for (std::size_t i = 0; i < layout.n_fields; ++i) {
     std::string name(Trim(fields[i]));
+    if (!IsValidUtf8(name)) {
+      throw InputError(
+          fmt::format("{} line {}: the name of column {} is not valid UTF-8 (save the "
+                      "file as UTF-8)",
+                      source, header_line, i + 1));
+    }
     if (!date_col && Lower(name) == wanted) date_col = i;
     if (!seen.emplace(name, static_cast<int>(i)).second) {
       throw InputError(
@@ -578,7 +585,8 @@ ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
 
 ReturnsFrame LoadReturnsCsv(const std::string& path, const CsvOptions& options) {
   // Map the file rather than copy it: a 12 MB file costs no allocation or page zeroing.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw InputError(fmt::format("{}: cannot open the returns file", path));
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {

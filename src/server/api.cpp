@@ -39,8 +39,11 @@ struct StrictFailure : std::runtime_error {
 // Text that is not UTF-8 (a path, a column name) is replaced, not thrown on: a client's bytes
 // must never turn a 4xx into a 500.
 HttpResponse Json(int status, const json& body) {
-  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace),
-          {}, nullptr};
+  return {status,
+          "application/json",
+          body.dump(-1, ' ', false, json::error_handler_t::replace),
+          {},
+          nullptr};
 }
 
 HttpResponse Error(int status, const std::string& error, const std::string& detail,
@@ -288,11 +291,24 @@ HttpResponse TrendApi::GetDataset(const std::string& id, const HttpRequest& requ
 }
 
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {
+  // No document nests deeper than this; deeper input would recurse in dump() and elsewhere.
+  constexpr int kMaxDepth = 64;
   json body;
+  bool too_deep = false;
   try {
-    body = json::parse(request.body);
+    body = json::parse(request.body, [&](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDepth) {
+        too_deep = true;
+        throw std::length_error("too deep");
+      }
+      return true;
+    });
   } catch (const json::parse_error& e) {
     return Error(400, "malformed JSON", e.what(), request.path);
+  } catch (const std::length_error&) {
+    if (!too_deep) throw;
+    return Error(400, "malformed JSON",
+                 fmt::format("the document nests deeper than {} levels", kMaxDepth), request.path);
   }
   if (!body.is_object() || !body.contains("config")) {
     return Error(422, "invalid request", "expected {config, dataset | csv, multi_period}",

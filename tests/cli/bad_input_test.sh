@@ -31,6 +31,11 @@ expect no_returns "trend: error: $tmp/ok.yml: data.csv_path is not set; pass --r
 expect missing_csv "trend: error: $tmp/none.csv: cannot open the returns file" -- run -c "$tmp/ok.yml" --returns "$tmp/none.csv"
 expect ragged_csv "trend: error: $tmp/ragged.csv line 3: expected 3 fields, found 2" -- run -c "$tmp/ok.yml" --returns "$tmp/ragged.csv"
 expect bad_flag "The following argument was not expected: --bogus" -- run -c "$tmp/ok.yml" --bogus
+printf 'portfolio.rank.n: [3]\n' > "$tmp/grid.yml"
+expect too_many_threads "--threads: Value 100000 not in range 0 to 1024" -- sweep -c "$tmp/ok.yml" --grid "$tmp/grid.yml" --threads 100000
+expect negative_threads "--threads: Value -1 not in range 0 to 1024" -- sweep -c "$tmp/ok.yml" --grid "$tmp/grid.yml" --threads -1
+mkfifo "$tmp/fifo.csv"
+expect fifo_returns "trend: error: $tmp/fifo.csv: not a regular file" -- run -c "$tmp/ok.yml" --returns "$tmp/fifo.csv"
 
-echo "$(( 6 - failures )) passed, $failures failed"
+echo "$(( 9 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]

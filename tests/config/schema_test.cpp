@@ -210,6 +210,31 @@ TEST(Schema, ReferenceFallbacksAreWarnings) {
                 "used instead, as the reference does"}));
 }
 
+// PyYAML keeps the last of two equal keys; yaml-cpp's lookup finds the first. We keep the last
+// and say so.
+TEST(Schema, DuplicateKeysTakeTheLastValueWithAWarning) {
+  const LoadedConfig c = ParseConfig(
+      "vol_adjust:\n  target_vol: 0.1\n  target_vol: 0.2\nportfolio: {random_n: 3}\n"
+      "portfolio: {random_n: 5}\n",
+      "config.yml", "");
+  EXPECT_EQ(c.settings.vol_adjust.target_vol, 0.2);
+  EXPECT_EQ(c.settings.portfolio.random_n, 5);
+  EXPECT_EQ(c.warnings, (std::vector<std::string>{
+                            "config.yml line 2: vol_adjust.target_vol is given again on line 3; "
+                            "the last value is used, as PyYAML does",
+                            "config.yml line 4: portfolio is given again on line 5; the last "
+                            "value is used, as PyYAML does"}));
+}
+
+// Names reach JSON documents, which must be UTF-8: bytes that are not are refused at the edge.
+TEST(Schema, NamesMustBeUtf8) {
+  EXPECT_EQ(ErrorOf("data: {risk_free_column: \"T\xe9\"}\n"),
+            "config.yml line 1: data.risk_free_column: the value is not valid UTF-8");
+  EXPECT_EQ(ErrorOf("portfolio: {custom_weights: {\"Caf\xe9\": 50}}\n"),
+            "config.yml line 1: a key under 'portfolio.custom_weights' is not a valid UTF-8 name");
+  EXPECT_EQ(ErrorOf("portfolio: {custom_weights: {\"Caf\xc3\xa9\": 50}}\n"), "no error");
+}
+
 TEST(Schema, OverlappingWindowsAreALookAheadWarning) {
   const auto warnings = WarningsOf(
       "sample_split: {in_start: 2015-01, in_end: 2022-12, out_start: 2022-06, out_end: "

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -99,6 +102,27 @@ TEST(CsvReaderErrors, UnsortedDatesAcrossABlankChunk) {
                                       "2499-12-28 on line {}; rows must be in ascending date "
                                       "order",
                                       bad_line, last_line));
+}
+
+TEST(CsvReaderErrors, ColumnNameThatIsNotUtf8) {
+  EXPECT_EQ(ErrorOf("Date,Caf\xe9,RF\n2020-01-31,0.1,0.001\n"),
+            "returns.csv line 1: the name of column 2 is not valid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(ErrorOf("Date,Caf\xc3\xa9\n2020-01-31,0.1\n").substr(0, 8), "no error");
+}
+
+// A FIFO (or any non-file) as the returns file is refused at once, not waited on.
+TEST(CsvReaderErrors, FifoIsNotARegularFile) {
+  const std::string fifo =
+      ::testing::TempDir() + "/trend_returns_fifo_" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    LoadReturnsCsv(fifo);
+    ADD_FAILURE() << "a FIFO was read";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), fifo + ": not a regular file");
+  }
+  ::unlink(fifo.c_str());
 }
 
 TEST(CsvReaderErrors, BadDate) {

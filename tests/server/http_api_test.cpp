@@ -246,10 +246,25 @@ TEST(HttpApi, BadRequestsGetTheirStatusAndAJsonError) {
   EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/nothing").status, 404);
   EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/datasets/unknown").status, 404);
   EXPECT_EQ(Send(app.port(), http::verb::delete_, "/api/v1/runs").status, 405);
+  // A dataset whose column name is not UTF-8: a 422 naming it, and nothing stored.
+  const Reply latin1_csv = Send(app.port(), http::verb::post, "/api/v1/datasets",
+                                "Date,Caf\xe9,RF\n2020-01-31,0.1,0.001\n");
+  EXPECT_EQ(latin1_csv.status, 422);
   // Bytes that are not UTF-8 in an id, and quotes: still a 404 with a JSON body, not a 500.
   const Reply latin1 = Send(app.port(), http::verb::get, "/api/v1/runs/caf\xe9\"x");
   EXPECT_EQ(latin1.status, 404);
   EXPECT_EQ(json::parse(latin1.body)["error"], "not found");
+}
+
+// A body nested 100,000 deep is refused before anything recurses over it.
+TEST(HttpApi, DeeplyNestedJsonIsRefused) {
+  AppServer app;
+  const Reply deep =
+      Send(app.port(), http::verb::post, "/api/v1/runs",
+           "{\"config\": " + std::string(100000, '[') + std::string(100000, ']') + "}");
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_EQ(json::parse(deep.body)["detail"], "the document nests deeper than 64 levels");
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/healthz").status, 200);  // still serving
 }
 
 TEST(HttpApi, MetricsDefaultsAndOpenApi) {
