@@ -97,6 +97,22 @@ std::string UtcNow(const char* format) {
 // The combined log format, one line per response.
 class AccessLog {
  public:
+  // As nginx escapes log variables: a quote, a backslash, control bytes and bytes >= 0x7F
+  // become \xHH, so a client cannot end a field or forge a line.
+  static std::string Escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte == '"' || byte == '\\' || byte < 0x20 || byte >= 0x7F) {
+        out += fmt::format("\\x{:02X}", byte);
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
   explicit AccessLog(const std::string& target) : file_(target, "access log") {}
   bool enabled() const { return file_.enabled(); }
   void Write(const HttpRequest& req, const std::string& request_line, int status,
@@ -107,8 +123,8 @@ class AccessLog {
       return it == req.headers.end() ? std::string("-") : it->second;
     };
     file_.WriteLine(fmt::format("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"\n", req.remote,
-                                UtcNow("%d/%b/%Y:%H:%M:%S +0000"), request_line, status, bytes,
-                                header("referer"), header("user-agent")));
+                                UtcNow("%d/%b/%Y:%H:%M:%S +0000"), Escape(request_line), status,
+                                bytes, Escape(header("referer")), Escape(header("user-agent"))));
   }
 
  private:
@@ -133,20 +149,7 @@ class ErrorLog {
 
  private:
   static std::string JsonString(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-    return out + "\"";
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   LogFile file_;
 };
@@ -154,6 +157,19 @@ class ErrorLog {
 // Parses one request straight into an HttpRequest: no header map is built (Beast's
 // request_parser would allocate one per request); only the fields the access log writes are
 // kept, and only when it is on. Beast checks the syntax, the size limits and keep-alive.
+// Whether the last coding of a Transfer-Encoding value is "chunked" (case-insensitive).
+bool EndsWithChunked(std::string_view value) {
+  const std::size_t comma = value.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? value : value.substr(comma + 1);
+  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  if (last.size() != 7) return false;
+  for (std::size_t i = 0; i < 7; ++i) {
+    if (std::tolower(static_cast<unsigned char>(last[i])) != "chunked"[i]) return false;
+  }
+  return true;
+}
+
 class RequestParser : public http::basic_parser<true> {
  public:
   RequestParser(HttpRequest& request, bool keep_log_fields)
@@ -172,7 +188,15 @@ class RequestParser : public http::basic_parser<true> {
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(http::field name, beast::string_view, beast::string_view value,
-                     beast::error_code&) override {
+                     beast::error_code& ec) override {
+    // RFC 9112 §6.1: a request body is framed by chunked only when it is the final coding;
+    // any other coding cannot be framed, and reading it as "no body" would let the body run as
+    // the next request (smuggling). 400, and the connection closes.
+    if (name == http::field::transfer_encoding &&
+        !EndsWithChunked(std::string_view(value.data(), value.size()))) {
+      ec = http::error::bad_transfer_encoding;
+      return;
+    }
     if (!keep_log_fields_) return;
     if (name == http::field::referer) request_.headers["referer"] = std::string(value);
     if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);

@@ -16,9 +16,17 @@ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
 reply=$(cat <&3)
 exec 3<&-
 echo "$reply" | head -n 1 | grep -q "200" || { echo "FAIL /healthz: $reply"; kill "$pid"; exit 1; }
+# A user agent with a quote cannot end its field or forge a log line (escaped as nginx does).
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil" 200 1 "-" "x\r\nConnection: close\r\n\r\n' >&3
+cat <&3 >/dev/null
+exec 3<&-
 kill -TERM "$pid"
 wait "$pid"; status=$?
 [ "$status" -eq 0 ] || { echo "FAIL exit status $status after SIGTERM"; exit 1; }
 grep -q '"event":"stopped"' "$tmp/error.log" || { echo "FAIL no stopped line"; exit 1; }
 grep -q '"GET /healthz HTTP/1.1" 200' "$tmp/access.log" || { echo "FAIL no access log line"; exit 1; }
+grep -qF '"evil\x22 200 1 \x22-\x22 \x22x"' "$tmp/access.log" ||
+  { echo "FAIL user agent not escaped: $(tail -n 1 "$tmp/access.log")"; exit 1; }
+[ "$(wc -l < "$tmp/access.log")" -eq 2 ] || { echo "FAIL access log lines"; exit 1; }
 echo "ok   app cli"

@@ -397,6 +397,21 @@ TEST(HttpServer, WireFormat) {
   EXPECT_NE(posted.find("\"rows\":120"), std::string::npos) << posted;
 }
 
+// A Transfer-Encoding whose final coding is not chunked cannot be framed: 400 and close, and
+// the body must not run as a second request (the smuggled GET used to get a 200).
+TEST(HttpServer, TransferEncodingOtherThanFinalChunkedIs400) {
+  AppServer app;
+  const std::string smuggled = "GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const char* coding : {"gzip", "chunked, gzip"}) {
+    const std::string reply =
+        RawExchange(app.port(), std::string("POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\n") +
+                                    "Transfer-Encoding: " + coding + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << coding << ": " << reply;
+    EXPECT_EQ(Count(reply, "HTTP/1.1"), 1u) << coding << ": " << reply;
+    EXPECT_EQ(reply.find("200 OK"), std::string::npos) << coding;
+  }
+}
+
 TEST(HttpServer, ASlowClientIsCutOff) {
   HttpServerOptions options;
   options.request_timeout = std::chrono::milliseconds(300);
