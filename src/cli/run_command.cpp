@@ -15,6 +15,7 @@
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
+#include "report/export_files.hpp"
 #include "report/exports.hpp"
 #include "report/json_report.hpp"
 #include "report/multi_period_json.hpp"
@@ -26,12 +27,11 @@ namespace {
 
 void WriteJson(const std::string& path, const std::string& text) {
   if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+      throw InputError("standard output: cannot write the JSON result");
     return;
   }
-  std::ofstream out(path);
-  if (!out) throw InputError(fmt::format("{}: cannot write the JSON result", path));
-  out << text;
+  WriteFile(path, text);  // whole or not at all; a full disk is an error naming the path
 }
 
 // Warnings of the config and of the run, printed once each on stderr, in order.

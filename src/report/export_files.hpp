@@ -13,7 +13,8 @@ namespace trend {
 std::string CsvField(const std::string& text);
 // Shortest round-trip text of a number; empty for none or NaN.
 std::string CsvNumber(const std::optional<double>& value);
-// Writes `text` to `path`; throws InputError naming the path.
+// Writes `text` to `path` whole or not at all (a temporary file, fsync, rename); throws
+// InputError naming the path and the reason.
 void WriteFile(const std::filesystem::path& path, const std::string& text);
 // Creates the directory (and parents); throws InputError naming it.
 void CreateExportDirectory(const std::filesystem::path& dir);

@@ -24,6 +24,7 @@ expect() {  # expect NAME EXPECTED_STDERR_LINE -- ARGS...
 printf 'Date,A,RF\n2020-01-31,0.1,0.001\n2020-02-29,0.1\n' > "$tmp/ragged.csv"
 printf 'data: {risk_free_column: RF}\n' > "$tmp/ok.yml"
 printf 'data: [unclosed\n' > "$tmp/broken.yml"
+printf 'Date,A,B,RF\n2020-01-31,0.01,0.02,0.001\n2020-02-29,0.02,0.01,0.001\n2020-03-31,0.01,0.03,0.001\n2020-04-30,0.02,0.02,0.001\n' > "$tmp/ok.csv"
 
 expect missing_config "trend: error: $tmp/nope.yml: cannot open the config file" -- run -c "$tmp/nope.yml"
 expect malformed_yaml "trend: error: $tmp/broken.yml line 2, column 1: malformed YAML: end of sequence flow not found" -- run -c "$tmp/broken.yml"
@@ -37,5 +38,7 @@ expect negative_threads "--threads: Value -1 not in range 0 to 1024" -- sweep -c
 mkfifo "$tmp/fifo.csv"
 expect fifo_returns "trend: error: $tmp/fifo.csv: not a regular file" -- run -c "$tmp/ok.yml" --returns "$tmp/fifo.csv"
 
-echo "$(( 9 - failures )) passed, $failures failed"
+expect full_disk_json "trend: error: /dev/full: cannot write the file: No space left on device" -- run -c "$tmp/ok.yml" --returns "$tmp/ok.csv" --json /dev/full --no-export -q
+
+echo "$(( 10 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -1,12 +1,16 @@
 // File exports: every requested format is written, and the workbook is a real xlsx package
 // with the summary and returns sheets (libxlsxwriter is loaded on first use).
 #include "report/exports.hpp"
+#include "report/export_files.hpp"
 #include "report/json_report.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -52,6 +56,37 @@ TEST_F(ExportsTest, WritesEveryFormatAndAWorkbookPackage) {
   // Entry names are stored uncompressed in the zip headers.
   EXPECT_NE(xlsx.find("xl/worksheets/sheet1.xml"), std::string::npos);
   EXPECT_NE(xlsx.find("xl/worksheets/sheet2.xml"), std::string::npos);
+}
+
+// A write that fails half way (here the file-size limit stands in for a full disk) leaves the
+// old file whole and no temporary behind; a device is written in place, its error named.
+TEST_F(ExportsTest, WritesAreWholeOrNothing) {
+  fs::create_directories(dir_);
+  const fs::path target = dir_ / "result.json";
+  WriteFile(target, "old");
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit small = saved;
+  small.rlim_cur = 1000;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string error;
+  try {
+    WriteFile(target, std::string(5000, 'x'));
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  EXPECT_EQ(error.rfind(target.string() + ": cannot write the file: ", 0), 0u) << error;
+  EXPECT_EQ(ReadFile(target), "old");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+  try {
+    WriteFile("/dev/full", "x");
+    ADD_FAILURE() << "/dev/full took the write";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/full: cannot write the file: No space left on device");
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));  // written in place, not renamed over
 }
 
 TEST_F(ExportsTest, UnwritableDirectoryIsAnInputError) {
