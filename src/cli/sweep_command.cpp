@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -61,6 +62,15 @@ std::uint64_t StatsHash(const Stats& s) {
       fmt::format("{:.10g} {:.10g} {:.10g} {:.10g} {:.10g} {:.10g}", s.cagr, s.vol, s.sharpe,
                   s.sortino, s.max_drawdown, s.information_ratio);
   return std::hash<std::string>{}(text);
+}
+
+// SIGINT and SIGTERM stop a sweep between batches, so both result files end with whole rows.
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+void OnStopSignal(int signal) {
+  g_signal.store(signal);
+  g_stop.store(true);
 }
 
 PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
@@ -245,9 +255,29 @@ int SweepCommand(const SweepCommandOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   SweepOptions sweep;
   sweep.threads = options.threads;
-  RunSweep(data, base, grid, sweep, sink, [&](std::size_t done) {
+  sweep.stop = &g_stop;
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  ::sigaction(SIGINT, &action, &old_int);
+  ::sigaction(SIGTERM, &action, &old_term);
+  std::size_t written = 0;
+  const auto counted_sink = [&](const SweepRow& row) {
+    sink(row);
+    ++written;
+    // A full disk shows at a flush: stop at the first batch that cannot be written.
+    if (written % sweep.block == 0 && (!csv.flush() || !jsonl.flush())) {
+      throw InputError(fmt::format("{}: cannot write the results (disk full?) after {} rows",
+                                   options.out_dir, written));
+    }
+  };
+  RunSweep(data, base, grid, sweep, counted_sink, [&](std::size_t done) {
     if (bar) bar->Update(done);
   });
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
   if (bar) bar->Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -255,6 +285,15 @@ int SweepCommand(const SweepCommandOptions& options) {
   jsonl.close();
   if (!csv || !jsonl)
     throw InputError(fmt::format("{}: cannot write the results", options.out_dir));
+  if (g_stop.load()) {
+    const int signal = g_signal.load();
+    std::fprintf(stderr,
+                 "trend: interrupted by %s after %zu of %zu configurations; %s and %s hold "
+                 "those rows, each line whole\n",
+                 signal == SIGINT ? "SIGINT" : "SIGTERM", written, total, csv_path.string().c_str(),
+                 jsonl_path.string().c_str());
+    return 128 + signal;
+  }
 
   if (options.quiet) return 0;
   std::string out = fmt::format(

@@ -80,11 +80,14 @@ void RunSweep(const PreparedReturns& data, const AnalysisSettings& base, const S
   // one to the sink, so writing results does not idle the workers.
   std::vector<SweepRow> ready, pending;
   arena.execute([&] { compute(first, ready); });
+  const auto stopped = [&] { return options.stop != nullptr && options.stop->load(); };
   for (std::size_t begin = first; begin < end; begin += block) {
     const std::size_t next = begin + block;
-    if (next < end) arena.execute([&] { group.run([&, next] { compute(next, pending); }); });
+    const bool more = next < end && !stopped();
+    if (more) arena.execute([&] { group.run([&, next] { compute(next, pending); }); });
     for (const SweepRow& row : ready) sink(row);
-    if (next < end) arena.execute([&] { group.wait(); });
+    if (more) arena.execute([&] { group.wait(); });
+    if (!more) break;
     std::swap(ready, pending);
   }
 }

@@ -4,6 +4,7 @@
 // the thread count or the order of execution.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -32,6 +33,9 @@ struct SweepOptions {
   std::size_t first = 0;     // configurations [first, first + count)
   std::size_t count = 0;     // 0: to the end of the grid
   std::size_t block = 1024;  // configurations per ordered batch
+  // Checked between batches: when set, the batch in flight is finished and handed to the sink,
+  // and the sweep stops there (a signal handler sets it).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Called on the calling thread, in configuration order.

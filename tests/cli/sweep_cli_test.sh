@@ -47,4 +47,25 @@ grep -q "^10000 distinct results: every configuration gives different numbers.$"
 grep -q "configuration 0: .*portfolio.weighting_scheme has no effect: it needs portfolio.custom_weights: unset" "$tmp/stderr" ||
   fail "strict grid message: $(cat "$tmp/stderr")"
 
+# SIGINT mid-sweep: the batch in flight is finished, both files end with whole lines and hold
+# the same rows, the message says how far it got, and the exit status is 130.
+python3 -c 'print("seed: [" + ", ".join(str(i) for i in range(200000)) + "]")' > "$tmp/long.yml"
+"$trend" sweep -c "$config" --grid "$tmp/long.yml" --out "$tmp/long" -q 2> "$tmp/long.err" &
+sweep_pid=$!
+for _ in $(seq 200); do
+  [ -s "$tmp/long/results.jsonl" ] && break  # the first batch is out
+  sleep 0.05
+done
+kill -INT "$sweep_pid"
+wait "$sweep_pid"; status=$?
+[ "$status" -eq 130 ] || fail "interrupted sweep exit $status"
+rows_csv=$(( $(wc -l < "$tmp/long/results.csv") - 1 ))
+rows_jsonl=$(wc -l < "$tmp/long/results.jsonl")
+[ "$rows_csv" -eq "$rows_jsonl" ] || fail "interrupted sweep: $rows_csv csv rows, $rows_jsonl jsonl rows"
+[ "$rows_jsonl" -lt 200000 ] || fail "the sweep was not interrupted"
+[ -z "$(tail -c 1 "$tmp/long/results.csv")" ] && [ -z "$(tail -c 1 "$tmp/long/results.jsonl")" ] ||
+  fail "interrupted sweep files do not end with a newline"
+grep -q "^trend: interrupted by SIGINT after $rows_jsonl of 200000 configurations" "$tmp/long.err" ||
+  fail "interrupted sweep message: $(cat "$tmp/long.err")"
+
 [ "$failures" -eq 0 ] && echo "ok   sweep cli" || exit 1
