@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
                    "Result cache: memory, redis://host:port[/db] or memcached://host:port "
                    "(shared by several servers, behind the in-process cache)")
       ->capture_default_str();
+  // Budgets up to 1 TB: beyond that the byte count would overflow on the way.
   app_cmd->add_option("--cache-mb", serve.cache_mb, "In-process cache budget")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20))
       ->capture_default_str();
   app_cmd->add_option("--cache-ttl", serve.cache_ttl_seconds, "Seconds a shared result lives")
       ->capture_default_str();
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
                    "Also keep uploaded datasets here (<id>.csv); they survive restarts")
       ->capture_default_str();
   app_cmd->add_option("--dataset-mb", serve.dataset_mb, "In-memory dataset budget")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20))
       ->capture_default_str();
   app_cmd
       ->add_option("--error-log", serve.error_log,

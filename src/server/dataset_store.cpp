@@ -1,7 +1,10 @@
 #include "server/dataset_store.hpp"
 #include "digest/sha256.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <fstream>
 #include <iterator>
@@ -29,6 +32,18 @@ DatasetStore::DatasetStore(std::size_t byte_budget, std::filesystem::path direct
   if (ec || !std::filesystem::is_directory(directory_)) {
     throw std::runtime_error(directory_.string() + ": cannot use as the dataset directory" +
                              (ec ? " (" + ec.message() + ")" : ""));
+  }
+  // Temporaries of a process killed mid-write (<id>.csv.tmp.<pid>.<n>) are never read: drop
+  // them, unless their process still runs (another server sharing the directory).
+  for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::size_t tmp = name.find(".csv.tmp.");
+    if (tmp == std::string::npos) continue;
+    const std::string rest = name.substr(tmp + 9);
+    const auto pid = static_cast<pid_t>(std::atol(rest.substr(0, rest.find('.')).c_str()));
+    if (pid > 0 && (pid == ::getpid() || ::kill(pid, 0) == 0)) continue;
+    std::error_code ignored;
+    std::filesystem::remove(entry.path(), ignored);
   }
 }
 

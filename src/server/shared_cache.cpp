@@ -42,6 +42,9 @@ Endpoint ParseEndpoint(const std::string& url, const std::string& scheme, int de
     }
   }
   if (e.host.empty()) throw std::invalid_argument(url + ": no host");
+  if (e.port < 1 || e.port > 65535) {
+    throw std::invalid_argument(url + ": the port must be between 1 and 65535");
+  }
   return e;
 }
 

@@ -40,5 +40,8 @@ expect fifo_returns "trend: error: $tmp/fifo.csv: not a regular file" -- run -c 
 
 expect full_disk_json "trend: error: /dev/full: cannot write the file: No space left on device" -- run -c "$tmp/ok.yml" --returns "$tmp/ok.csv" --json /dev/full --no-export -q
 
-echo "$(( 10 - failures )) passed, $failures failed"
+expect bad_cache_port "trend: error: --cache: memcached://127.0.0.1:70000: the port must be between 1 and 65535" -- app --port 0 --cache memcached://127.0.0.1:70000
+expect huge_cache_budget "--cache-mb: Value 17592186044416 not in range 0 to 1048576" -- app --port 0 --cache-mb 17592186044416
+
+echo "$(( 12 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]

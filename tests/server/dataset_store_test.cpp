@@ -93,6 +93,20 @@ TEST(DatasetStore, DirectoryKeepsEvictedDatasetsAndSurvivesARestart) {
   }
 }
 
+// A server killed mid-write leaves <id>.csv.tmp.<pid>.<n>; the next start removes those of
+// dead processes and keeps a live one's.
+TEST(DatasetStore, StartingRemovesTheTemporariesOfKilledProcesses) {
+  TempDir dir;
+  fs::create_directories(dir.path());
+  const fs::path dead = dir.path() / "abc.csv.tmp.999999999.0";  // no such process
+  const fs::path live = dir.path() / ("abc.csv.tmp." + std::to_string(::getppid()) + ".0");
+  std::ofstream(dead) << "partial";
+  std::ofstream(live) << "partial";
+  DatasetStore store(1 << 20, dir.path());
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+}
+
 TEST(DatasetStore, ATamperedFileOrAPathLikeIdIsNotADataset) {
   TempDir dir;
   std::string id;
