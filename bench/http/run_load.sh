@@ -27,7 +27,7 @@ TREND_PIPELINE_PROXY_SIMPLE=1 $trend app --port "$port" --access-log '' &
 pids+=($!)
 wait_port "$port"
 base="http://127.0.0.1:$port"
-dataset=$(curl -s -X POST --data-binary @demo/demo_returns.csv "$base/api/v1/datasets" |
+dataset=$(curl -s -X POST -H 'Content-Type: text/csv' --data-binary @demo/demo_returns.csv "$base/api/v1/datasets" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 body=$(python3 -c 'import json,yaml; print(json.dumps({"config": yaml.safe_load(open("config/demo.yml")), "dataset": "'"$dataset"'"}))')
 run_id=$(curl -s -D - -o "$work/doc.json" -X POST -H 'Content-Type: application/json' \

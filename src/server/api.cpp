@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "config/config_loader.hpp"
 #include "config/schema.hpp"
@@ -49,6 +50,32 @@ HttpResponse Json(int status, const json& body) {
 HttpResponse Error(int status, const std::string& error, const std::string& detail,
                    const std::string& path) {
   return Json(status, {{"error", error}, {"detail", detail}, {"path", path}});
+}
+
+// The media type of a Content-Type value: "Application/JSON; charset=utf-8" -> "application/json".
+std::string MediaType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  std::string out(type);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// POSTs must say what they carry. A web page can send text/plain (or a form) to 127.0.0.1
+// without asking first; the types accepted here all need a CORS preflight, which we never
+// grant, so no other site can make the browser post to us.
+std::optional<HttpResponse> RequireContentType(const HttpRequest& request,
+                                               std::initializer_list<std::string_view> accepted) {
+  const std::string type = MediaType(request.content_type);
+  for (std::string_view a : accepted) {
+    if (type == a) return std::nullopt;
+  }
+  std::string expected;
+  for (std::string_view a : accepted) expected += (expected.empty() ? "" : " or ") + std::string(a);
+  return Json(415, {{"error", "unsupported media type"},
+                    {"detail", "Content-Type '" + request.content_type + "': expected " + expected},
+                    {"path", request.path}});
 }
 
 // The page and its assets, built into the executable. Our files change with each build, so
@@ -103,14 +130,14 @@ const char* kOpenApi = R"json({
     "/api/v1/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
     "/api/v1/datasets": {"post": {"summary": "Upload a returns CSV (body: text/csv); the id is the SHA-256 of the content, so uploads dedupe; kept in memory within a budget and, with --data-dir, on disk",
       "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
-      "responses": {"201": {"description": "stored"}, "200": {"description": "already stored"}, "413": {"description": "too large"}, "422": {"description": "not a returns CSV"}, "507": {"description": "the dataset directory (--data-dir) could not store it"}}}},
+      "responses": {"201": {"description": "stored"}, "200": {"description": "already stored"}, "413": {"description": "too large"}, "415": {"description": "Content-Type is not text/csv or application/octet-stream"}, "422": {"description": "not a returns CSV"}, "507": {"description": "the dataset directory (--data-dir) could not store it"}}}},
     "/api/v1/datasets/{id}": {"get": {"summary": "Columns, dates and frequency of a dataset",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the dataset"}, "404": {"description": "unknown id"}}}},
     "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool, strict: bool}; the body is the document trend run --json writes, with its warnings[]; strict turns any warning into a 422; X-Run-Id and Location name the cached result",
       "requestBody": {"content": {"application/json": {"schema": {"type": "object",
         "properties": {"config": {"oneOf": [{"$ref": "/api/v1/config/schema"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}, "strict": {"type": "boolean"}}, "required": ["config"]}}}},
-      "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key"}}}},
+      "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "415": {"description": "Content-Type is not application/json"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key"}}}},
     "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
@@ -260,6 +287,8 @@ HttpRoute TrendApi::Route(const HttpRequest& request) {
 }
 
 HttpResponse TrendApi::PostDataset(const HttpRequest& request) {
+  if (auto refused = RequireContentType(request, {"text/csv", "application/octet-stream"}))
+    return *refused;
   try {
     bool created = false;
     const auto dataset = datasets_.Store(request.body, &created);
@@ -291,6 +320,7 @@ HttpResponse TrendApi::GetDataset(const std::string& id, const HttpRequest& requ
 }
 
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {
+  if (auto refused = RequireContentType(request, {"application/json"})) return *refused;
   // No document nests deeper than this; deeper input would recurse in dump() and elsewhere.
   constexpr int kMaxDepth = 64;
   json body;

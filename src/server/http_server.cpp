@@ -197,6 +197,7 @@ class RequestParser : public http::basic_parser<true> {
       ec = http::error::bad_transfer_encoding;
       return;
     }
+    if (name == http::field::content_type) request_.content_type.assign(value.data(), value.size());
     if (!keep_log_fields_) return;
     if (name == http::field::referer) request_.headers["referer"] = std::string(value);
     if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);

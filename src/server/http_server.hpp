@@ -21,7 +21,8 @@ struct HttpRequest {
   std::string path;    // without the query
   std::string query;
   std::string body;
-  int version = 11;  // HTTP/1.1 -> 11
+  int version = 11;          // HTTP/1.1 -> 11
+  std::string content_type;  // as sent, e.g. "application/json; charset=utf-8"
   // Filled only when the access log is on (they are what it writes):
   std::string remote;                          // peer address
   std::map<std::string, std::string> headers;  // referer, user-agent (lower-case names)

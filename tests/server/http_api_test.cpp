@@ -47,6 +47,11 @@ Reply Send(std::uint16_t port, http::verb verb, const std::string& target,
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> request{verb, target, 11};
   request.set(http::field::host, "127.0.0.1");
+  // What each POST carries, unless the test says otherwise.
+  if (verb == http::verb::post) {
+    request.set(http::field::content_type,
+                target.rfind("/api/v1/datasets", 0) == 0 ? "text/csv" : "application/json");
+  }
   for (const auto& [k, v] : extra) request.set(k, v);
   request.body() = body;
   request.prepare_payload();
@@ -257,6 +262,23 @@ TEST(HttpApi, BadRequestsGetTheirStatusAndAJsonError) {
 }
 
 // A body nested 100,000 deep is refused before anything recurses over it.
+// A POST without the right Content-Type is a 415: a web page can send text/plain or a form to
+// 127.0.0.1 without a preflight, never application/json or text/csv.
+TEST(HttpApi, PostsNeedTheirContentType) {
+  AppServer app;
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", ""}) {
+    const Reply run = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump(),
+                           {{"Content-Type", type}});
+    EXPECT_EQ(run.status, 415) << type;
+    const Reply dataset = Send(app.port(), http::verb::post, "/api/v1/datasets",
+                               testing::DemoReturnsCsv(), {{"Content-Type", type}});
+    EXPECT_EQ(dataset.status, 415) << type;
+  }
+  const Reply json_utf8 = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump(),
+                               {{"Content-Type", "Application/JSON; charset=utf-8"}});
+  EXPECT_EQ(json_utf8.status, 200);
+}
+
 TEST(HttpApi, DeeplyNestedJsonIsRefused) {
   AppServer app;
   const Reply deep =
@@ -386,7 +408,7 @@ TEST(HttpServer, WireFormat) {
   const std::string csv = testing::DemoReturnsCsv();
   std::ostringstream chunked;
   chunked << "POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-          << "Transfer-Encoding: chunked\r\n\r\n";
+          << "Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::size_t half = csv.size() / 2;
   chunked << std::hex << half << "\r\n"
           << csv.substr(0, half) << "\r\n"

@@ -28,6 +28,7 @@ HttpResponse RunDemo(TrendApi& api, const std::string& scheme) {
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/runs";
+  request.content_type = "application/json";
   request.body = json{{"config", config}, {"csv", testing::DemoReturnsCsv()}}.dump();
   return api.Route(request).handle(request);
 }

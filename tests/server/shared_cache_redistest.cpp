@@ -23,6 +23,7 @@ HttpRequest DemoRun() {
   HttpRequest request;
   request.method = "POST";
   request.path = "/api/v1/runs";
+  request.content_type = "application/json";
   request.body =
       json{{"config", testing::DemoConfigYaml()}, {"csv", testing::DemoReturnsCsv()}}.dump();
   return request;
