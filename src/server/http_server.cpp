@@ -433,7 +433,11 @@ struct HttpServer::Impl {
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || draining) co_return;
-        continue;  // e.g. too many open files: keep serving the others
+        // Out of descriptors (or memory) the pending connection stays queued and accept fails
+        // again at once: wait a little instead of spinning a core, and keep serving the others.
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       auto session = std::make_shared<Session>(std::move(socket));
