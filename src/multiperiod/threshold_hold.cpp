@@ -213,11 +213,11 @@ ThresholdHoldEngine::ThresholdHoldEngine(const PreparedReturns& data,
   const int months = static_cast<int>(panel.rows());
   const std::vector<std::size_t> covered =
       WellCoveredColumns(panel, data.valid, rows, months, excluded);
-  risk_free_ =
-      panel.columns[ChooseRiskFree(panel, data.valid, rows, months, covered, indices, settings.data)
-                        .column];
+  // Only to keep it out of the candidates: each period makes its own choice (Step).
+  const std::size_t risk_free =
+      ChooseRiskFree(panel, data.valid, rows, months, covered, indices, settings.data).column;
   for (std::size_t j : covered) {
-    if (panel.columns[j] != risk_free_) candidates_.push_back(j);
+    if (j != risk_free) candidates_.push_back(j);
   }
 }
 

@@ -107,7 +107,6 @@ class ThresholdHoldEngine {
 
   const PreparedReturns& data_;
   const AnalysisSettings& settings_;
-  std::string risk_free_;
   std::vector<std::size_t> candidates_;  // panel columns that may be held
   int target_n_ = 8;
   int max_funds_ = 10;
