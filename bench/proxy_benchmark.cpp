@@ -17,7 +17,7 @@ namespace {
 std::shared_ptr<const PipelineModule> TrivialPackage() {
   auto module = std::make_shared<PipelineModule>("trend.pipeline");
   PipelineEntry run;
-  run.run = [](const PreparedReturns&, const AnalysisSettings&, const PipelineRegistries&) {
+  run.run = [](const PreparedReturns&, const AnalysisSettings&, const PipelineContext&) {
     return AnalysisResult{};
   };
   module->Set("run", std::move(run));
@@ -43,7 +43,7 @@ void BM_DirectCall(benchmark::State& state, bool demo) {
   const PreparedReturns& data = demo ? Demo(&settings) : PreparedReturns{};
   const auto module = demo ? MakeBuiltinPipelineModule() : TrivialPackage();
   const RunEntry run = module->Find("run")->run;
-  for (auto _ : state) benchmark::DoNotOptimize(run(data, settings, PipelineRegistries{}));
+  for (auto _ : state) benchmark::DoNotOptimize(run(data, settings, PipelineContext{}));
 }
 
 void BM_ProxyCall(benchmark::State& state, bool demo, bool simple) {

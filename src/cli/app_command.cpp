@@ -32,6 +32,8 @@ int AppCommand(const AppCommandOptions& options) {
   api_options.cache_budget_bytes = options.cache_mb << 20;
   api_options.dataset_budget_bytes = options.dataset_mb << 20;
   api_options.dataset_dir = options.data_dir;
+  api_options.limits = options.limits;
+  api_options.run_timeout = std::chrono::milliseconds(options.run_timeout_ms);
   if (options.cache != "memory") {
     SharedCacheOptions cache_options;
     cache_options.ttl = std::chrono::seconds(options.cache_ttl_seconds);
@@ -57,6 +59,8 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.worker_threads = options.threads;
   server_options.access_log = options.access_log;
   server_options.error_log = options.error_log;
+  server_options.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
+  server_options.cancel_in_flight = [&api] { api.CancelRuns("the server is shutting down"); };
   HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });
   try {
     server.Start();
@@ -65,7 +69,12 @@ int AppCommand(const AppCommandOptions& options) {
   }
   std::fprintf(stderr, "trend app: listening on http://%s:%u (API under /api/v1)\n",
                options.host.c_str(), server.port());
-  server.Run(/*handle_signals=*/true);
+  if (!server.Run(/*handle_signals=*/true)) {
+    // A run would not stop within the grace period; its thread still uses the API.
+    std::fprintf(stderr, "trend app: stopped, abandoning a request still running\n");
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
   std::fprintf(stderr, "trend app: stopped\n");
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "pipeline/run_guard.hpp"
+
 namespace trend {
 
 struct AppCommandOptions {
@@ -18,6 +20,9 @@ struct AppCommandOptions {
   std::size_t dataset_mb = 256;
   std::string access_log = "-";
   std::string error_log = "-";
+  WorkLimits limits;                  // per run, as trend run's
+  std::uint64_t run_timeout_ms = 60'000;  // 0: none
+  std::uint64_t shutdown_grace_ms = 10'000;
 };
 
 int AppCommand(const AppCommandOptions& options);

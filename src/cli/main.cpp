@@ -11,6 +11,33 @@
 #include "config/schema.hpp"
 #include "error/input_error.hpp"
 
+namespace {
+
+// The work limits of trend run, sweep and app: each bounds what one run may ask for.
+void AddWorkLimitOptions(CLI::App* command, trend::WorkLimits& limits) {
+  command
+      ->add_option("--max-cells", limits.max_cells,
+                   "Most funds x months a run may read (work limit)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--max-pairwise-funds", limits.max_pairwise_funds,
+                   "Most funds in one covariance matrix (weighting engines other than equal) "
+                   "or AvgCorr comparison (work limit)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--max-periods", limits.max_periods,
+                   "Most periods of a multi_period schedule (work limit)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_flag_callback(
+      "--no-limits", [&limits] { limits.enforced = false; },
+      "Lift every work limit (a trusted batch)");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"Trend Engine: volatility-adjusted trend portfolio analysis"};
   app.require_subcommand(1);
@@ -30,6 +57,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--strict", run.strict,
                     "Treat every warning (unknown key, a key with no effect, a fallback) as an "
                     "error: exit 2 before writing anything");
+  AddWorkLimitOptions(run_cmd, run.limits);
 
   trend::SweepCommandOptions sweep;
   CLI::App* sweep_cmd =
@@ -60,6 +88,7 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--strict", sweep.strict,
                       "Fail (exit 2) before running if the config or any configuration of the "
                       "grid has a warning, e.g. a swept key that has no effect");
+  AddWorkLimitOptions(sweep_cmd, sweep.limits);
 
   std::string config_what;
   CLI::App* config_cmd = app.add_subcommand(
@@ -101,6 +130,25 @@ int main(int argc, char** argv) {
       ->add_option("--access-log", serve.access_log,
                    "Combined-format access log: a path, - for stderr, or '' for none")
       ->capture_default_str();
+
+  AddWorkLimitOptions(app_cmd, serve.limits);
+  app_cmd
+      ->add_option_function<double>(
+          "--run-timeout",
+          [&serve](double seconds) {
+            serve.run_timeout_ms = static_cast<std::uint64_t>(seconds * 1000.0);
+          },
+          "Seconds a run may take before it is cancelled with a 503 (0: no limit; default 60)")
+      ->check(CLI::Range(0.0, 86'400.0));
+  app_cmd
+      ->add_option_function<double>(
+          "--shutdown-grace",
+          [&serve](double seconds) {
+            serve.shutdown_grace_ms = static_cast<std::uint64_t>(seconds * 1000.0);
+          },
+          "Seconds in-flight requests get after SIGTERM; in the last quarter (at most 3 s) runs "
+          "are cancelled, and the process exits within it (default 10)")
+      ->check(CLI::Range(0.1, 3'600.0));
 
   try {
     app.parse(argc, argv);

@@ -93,8 +93,12 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
   std::optional<Membership> membership;
   if (settings.data.universe_membership_path)
     membership = LoadMembership(*settings.data.universe_membership_path);
+  const RunGuard guard(options.limits);
+  PipelineContext context;
+  context.guard = &guard;
   const MultiPeriodResult result = AnalyseMultiPeriod(
-      std::move(raw), settings, returns_path, {}, progress, membership ? &*membership : nullptr);
+      std::move(raw), settings, returns_path, context, progress,
+      membership ? &*membership : nullptr);
   if (bar) bar->Finish();
   std::vector<std::string> skipped;
   for (const auto& s : result.skipped) {
@@ -139,7 +143,10 @@ int RunCommand(const RunOptions& options) {
   ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
   if (options.multi_period)
     return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path, warnings);
-  const AnalysisResult result = AnalyseReturns(std::move(raw), settings, returns_path);
+  const RunGuard guard(options.limits);
+  PipelineContext context;
+  context.guard = &guard;
+  const AnalysisResult result = AnalyseReturns(std::move(raw), settings, returns_path, context);
   warnings.Settle(result.warnings);
   warnings.WriteDocument(AnalysisToJson(result), options.json_path);
   if (!options.no_export) {

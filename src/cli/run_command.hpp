@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "pipeline/run_guard.hpp"
+
 namespace trend {
 
 struct RunOptions {
@@ -18,6 +20,7 @@ struct RunOptions {
   bool no_export = false;
   bool quiet = false;
   bool strict = false;  // every warning is an error (exit 2)
+  WorkLimits limits;    // --max-cells, --max-pairwise-funds, --max-periods, --no-limits
 };
 
 // Returns the process exit status; throws InputError for bad input.

@@ -253,8 +253,10 @@ int SweepCommand(const SweepCommandOptions& options) {
   std::optional<ProgressBar> bar;
   if (!options.quiet) bar.emplace(total, "configs");
   const auto start = std::chrono::steady_clock::now();
+  const RunGuard guard(options.limits);
   SweepOptions sweep;
   sweep.threads = options.threads;
+  sweep.guard = &guard;
   sweep.stop = &g_stop;
   struct sigaction action {};
   action.sa_handler = OnStopSignal;

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string>
 
+#include "pipeline/run_guard.hpp"
+
 namespace trend {
 
 struct SweepCommandOptions {
@@ -19,6 +21,7 @@ struct SweepCommandOptions {
   bool scaling = false;
   std::size_t scaling_sample = 2000;  // configurations timed per thread count
   bool quiet = false;
+  WorkLimits limits;  // as trend run's
   bool strict = false;  // a warning (config or any configuration's) is an error: exit 2
 };
 

@@ -188,7 +188,7 @@ PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
 }
 
 MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSettings& settings,
-                                 const PipelineRegistries& registries,
+                                 const PipelineContext& context,
                                  const PeriodProgress& progress) {
   if (!settings.multi_period)
     throw InputError("multi_period: the config has no multi_period section");
@@ -199,6 +199,10 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
     throw InputError(fmt::format(
         "multi_period: no period fits between the start and end (data covers {}..{})",
         FormatMonth(MonthIndex(panel.dates.front())), FormatMonth(MonthIndex(panel.dates.back()))));
+  }
+  if (context.guard) {
+    context.guard->CheckPeriods(schedule.size());
+    context.guard->CheckCells(panel.columns.size(), panel.dates.size());
   }
   const PrepareOptions prepare = MultiPeriodPrepareOptions(settings);
   MultiPeriodResult out;
@@ -217,22 +221,25 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
   if (threshold_hold) engine.emplace(data, settings);
   WeightMap previous;
   for (std::size_t k = 0; k < schedule.size(); ++k) {
+    ThrowIfStopped(context.guard);
     const Period& period = schedule[k];
     AnalysisSettings period_settings = PeriodSettings(settings, period, prepare);
     PeriodResult p;
     p.period = period;
     try {
       if (engine) {
-        ThresholdHoldStep step = engine->Step(period, period_settings, registries);
+        ThresholdHoldStep step = engine->Step(period, period_settings, context);
         p.analysis = std::move(step.analysis);
         p.manager_changes = std::move(step.changes);
         p.turnover = step.turnover;
       } else {
-        p.analysis = RunAnalysis(data, period_settings, registries);
+        p.analysis = RunAnalysis(data, period_settings, context);
         p.turnover = Turnover(WeightsOf(p.analysis), previous);
       }
     } catch (const ConfigError&) {
       throw;  // a config error is the user's to fix, not a period to skip
+    } catch (const WorkLimitError&) {
+      throw;  // so is a run too large for the limits
     } catch (const InputError& e) {
       out.skipped.push_back({period, e.what()});  // the reference logs and skips failed periods
       if (progress) progress(k + 1, schedule.size());
@@ -269,12 +276,12 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
 }
 
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
-                                     std::string_view source, const PipelineRegistries& registries,
+                                     std::string_view source, const PipelineContext& context,
                                      const PeriodProgress& progress, const Membership* membership) {
   PreparedReturns prepared =
       PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings, membership), source);
   prepared.valid = ValidCounts(prepared.monthly.values);  // every period asks of the same panel
-  return RunMultiPeriod(prepared, settings, registries, progress);
+  return RunMultiPeriod(prepared, settings, context, progress);
 }
 
 }  // namespace trend

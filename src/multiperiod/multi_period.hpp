@@ -81,13 +81,13 @@ PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
 // Requires settings.multi_period. Throws InputError for an unusable schedule or when no
 // period can run.
 MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSettings& settings,
-                                 const PipelineRegistries& registries = {},
+                                 const PipelineContext& context = {},
                                  const PeriodProgress& progress = {});
 
 // Loads-and-runs convenience for the command: prepares `raw` with MultiPeriodPrepareOptions.
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source,
-                                     const PipelineRegistries& registries = {},
+                                     const PipelineContext& context = {},
                                      const PeriodProgress& progress = {},
                                      const Membership* membership = nullptr);
 

@@ -527,12 +527,13 @@ std::pair<std::vector<std::string>, std::vector<double>> ThresholdHoldEngine::Bo
 }
 
 ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettings period_settings,
-                                            const PipelineRegistries& registries) {
+                                            const PipelineContext& context) {
   const ReturnsFrame& panel = data_.monthly;
   const auto in_rows = RowsBetween(panel.dates, period.in_start, period.in_end);
   const auto out_rows = RowsBetween(panel.dates, period.out_start, period.out_end);
   // 2. Score frame on raw in-sample returns, rf 0.
   const ScoreFrame scores = Score(Universe(period, in_rows, out_rows), in_rows);
+  ThrowIfStopped(context.guard);
   ThresholdHoldStep step;
   std::vector<std::string> holdings = Holdings(scores, step.changes);
   const std::vector<double> natural = StrikeLowWeights(holdings, scores, step.changes);
@@ -551,7 +552,7 @@ ThresholdHoldStep ThresholdHoldEngine::Step(const Period& period, AnalysisSettin
     custom.emplace_back(weighted[i], weights[i] * 100.0);
   period_settings.portfolio.custom_weights = custom;
   period_settings.portfolio.weighting_scheme = "equal";
-  step.analysis = RunAnalysis(data_, period_settings, registries);
+  step.analysis = RunAnalysis(data_, period_settings, context);
   return step;
 }
 

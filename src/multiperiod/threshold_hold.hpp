@@ -72,7 +72,7 @@ class ThresholdHoldEngine {
   // Runs one period; `period_settings` are the period's analysis settings (windows set).
   // Throws InputError when no fund has complete data in the period.
   ThresholdHoldStep Step(const Period& period, AnalysisSettings period_settings,
-                         const PipelineRegistries& registries);
+                         const PipelineContext& context);
 
  private:
   struct ScoreFrame {

@@ -347,36 +347,52 @@ Eigen::MatrixXd ScaleReturns(const Eigen::MatrixXd& raw, const std::vector<doubl
 class Analysis {
  public:
   Analysis(const PreparedReturns& data, const AnalysisSettings& settings,
-           const PipelineRegistries& registries)
+           const PipelineContext& context)
       : data_(data),
         panel_(data.monthly),
         valid_(data.valid),
         settings_(settings),
         pf_(settings.portfolio),
-        registries_(registries) {
+        context_(context) {
     result_.input_frequency = data.input_frequency;
     result_.resampled = data.resampled;
     result_.universe = panel_.columns;
   }
 
+  // Between steps the guard may stop the run (a deadline, a shutdown).
   AnalysisResult Run() {
+    if (context_.guard) context_.guard->CheckCells(panel_.columns.size(), panel_.dates.size());
+    Checkpoint();
     CheckStaleness();
     ResolveRows();
     AcceptIndices();
     ChooseRiskFreeColumn();
     const std::vector<std::size_t> candidates = FundCandidates();
     SelectFunds(candidates);
+    Checkpoint();
     ScoreFrame();
+    Checkpoint();
     const WeightOutcome weights =
         ConstrainedWeights(result_.selected_funds, BaseWeights(), in_raw_, settings_);
+    Checkpoint();
     FinalWeights(weights);
     PortfolioStatistics();
+    Checkpoint();
     Benchmarks();
     Regimes();
     return std::move(result_);
   }
 
  private:
+  void Checkpoint() const { ThrowIfStopped(context_.guard); }
+
+  // AvgCorr compares every pair of funds: bounded like a covariance matrix.
+  void CheckPairwise(std::size_t funds, bool avg_corr, const char* where) const {
+    if (context_.guard && avg_corr) {
+      context_.guard->CheckPairwiseFunds(funds, fmt::format("the AvgCorr metric in {}", where));
+    }
+  }
+
   // The reference's execution-lag guard (data.max_lag_days against data.as_of).
   void CheckStaleness() const {
     const auto& d = settings_.data;
@@ -489,10 +505,20 @@ class Analysis {
       }
     }
     if (pf_.selection_mode == "manual") WarnUnknownManualFunds();
-    const auto model = registries_.selection->Create(pf_.selection_mode);
+    const auto model = context_.selection->Create(pf_.selection_mode);
     if (!model) {
       throw ConfigError(fmt::format("portfolio.selection_mode = '{}': expected one of {}",
-                                    pf_.selection_mode, JoinNames(registries_.selection->Names())));
+                                    pf_.selection_mode, JoinNames(context_.selection->Names())));
+    }
+    if (pf_.selection_mode == "rank") {
+      const auto& rank = pf_.rank;
+      bool avg_corr = !rank.blended && rank.score_by == ScoreMetric::kAvgCorr;
+      if (rank.blended) {
+        for (const auto& [metric, weight] : rank.blended_weights) {
+          avg_corr = avg_corr || metric == ScoreMetric::kAvgCorr;
+        }
+      }
+      CheckPairwise(eligible.size(), avg_corr, "portfolio.rank");
     }
     const Eigen::MatrixXd eligible_in = Slice(panel_.values, in_rows_, eligible);
     const SelectionContext ctx{eligible_names, eligible_in, pf_, settings_.seed};
@@ -528,6 +554,10 @@ class Analysis {
   void ScoreFrame() {
     const auto n = static_cast<Eigen::Index>(result_.selected_funds.size());
     result_.score_frame.resize(n, static_cast<Eigen::Index>(settings_.metrics.size()));
+    CheckPairwise(result_.selected_funds.size(),
+                  std::find(settings_.metrics.begin(), settings_.metrics.end(),
+                            ScoreMetric::kAvgCorr) != settings_.metrics.end(),
+                  "metrics");
     for (std::size_t m = 0; m < settings_.metrics.size(); ++m) {
       const ScoreMetric metric = settings_.metrics[m];
       result_.score_metrics.emplace_back(NameOf(metric));
@@ -546,9 +576,9 @@ class Analysis {
     if (pf_.custom_weights) {
       for (const auto& [name, w] : *pf_.custom_weights) custom_percent[name] = w;
     } else if (Lower(pf_.weighting_scheme) != "equal") {
-      const auto scheme = registries_.weighting->Create(pf_.weighting_scheme);
+      const auto scheme = context_.weighting->Create(pf_.weighting_scheme);
       if (!scheme) {
-        const std::string available = JoinNames(registries_.weighting->Names());
+        const std::string available = JoinNames(context_.weighting->Names());
         result_.weight_engine_fallback = WeightEngineFallback{
             pf_.weighting_scheme, fmt::format("unknown weighting scheme '{}'; available: {}",
                                               pf_.weighting_scheme, available)};
@@ -557,6 +587,11 @@ class Analysis {
             "weights are used, as the reference does",
             pf_.weighting_scheme, available));
       } else {
+        if (context_.guard) {
+          context_.guard->CheckPairwiseFunds(
+              n, fmt::format("portfolio.weighting_scheme = '{}' (a covariance matrix)",
+                             pf_.weighting_scheme));
+        }
         const Eigen::VectorXd w = scheme->Weights(SampleCovariance(in_raw_));
         for (std::size_t i = 0; i < n; ++i) {
           const double wi = w[static_cast<Eigen::Index>(i)];
@@ -696,7 +731,7 @@ class Analysis {
   const ValidCounts& valid_;
   const AnalysisSettings& settings_;
   const PortfolioSettings& pf_;
-  const PipelineRegistries& registries_;
+  const PipelineContext& context_;
   AnalysisResult result_;
 
   Windows windows_;
@@ -714,8 +749,8 @@ class Analysis {
 }  // namespace
 
 AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& settings,
-                           const PipelineRegistries& registries) {
-  return Analysis(data, settings, registries).Run();
+                           const PipelineContext& context) {
+  return Analysis(data, settings, context).Run();
 }
 
 }  // namespace trend
@@ -723,13 +758,13 @@ AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& 
 namespace trend {
 
 AnalysisResult AnalyseReturns(ReturnsFrame raw, const AnalysisSettings& settings,
-                              std::string_view source, const PipelineRegistries& registries) {
+                              std::string_view source, const PipelineContext& context) {
   PrepareOptions options;
   options.load_policy = settings.data.load_missing;
   options.panel_policy = settings.preprocessing_missing;
   options.enforce_completeness = !settings.data.allow_risk_free_fallback;
   const PreparedReturns prepared = PrepareReturns(std::move(raw), options, source);
-  return RunAnalysis(prepared, settings, registries);
+  return RunAnalysis(prepared, settings, context);
 }
 
 }  // namespace trend

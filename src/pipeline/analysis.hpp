@@ -12,16 +12,19 @@
 #include "data/prepare.hpp"
 #include "metrics/metrics.hpp"
 #include "pipeline/regime.hpp"
+#include "pipeline/run_guard.hpp"
 #include "selection/selection_model.hpp"
 #include "weighting/weighting_scheme.hpp"
 
 namespace trend {
 
-// The extension points the analysis resolves by name. The app's pipeline proxy and plugins
-// pass their own copies; by default the built-in models are used.
-struct PipelineRegistries {
+// What a run is given besides its data and settings: the extension points it resolves by
+// name (the app's pipeline proxy and plugins pass their own; by default the built-in models)
+// and the guard that bounds it (none by default: no limits, no cancellation).
+struct PipelineContext {
   const SelectionRegistry* selection = &BuiltinSelectionModels();
   const WeightingRegistry* weighting = &BuiltinWeightingSchemes();
+  const RunGuard* guard = nullptr;
 };
 
 struct BenchmarkResult {
@@ -86,7 +89,7 @@ struct AnalysisResult {
 };
 
 AnalysisResult RunAnalysis(const PreparedReturns& data, const AnalysisSettings& settings,
-                           const PipelineRegistries& registries = {});
+                           const PipelineContext& context = {});
 
 }  // namespace trend
 
@@ -95,6 +98,6 @@ namespace trend {
 // Prepares a loaded returns file with the settings' missing-data policies and runs the
 // analysis: what `trend run` does after reading its inputs. `source` names the file in errors.
 AnalysisResult AnalyseReturns(ReturnsFrame raw, const AnalysisSettings& settings,
-                              std::string_view source, const PipelineRegistries& registries = {});
+                              std::string_view source, const PipelineContext& context = {});
 
 }  // namespace trend

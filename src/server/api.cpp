@@ -319,6 +319,23 @@ HttpResponse TrendApi::GetDataset(const std::string& id, const HttpRequest& requ
                     {"frequency", frequency}});
 }
 
+TrendApi::ActiveRun::ActiveRun(TrendApi& api, RunGuard& guard) : api_(api), guard_(guard) {
+  std::lock_guard lock(api_.runs_mutex_);
+  if (api_.cancelling_) guard_.Cancel("the server is shutting down");
+  api_.runs_.insert(&guard_);
+}
+
+TrendApi::ActiveRun::~ActiveRun() {
+  std::lock_guard lock(api_.runs_mutex_);
+  api_.runs_.erase(&guard_);
+}
+
+void TrendApi::CancelRuns(const std::string& reason) {
+  std::lock_guard lock(runs_mutex_);
+  cancelling_ = true;
+  for (RunGuard* guard : runs_) guard->Cancel(reason);
+}
+
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   if (auto refused = RequireContentType(request, {"application/json"})) return *refused;
   // No document nests deeper than this; deeper input would recurse in dump() and elsewhere.
@@ -403,7 +420,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
   const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
   const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
-  const PipelineRegistries& registries = lookups->registries;
+  PipelineContext context = lookups->registries;
   const std::string run_id =
       Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") +
                 (strict ? " strict" : "") + "\n" + kEngineVersion + "\n" + entry.module().name() +
@@ -418,6 +435,11 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
     return response;
   }
   bool shared = false;
+  std::optional<RunGuard::Clock::time_point> deadline;
+  if (options_.run_timeout.count() > 0) deadline = RunGuard::Clock::now() + options_.run_timeout;
+  RunGuard guard(options_.limits, deadline);
+  const ActiveRun active(*this, guard);
+  context.guard = &guard;
   try {
     const auto document = single_flight_.Do(
         run_id,
@@ -429,7 +451,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
             PreparedReturns data =
                 PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
             data.valid = ValidCounts(data.monthly.values);
-            const MultiPeriodResult result = entry->multi(data, s, registries);
+            const MultiPeriodResult result = entry->multi(data, s, context);
             doc = MultiPeriodToJson(result);
             run_warnings = result.warnings;
           } else {
@@ -438,7 +460,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
             options.panel_policy = s.preprocessing_missing;
             options.enforce_completeness = !s.data.allow_risk_free_fallback;
             const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
-            const AnalysisResult result = entry->run(data, s, registries);
+            const AnalysisResult result = entry->run(data, s, context);
             doc = AnalysisToJson(result);
             run_warnings = result.warnings;
           }
@@ -457,6 +479,20 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
     response.headers["X-Cache"] = shared ? "shared" : "miss";
     response.shared_body = document;
     return response;
+  } catch (const RunCancelled& e) {
+    ++runs_cancelled_;
+    HttpResponse unavailable = Error(503, "run cancelled", e.what(), request.path);
+    unavailable.headers["Retry-After"] = "30";
+    return unavailable;
+  } catch (const WorkLimitError& e) {
+    ++runs_over_limit_;
+    return Json(422, {{"error", "work limit"},
+                      {"detail", e.what()},
+                      {"limit", e.limit()},
+                      {"needed", e.needed()},
+                      {"maximum", e.maximum()},
+                      {"flag", "trend app " + e.flag()},
+                      {"path", request.path}});
   } catch (const StrictFailure& e) {
     return Json(422, {{"error", "strict"},
                       {"detail", e.warnings.front()},
@@ -547,6 +583,13 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   }
   out += "# TYPE trend_http_in_flight gauge\n";
   out += fmt::format("trend_http_in_flight {}\n", in_flight_.load());
+  out += "# HELP trend_runs_stopped_total Runs refused by a work limit or cancelled (deadline, "
+         "shutdown).\n";
+  out += "# TYPE trend_runs_stopped_total counter\n";
+  out += fmt::format("trend_runs_stopped_total{{reason=\"work_limit\"}} {}\n",
+                     runs_over_limit_.load());
+  out += fmt::format("trend_runs_stopped_total{{reason=\"cancelled\"}} {}\n",
+                     runs_cancelled_.load());
   out += "# HELP trend_cache_requests_total Result cache lookups by backend and outcome.\n";
   out += "# TYPE trend_cache_requests_total counter\n";
   out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"hit\"}} {}\n",

@@ -11,9 +11,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "data/returns_frame.hpp"
+#include "pipeline/run_guard.hpp"
 #include "server/dataset_store.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
@@ -32,6 +34,10 @@ struct ApiOptions {
   std::function<bool()> simple_flag;
   // A cache shared with other server processes (Redis, memcached), behind the in-process one.
   std::shared_ptr<SharedResultCache> shared_cache;
+  // What one run may ask for (over a limit: 422 naming the flag that raises it) and how long
+  // it may take (past it: cancelled, 503); zero: no deadline.
+  WorkLimits limits;
+  std::chrono::milliseconds run_timeout{60'000};
 };
 
 class TrendApi {
@@ -42,6 +48,10 @@ class TrendApi {
   HttpRoute Route(const HttpRequest& request);
 
   PipelineProxy& proxy() { return proxy_; }
+
+  // Cancels every run in flight (they answer 503 at their next check): the server calls this
+  // when its shutdown grace period is running out. Thread-safe.
+  void CancelRuns(const std::string& reason);
 
  private:
   struct RouteStats {
@@ -75,6 +85,19 @@ class TrendApi {
     RouteStats* stats;
     const Endpoint* endpoint;  // nullptr: the catch-all
   };
+  // Registers a run's guard with CancelRuns while the run is in flight.
+  class ActiveRun {
+   public:
+    ActiveRun(TrendApi& api, RunGuard& guard);
+    ~ActiveRun();
+    ActiveRun(const ActiveRun&) = delete;
+    ActiveRun& operator=(const ActiveRun&) = delete;
+
+   private:
+    TrendApi& api_;
+    RunGuard& guard_;
+  };
+
   HttpResponse Measure(RouteStats& stats, const Endpoint* endpoint, const HttpRequest& request);
   static HttpResponse Unrouted(const HttpRequest& request);
 
@@ -87,6 +110,10 @@ class TrendApi {
   std::vector<Binding> bindings_;                             // one per endpoint, then "other"
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};
   std::atomic<std::int64_t> in_flight_{0};
+  std::mutex runs_mutex_;
+  std::set<RunGuard*> runs_;  // in flight, for CancelRuns
+  bool cancelling_ = false;   // set by CancelRuns: later runs start cancelled
+  std::atomic<std::uint64_t> runs_cancelled_{0}, runs_over_limit_{0};
 };
 
 }  // namespace trend

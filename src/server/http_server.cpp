@@ -499,7 +499,7 @@ std::int64_t HttpServer::in_flight() const {
   return impl_->in_flight.load();
 }
 
-void HttpServer::Run(bool handle_signals) {
+bool HttpServer::Run(bool handle_signals) {
   Impl& s = *impl_;
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -533,16 +533,32 @@ void HttpServer::Run(bool handle_signals) {
     });
   }
   if (signals) asio::post(*s.contexts[0], [&signals] { signals->cancel(); });
-  const auto deadline = std::chrono::steady_clock::now() + s.options.shutdown_grace;
-  while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  const auto grace = s.options.shutdown_grace;
+  const auto deadline = Clock::now() + grace;
+  const auto cancel_at =
+      deadline - std::min<std::chrono::milliseconds>(grace / 4, std::chrono::seconds(3));
+  bool cancelled = false;
+  while (s.in_flight.load() > 0 && Clock::now() < deadline) {
+    if (!cancelled && Clock::now() >= cancel_at && s.options.cancel_in_flight) {
+      s.error_log->Write("warn", "cancelling", {{"in_flight", std::to_string(s.in_flight.load())}});
+      s.options.cancel_in_flight();
+      cancelled = true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   guards.clear();
   for (auto& context : s.contexts) context->stop();
   for (auto& thread : threads) thread.join();
+  const std::int64_t abandoned = s.in_flight.load();
+  s.error_log->Write("info", "stopped", {{"in_flight_abandoned", std::to_string(abandoned)}});
+  if (abandoned > 0) {
+    // A handler is still computing: joining would wait for it, past the promised bound.
+    s.workers->stop();
+    (void)s.workers.release();  // NOLINT: left to the process exit
+    return false;
+  }
   s.workers->join();
-  s.error_log->Write("info", "stopped",
-                     {{"in_flight_abandoned", std::to_string(s.in_flight.load())}});
+  return true;
 }
 
 void HttpServer::Shutdown() {

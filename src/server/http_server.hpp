@@ -49,7 +49,11 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds request_timeout{10'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{30'000};     // between keep-alive requests
-  std::chrono::milliseconds shutdown_grace{10'000};   // for in-flight requests
+  // For in-flight requests. When it is running out (its last quarter, at most 3 s) the server
+  // calls `cancel_in_flight` so that long handlers stop and answer; at its end the server
+  // stops waiting.
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::function<void()> cancel_in_flight;
   std::string access_log;                             // path, "-" for stderr, empty for none
   // Structured error log, one JSON object per line (server errors, failed handlers, start and
   // stop): path, "-" for stderr, empty for none.
@@ -74,8 +78,11 @@ class HttpServer {
   void Start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
-  // Serves until Shutdown() (or SIGINT/SIGTERM when `handle_signals`), then returns.
-  void Run(bool handle_signals);
+  // Serves until Shutdown() (or SIGINT/SIGTERM when `handle_signals`), then returns true once
+  // every request has finished. False: a handler was still running when the grace period
+  // ended; its worker thread is left running and the caller must end the process (_Exit)
+  // instead of destroying what the handler uses.
+  bool Run(bool handle_signals);
   // Stops accepting, finishes in-flight requests within the grace period, closes idle
   // connections. Thread-safe; returns at once.
   void Shutdown();

@@ -38,13 +38,13 @@ std::shared_ptr<const PipelineModule> MakeBuiltinPipelineModule() {
   auto module = std::make_shared<PipelineModule>("trend.pipeline");
   PipelineEntry run;
   run.run = [](const PreparedReturns& data, const AnalysisSettings& settings,
-               const PipelineRegistries& registries) {
+               const PipelineContext& registries) {
     return RunAnalysis(data, settings, registries);
   };
   module->Set("run", std::move(run));
   PipelineEntry multi;
   multi.multi = [](const PreparedReturns& data, const AnalysisSettings& settings,
-                   const PipelineRegistries& registries) {
+                   const PipelineContext& registries) {
     return RunMultiPeriod(data, settings, registries);
   };
   module->Set("run_multi_period", std::move(multi));

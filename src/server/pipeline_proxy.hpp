@@ -25,16 +25,16 @@
 namespace trend {
 
 using RunEntry = std::function<AnalysisResult(const PreparedReturns&, const AnalysisSettings&,
-                                              const PipelineRegistries&)>;
+                                              const PipelineContext&)>;
 using MultiPeriodEntry = std::function<MultiPeriodResult(
-    const PreparedReturns&, const AnalysisSettings&, const PipelineRegistries&)>;
+    const PreparedReturns&, const AnalysisSettings&, const PipelineContext&)>;
 
 // One entry point with an identity: two entries are "the same" iff their ids are equal.
 struct PipelineEntry {
   std::uint64_t id = 0;
   RunEntry run;                   // set for "run"
   MultiPeriodEntry multi;         // set for "run_multi_period"
-  PipelineRegistries registries;  // set for "selection" / "weighting" lookups
+  PipelineContext registries;  // set for "selection" / "weighting" lookups
 };
 
 // A pipeline module: a named set of entry points ("run", "run_multi_period", "registries").

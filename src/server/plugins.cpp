@@ -14,7 +14,7 @@ namespace {
 // know every plugin's models.
 class ModuleBuilder final : public PluginHost {
  public:
-  explicit ModuleBuilder(const PipelineRegistries& base)
+  explicit ModuleBuilder(const PipelineContext& base)
       : selection_(std::make_shared<SelectionRegistry>(*base.selection)),
         weighting_(std::make_shared<WeightingRegistry>(*base.weighting)) {}
 
@@ -26,7 +26,7 @@ class ModuleBuilder final : public PluginHost {
   }
   void OverrideRun(RunEntry run) override { run_ = std::move(run); }
 
-  PipelineRegistries registries() const { return {selection_.get(), weighting_.get()}; }
+  PipelineContext registries() const { return {selection_.get(), weighting_.get()}; }
 
   // The module: its selection/weighting lookups ("registries") and, only when the plugin
   // overrides it, "run". Entries it lacks fall back to the package's.
@@ -83,7 +83,7 @@ std::vector<std::string> Expand(const std::string& path_list) {
 std::vector<std::string> LoadPlugins(const std::string& path_list,
                                      PipelineModuleRegistry& registry) {
   std::vector<std::string> loaded;
-  PipelineRegistries base;  // the built-in registries, then each plugin's in turn
+  PipelineContext base;  // the built-in registries, then each plugin's in turn
   std::vector<std::unique_ptr<ModuleBuilder>> builders;  // keep `base` valid while chaining
   for (const std::string& file : Expand(path_list)) {
     void* library = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -20,7 +20,7 @@ namespace {
 
 // One configuration: the base settings with each axis' value copied in, run to a row.
 SweepRow RunOne(const PreparedReturns& data, const AnalysisSettings& base, const SweepGrid& grid,
-                std::size_t index) {
+                std::size_t index, const PipelineContext& context) {
   SweepRow row;
   row.index = index;
   row.coordinates = grid.Coordinates(index);
@@ -31,7 +31,7 @@ SweepRow RunOne(const PreparedReturns& data, const AnalysisSettings& base, const
   settings.regime.enabled = false;  // rows carry no regime table
   try {
     if (grid.multi_period) {
-      const MultiPeriodResult r = RunMultiPeriod(data, settings);
+      const MultiPeriodResult r = RunMultiPeriod(data, settings, context);
       row.out_user = r.summary.out_user;
       row.periods = r.periods.size();
       double turnover = 0, cost = 0;
@@ -42,7 +42,7 @@ SweepRow RunOne(const PreparedReturns& data, const AnalysisSettings& base, const
       row.turnover = turnover / static_cast<double>(r.periods.size());
       row.transaction_cost = cost;
     } else {
-      row.out_user = RunAnalysis(data, settings).out_user_stats;
+      row.out_user = RunAnalysis(data, settings, context).out_user_stats;
     }
   } catch (const InputError& e) {
     row.error = e.what();
@@ -64,13 +64,15 @@ void RunSweep(const PreparedReturns& data, const AnalysisSettings& base, const S
   tbb::task_group group;
   const std::size_t block = std::max<std::size_t>(1, options.block);
   std::atomic<std::size_t> done{0};
+  PipelineContext context;
+  context.guard = options.guard;
   const auto compute = [&](std::size_t begin, std::vector<SweepRow>& rows) {
     const std::size_t stop = std::min(end, begin + block);
     rows.resize(stop - begin);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, stop),
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                          rows[i - begin] = RunOne(data, base, grid, i);
+                          rows[i - begin] = RunOne(data, base, grid, i, context);
                         }
                         const std::size_t now = done += range.size();
                         if (progress) progress(now);

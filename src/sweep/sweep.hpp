@@ -14,6 +14,7 @@
 #include "config/sweep_grid.hpp"
 #include "data/prepare.hpp"
 #include "metrics/metrics.hpp"
+#include "pipeline/run_guard.hpp"
 
 namespace trend {
 
@@ -36,6 +37,8 @@ struct SweepOptions {
   // Checked between batches: when set, the batch in flight is finished and handed to the sink,
   // and the sweep stops there (a signal handler sets it).
   const std::atomic<bool>* stop = nullptr;
+  // Work limits for every configuration (over a limit: an error row); none when unset.
+  const RunGuard* guard = nullptr;
 };
 
 // Called on the calling thread, in configuration order.

@@ -108,7 +108,7 @@ std::shared_ptr<PipelineModule> Override(std::atomic<int>* calls,
   auto module = std::make_shared<PipelineModule>("override");
   PipelineEntry run;
   run.run = [calls, delay](const PreparedReturns&, const AnalysisSettings&,
-                           const PipelineRegistries&) {
+                           const PipelineContext&) {
     if (calls) ++*calls;
     std::this_thread::sleep_for(delay);
     AnalysisResult r;

@@ -21,7 +21,7 @@ namespace {
 std::shared_ptr<PipelineModule> Marked(const std::string& name, const std::string& marker) {
   auto module = std::make_shared<PipelineModule>(name);
   PipelineEntry run;
-  run.run = [marker](const PreparedReturns&, const AnalysisSettings&, const PipelineRegistries&) {
+  run.run = [marker](const PreparedReturns&, const AnalysisSettings&, const PipelineContext&) {
     AnalysisResult r;
     r.risk_free_column = marker;
     return r;
@@ -33,7 +33,7 @@ std::shared_ptr<PipelineModule> Marked(const std::string& name, const std::strin
 std::string Marker(const ResolvedEntry& entry) {
   static const PreparedReturns kData;
   static const AnalysisSettings kSettings;
-  return entry->run(kData, kSettings, PipelineRegistries{}).risk_free_column;
+  return entry->run(kData, kSettings, PipelineContext{}).risk_free_column;
 }
 
 struct ProxyFixture : ::testing::Test {
@@ -153,7 +153,7 @@ TEST(BuiltinModule, RunsTheRealPipeline) {
   options.load_policy = s.data.load_missing;
   options.panel_policy = s.preprocessing_missing;
   const PreparedReturns data = PrepareReturns(LoadReturnsCsv(s.data.csv_path), options, "demo");
-  const PipelineRegistries registries;
+  const PipelineContext registries;
   EXPECT_EQ(AnalysisToJson(module->Find("run")->run(data, s, registries)),
             AnalysisToJson(RunAnalysis(data, s, registries)));
   PreparedReturns multi_data =
@@ -165,7 +165,7 @@ TEST(BuiltinModule, RunsTheRealPipeline) {
   EXPECT_EQ(multi.periods.size(), 4u);
   // An empty selection registry reaches the pipeline: it cannot resolve "rank".
   SelectionRegistry none;
-  PipelineRegistries empty{&none, registries.weighting};
+  PipelineContext empty{&none, registries.weighting};
   EXPECT_THROW(module->Find("run")->run(data, s, empty), InputError);
 }
 

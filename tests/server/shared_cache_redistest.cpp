@@ -33,7 +33,7 @@ HttpRequest DemoRun() {
 std::shared_ptr<PipelineModule> Counting(std::atomic<int>* calls) {
   auto module = std::make_shared<PipelineModule>("counting");
   PipelineEntry run;
-  run.run = [calls](const PreparedReturns&, const AnalysisSettings&, const PipelineRegistries&) {
+  run.run = [calls](const PreparedReturns&, const AnalysisSettings&, const PipelineContext&) {
     ++*calls;
     AnalysisResult r;
     r.risk_free_column = "computed";
