@@ -67,6 +67,14 @@ grep -q "600 is over the work limit max_pairwise_funds = 100 (raise it with --ma
   fail "--no-limits: $(cat "$tmp/run.err")"
 grep -q '"F599"' "$tmp/lifted.json" || fail "--no-limits: every fund selected"
 
+# trend sweep: a configuration over a limit is an error row naming it; the others run.
+printf 'portfolio.weighting_scheme: [equal, erc]\n' >"$tmp/grid.yml"
+"$trend" sweep -c "$tmp/single.yml" --grid "$tmp/grid.yml" --returns "$tmp/wide.csv" \
+  --max-pairwise-funds 100 --out "$tmp/sweep" -q || fail "sweep with a row over a limit"
+grep -q '^0,equal,ok,' "$tmp/sweep/results.csv" || fail "sweep: the equal row runs"
+grep -q '^1,erc,error,.*over the work limit max_pairwise_funds = 100' "$tmp/sweep/results.csv" ||
+  fail "sweep: the erc row names the limit: $(cat "$tmp/sweep/results.csv")"
+
 # --- trend app: a work limit is a 422 naming the server's flag ---
 id_of() { sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p'; }
 run_body() {  # CONFIG_FILE DATASET_ID MULTI -> a POST /api/v1/runs body
