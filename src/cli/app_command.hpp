@@ -20,7 +20,7 @@ struct AppCommandOptions {
   std::size_t dataset_mb = 256;
   std::string access_log = "-";
   std::string error_log = "-";
-  WorkLimits limits;                  // per run, as trend run's
+  WorkLimits limits;                      // per run, as trend run's
   std::uint64_t run_timeout_ms = 60'000;  // 0: none
   std::uint64_t shutdown_grace_ms = 10'000;
 };

@@ -96,9 +96,9 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
   const RunGuard guard(options.limits);
   PipelineContext context;
   context.guard = &guard;
-  const MultiPeriodResult result = AnalyseMultiPeriod(
-      std::move(raw), settings, returns_path, context, progress,
-      membership ? &*membership : nullptr);
+  const MultiPeriodResult result =
+      AnalyseMultiPeriod(std::move(raw), settings, returns_path, context, progress,
+                         membership ? &*membership : nullptr);
   if (bar) bar->Finish();
   std::vector<std::string> skipped;
   for (const auto& s : result.skipped) {

@@ -21,7 +21,7 @@ struct SweepCommandOptions {
   bool scaling = false;
   std::size_t scaling_sample = 2000;  // configurations timed per thread count
   bool quiet = false;
-  WorkLimits limits;  // as trend run's
+  WorkLimits limits;    // as trend run's
   bool strict = false;  // a warning (config or any configuration's) is an error: exit 2
 };
 

@@ -188,8 +188,7 @@ PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
 }
 
 MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSettings& settings,
-                                 const PipelineContext& context,
-                                 const PeriodProgress& progress) {
+                                 const PipelineContext& context, const PeriodProgress& progress) {
   if (!settings.multi_period)
     throw InputError("multi_period: the config has no multi_period section");
   const ReturnsFrame& panel = data.monthly;

@@ -86,8 +86,7 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
 
 // Loads-and-runs convenience for the command: prepares `raw` with MultiPeriodPrepareOptions.
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
-                                     std::string_view source,
-                                     const PipelineContext& context = {},
+                                     std::string_view source, const PipelineContext& context = {},
                                      const PeriodProgress& progress = {},
                                      const Membership* membership = nullptr);
 

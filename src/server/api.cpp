@@ -583,13 +583,14 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   }
   out += "# TYPE trend_http_in_flight gauge\n";
   out += fmt::format("trend_http_in_flight {}\n", in_flight_.load());
-  out += "# HELP trend_runs_stopped_total Runs refused by a work limit or cancelled (deadline, "
-         "shutdown).\n";
+  out +=
+      "# HELP trend_runs_stopped_total Runs refused by a work limit or cancelled (deadline, "
+      "shutdown).\n";
   out += "# TYPE trend_runs_stopped_total counter\n";
   out += fmt::format("trend_runs_stopped_total{{reason=\"work_limit\"}} {}\n",
                      runs_over_limit_.load());
-  out += fmt::format("trend_runs_stopped_total{{reason=\"cancelled\"}} {}\n",
-                     runs_cancelled_.load());
+  out +=
+      fmt::format("trend_runs_stopped_total{{reason=\"cancelled\"}} {}\n", runs_cancelled_.load());
   out += "# HELP trend_cache_requests_total Result cache lookups by backend and outcome.\n";
   out += "# TYPE trend_cache_requests_total counter\n";
   out += fmt::format("trend_cache_requests_total{{backend=\"memory\",outcome=\"hit\"}} {}\n",
@@ -601,10 +602,18 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   if (const auto& shared = options_.shared_cache) {
     for (const auto& [outcome, n] : {std::pair{"hit", shared->hits()},
                                      {"miss", shared->misses()},
-                                     {"error", shared->errors()}}) {
+                                     {"error", shared->errors()},
+                                     {"skipped", shared->skipped()}}) {
       out += fmt::format("trend_cache_requests_total{{backend=\"{}\",outcome=\"{}\"}} {}\n",
                          shared->backend(), outcome, n);
     }
+    out += "# HELP trend_cache_breaker_open 1 while the shared backend is skipped after errors.\n";
+    out += "# TYPE trend_cache_breaker_open gauge\n";
+    out += fmt::format("trend_cache_breaker_open{{backend=\"{}\"}} {}\n", shared->backend(),
+                       shared->breaker_open() ? 1 : 0);
+    out += "# TYPE trend_cache_breaker_opened_total counter\n";
+    out += fmt::format("trend_cache_breaker_opened_total{{backend=\"{}\"}} {}\n", shared->backend(),
+                       shared->breaker_opened());
   }
   out += "# TYPE trend_cache_bytes gauge\n";
   out += fmt::format("trend_cache_bytes{{backend=\"memory\"}} {}\n", cache_.bytes());

@@ -54,7 +54,7 @@ struct HttpServerOptions {
   // stops waiting.
   std::chrono::milliseconds shutdown_grace{10'000};
   std::function<void()> cancel_in_flight;
-  std::string access_log;                             // path, "-" for stderr, empty for none
+  std::string access_log;  // path, "-" for stderr, empty for none
   // Structured error log, one JSON object per line (server errors, failed handlers, start and
   // stop): path, "-" for stderr, empty for none.
   std::string error_log = "-";

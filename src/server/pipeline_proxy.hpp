@@ -32,8 +32,8 @@ using MultiPeriodEntry = std::function<MultiPeriodResult(
 // One entry point with an identity: two entries are "the same" iff their ids are equal.
 struct PipelineEntry {
   std::uint64_t id = 0;
-  RunEntry run;                   // set for "run"
-  MultiPeriodEntry multi;         // set for "run_multi_period"
+  RunEntry run;                // set for "run"
+  MultiPeriodEntry multi;      // set for "run_multi_period"
   PipelineContext registries;  // set for "selection" / "weighting" lookups
 };
 

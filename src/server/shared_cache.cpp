@@ -89,25 +89,28 @@ struct ReplyFree {
 class RedisCache final : public SharedResultCache {
  public:
   RedisCache(Endpoint endpoint, SharedCacheOptions options)
-      : endpoint_(std::move(endpoint)), options_(options) {}
+      : SharedResultCache(options), endpoint_(std::move(endpoint)), options_(options) {}
   const char* backend() const override { return "redis"; }
 
-  std::optional<std::string> Get(const std::string& key) override {
-    std::optional<std::string> value;
+ private:
+  Outcome Fetch(const std::string& key, std::string& value) override {
+    bool hit = false;
     const bool ok = Command([&](redisContext* c) {
       std::unique_ptr<redisReply, ReplyFree> reply(
           static_cast<redisReply*>(redisCommand(c, "GET %b", key.data(), key.size())));
       if (!reply) return false;
-      if (reply->type == REDIS_REPLY_STRING) value.emplace(reply->str, reply->len);
+      if (reply->type == REDIS_REPLY_STRING) {
+        value.assign(reply->str, reply->len);
+        hit = true;
+      }
       return reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL;
     });
-    if (!ok) return std::nullopt;
-    ++(value ? hits_ : misses_);
-    return value;
+    if (!ok) return Outcome::kError;
+    return hit ? Outcome::kHit : Outcome::kMiss;
   }
 
-  void Put(const std::string& key, const std::string& value) override {
-    Command([&](redisContext* c) {
+  bool Store(const std::string& key, const std::string& value) override {
+    return Command([&](redisContext* c) {
       std::unique_ptr<redisReply, ReplyFree> reply(static_cast<redisReply*>(
           redisCommand(c, "SET %b %b EX %lld", key.data(), key.size(), value.data(), value.size(),
                        static_cast<long long>(options_.ttl.count()))));
@@ -115,19 +118,12 @@ class RedisCache final : public SharedResultCache {
     });
   }
 
- private:
   template <typename F>
   bool Command(F&& f) {
     auto context = pool_.Take();
     if (!context) context = Connect();
-    if (!context) {
-      ++errors_;
-      return false;
-    }
-    if (!f(context.get()) || context->err) {
-      ++errors_;  // a broken connection is dropped, not reused
-      return false;
-    }
+    if (!context) return false;
+    if (!f(context.get()) || context->err) return false;  // a broken connection is dropped
     pool_.Give(std::move(context));
     return true;
   }
@@ -160,55 +156,47 @@ struct MemcachedFree {
 class MemcachedCache final : public SharedResultCache {
  public:
   MemcachedCache(Endpoint endpoint, SharedCacheOptions options)
-      : endpoint_(std::move(endpoint)), options_(options) {}
+      : SharedResultCache(options), endpoint_(std::move(endpoint)), options_(options) {}
   const char* backend() const override { return "memcached"; }
 
-  std::optional<std::string> Get(const std::string& key) override {
+ private:
+  Outcome Fetch(const std::string& key, std::string& value) override {
     auto m = Acquire();
-    if (!m) return std::nullopt;
+    if (!m) return Outcome::kError;
     std::size_t length = 0;
     std::uint32_t flags = 0;
     memcached_return_t rc;
     char* data = memcached_get(m.get(), key.data(), key.size(), &length, &flags, &rc);
     if (rc == MEMCACHED_NOTFOUND) {
-      ++misses_;
       pool_.Give(std::move(m));
-      return std::nullopt;
+      return Outcome::kMiss;
     }
     if (rc != MEMCACHED_SUCCESS || data == nullptr) {
-      ++errors_;
       std::free(data);
-      return std::nullopt;
+      return Outcome::kError;
     }
-    std::string value(data, length);
+    value.assign(data, length);
     std::free(data);
-    ++hits_;
     pool_.Give(std::move(m));
-    return value;
+    return Outcome::kHit;
   }
 
-  void Put(const std::string& key, const std::string& value) override {
+  bool Store(const std::string& key, const std::string& value) override {
     auto m = Acquire();
-    if (!m) return;
+    if (!m) return false;
     const memcached_return_t rc =
         memcached_set(m.get(), key.data(), key.size(), value.data(), value.size(),
                       static_cast<time_t>(options_.ttl.count()), 0);
-    if (rc != MEMCACHED_SUCCESS) {
-      ++errors_;
-      return;
-    }
+    if (rc != MEMCACHED_SUCCESS) return false;
     pool_.Give(std::move(m));
+    return true;
   }
 
- private:
   std::unique_ptr<memcached_st, MemcachedFree> Acquire() {
     auto m = pool_.Take();
     if (m) return m;
     m.reset(memcached_create(nullptr));
-    if (!m) {
-      ++errors_;
-      return m;
-    }
+    if (!m) return m;
     const auto ms = static_cast<std::uint64_t>(options_.timeout.count());
     memcached_behavior_set(m.get(), MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, ms);
     memcached_behavior_set(m.get(), MEMCACHED_BEHAVIOR_POLL_TIMEOUT, ms);
@@ -217,7 +205,6 @@ class MemcachedCache final : public SharedResultCache {
     memcached_behavior_set(m.get(), MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
     if (memcached_server_add(m.get(), endpoint_.host.c_str(),
                              static_cast<in_port_t>(endpoint_.port)) != MEMCACHED_SUCCESS) {
-      ++errors_;
       return nullptr;
     }
     return m;
@@ -229,6 +216,56 @@ class MemcachedCache final : public SharedResultCache {
 };
 
 }  // namespace
+
+bool SharedResultCache::breaker_open() const {
+  const std::int64_t until = open_until_.load();
+  return until != 0 && Clock::now().time_since_epoch().count() < until;
+}
+
+bool SharedResultCache::Admit() {
+  const std::int64_t until = open_until_.load();
+  if (until == 0) return true;
+  if (Clock::now().time_since_epoch().count() < until) return false;
+  // The back-off has passed: one call probes the backend, the others still skip it.
+  bool expected = false;
+  return probing_.compare_exchange_strong(expected, true);
+}
+
+void SharedResultCache::Record(bool success) {
+  probing_.store(false);
+  if (success) {
+    failures_in_a_row_.store(0);
+    open_until_.store(0);
+    return;
+  }
+  ++errors_;
+  if (++failures_in_a_row_ >= breaker_options_.failures_to_open || open_until_.load() != 0) {
+    const auto until = Clock::now() + breaker_options_.open_for;
+    if (open_until_.exchange(until.time_since_epoch().count()) == 0) ++opened_;
+  }
+}
+
+std::optional<std::string> SharedResultCache::Get(const std::string& key) {
+  if (!Admit()) {
+    ++skipped_;
+    return std::nullopt;
+  }
+  std::string value;
+  const Outcome outcome = Fetch(key, value);
+  Record(outcome != Outcome::kError);
+  if (outcome == Outcome::kError) return std::nullopt;
+  ++(outcome == Outcome::kHit ? hits_ : misses_);
+  if (outcome == Outcome::kMiss) return std::nullopt;
+  return value;
+}
+
+void SharedResultCache::Put(const std::string& key, const std::string& value) {
+  if (!Admit()) {
+    ++skipped_;
+    return;
+  }
+  Record(Store(key, value));
+}
 
 std::unique_ptr<SharedResultCache> MakeSharedResultCache(const std::string& url,
                                                          const SharedCacheOptions& options) {

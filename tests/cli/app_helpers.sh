@@ -2,7 +2,8 @@
 # bash's /dev/tcp (no curl needed), stop everything at exit. Expects $trend and $tmp.
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  # SIGCONT too: a test may have stopped a server (SIGSTOP), which then ignores SIGTERM.
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT

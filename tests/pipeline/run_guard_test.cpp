@@ -29,7 +29,8 @@ WorkLimits PairwiseLimit(std::size_t funds) {
 }
 
 TEST(RunGuard, CovarianceEnginesAreBoundedByFunds) {
-  const std::string erc = SpecConfig({{"portfolio", "{selection_mode: all, weighting_scheme: erc}"}});
+  const std::string erc =
+      SpecConfig({{"portfolio", "{selection_mode: all, weighting_scheme: erc}"}});
   const RunGuard guard(PairwiseLimit(2));
   try {
     Guarded(erc, guard);

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -91,8 +92,18 @@ class LocalServer {
   }
   ~LocalServer() { Stop(); }
   int port() const { return port_; }
+  // SIGSTOP / SIGCONT: a backend that hangs with its connections open.
+  void Pause() {
+    ::kill(pid_, SIGSTOP);
+    // Stopped once /proc says so (the signal takes effect when the process is next scheduled).
+    for (int i = 0; i < 100 && State() != 'T'; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  void Resume() { ::kill(pid_, SIGCONT); }
   void Stop() {
     if (pid_ > 0) {
+      ::kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
       ::kill(pid_, SIGTERM);
       int status = 0;
       ::waitpid(pid_, &status, 0);
@@ -103,6 +114,14 @@ class LocalServer {
   }
 
  private:
+  char State() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const std::size_t paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() ? line[paren + 2] : '?';
+  }
+
   int port_;
   pid_t pid_ = 0;
   std::filesystem::path dir_;

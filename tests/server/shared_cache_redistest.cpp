@@ -105,6 +105,45 @@ TEST_P(SharedCache, ABackendThatIsDownOnlyCostsErrors) {
       std::string::npos);
 }
 
+// A hung backend (stopped with its socket open) costs its timeout a few times, then the
+// breaker skips it without waiting; once it answers again, one probe closes the breaker.
+TEST_P(SharedCache, AHungBackendIsSkippedByTheBreaker) {
+  testing::LocalServer server(GetParam());
+  SharedCacheOptions options;
+  options.timeout = std::chrono::milliseconds(100);
+  options.failures_to_open = 3;
+  options.open_for = std::chrono::milliseconds(600);
+  auto cache =
+      MakeSharedResultCache(GetParam() + "://127.0.0.1:" + std::to_string(server.port()), options);
+  cache->Put("trend:test:k", "v");  // connected and pooled
+  ASSERT_EQ(cache->Get("trend:test:k").value_or(""), "v");
+  server.Pause();
+  const auto timed = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(cache->Get("trend:test:k").has_value());
+    return std::chrono::steady_clock::now() - start;
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_GE(timed(), std::chrono::milliseconds(90));
+  EXPECT_TRUE(cache->breaker_open());
+  EXPECT_EQ(cache->breaker_opened(), 1u);
+  EXPECT_EQ(cache->errors(), 3u);
+  for (int i = 0; i < 20; ++i) EXPECT_LT(timed(), std::chrono::milliseconds(20));
+  cache->Put("trend:test:k", "w");  // dropped, not sent
+  EXPECT_EQ(cache->skipped(), 21u);
+  EXPECT_EQ(cache->errors(), 3u);
+  server.Resume();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_FALSE(cache->breaker_open());
+  // The probe may find the pooled connections broken by the pause; the next call reconnects.
+  std::optional<std::string> value;
+  for (int i = 0; i < 3 && !value; ++i) {
+    value = cache->Get("trend:test:k");
+    if (!value) std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  }
+  EXPECT_EQ(value.value_or(""), "v");
+  EXPECT_FALSE(cache->breaker_open());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SharedCache, ::testing::Values("redis", "memcached"),
                          [](const auto& param_info) { return param_info.param; });
 
