@@ -59,6 +59,7 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.worker_threads = options.threads;
   server_options.access_log = options.access_log;
   server_options.error_log = options.error_log;
+  server_options.max_body_bytes_in_flight = options.body_budget_mb << 20;
   server_options.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
   server_options.cancel_in_flight = [&api] { api.CancelRuns("the server is shutting down"); };
   HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });

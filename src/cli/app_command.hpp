@@ -18,6 +18,7 @@ struct AppCommandOptions {
   std::size_t cache_ttl_seconds = 3600;  // shared backends only
   std::string data_dir;                  // datasets also on disk; empty: memory only
   std::size_t dataset_mb = 256;
+  std::size_t body_budget_mb = 256;  // request bodies held at once
   std::string access_log = "-";
   std::string error_log = "-";
   WorkLimits limits;                      // per run, as trend run's

@@ -123,6 +123,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20))
       ->capture_default_str();
   app_cmd
+      ->add_option("--body-budget-mb", serve.body_budget_mb,
+                   "Request bodies held at once over every connection; past it: 503 and "
+                   "Retry-After")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+  app_cmd
       ->add_option("--error-log", serve.error_log,
                    "Structured (JSON lines) error log: a path, - for stderr, or '' for none")
       ->capture_default_str();

@@ -170,11 +170,35 @@ bool EndsWithChunked(std::string_view value) {
   return true;
 }
 
+// The bytes of request bodies held at once, across every connection: many clients each
+// sending a body under the per-request limit must not exhaust memory together.
+class BodyBudget {
+ public:
+  explicit BodyBudget(std::size_t capacity) : capacity_(capacity) {}
+  bool TryReserve(std::size_t bytes) {
+    std::size_t used = used_.load();
+    do {
+      if (bytes > capacity_ - used) return false;
+    } while (!used_.compare_exchange_weak(used, used + bytes));
+    return true;
+  }
+  void Release(std::size_t bytes) { used_ -= bytes; }
+
+ private:
+  const std::size_t capacity_;
+  std::atomic<std::size_t> used_{0};
+};
+
 class RequestParser : public http::basic_parser<true> {
  public:
-  RequestParser(HttpRequest& request, bool keep_log_fields)
-      : request_(request), keep_log_fields_(keep_log_fields) {}
+  RequestParser(HttpRequest& request, bool keep_log_fields, BodyBudget& budget)
+      : request_(request), keep_log_fields_(keep_log_fields), budget_(budget) {}
+  ~RequestParser() override { budget_.Release(reserved_); }
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
   std::string_view target() const { return target_; }
+  // The body did not fit the server's budget (the error is body_limit): 503, not 413.
+  bool over_budget() const { return over_budget_; }
 
  private:
   void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
@@ -202,25 +226,43 @@ class RequestParser : public http::basic_parser<true> {
     if (name == http::field::referer) request_.headers["referer"] = std::string(value);
     if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);
   }
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         beast::error_code&) override {
-    if (length) request_.body.reserve(static_cast<std::size_t>(*length));
+  // A declared length is reserved whole once the header is in, before a byte of the body is
+  // read (Beast has already refused one over the per-request limit); a chunked body reserves
+  // as its chunks arrive.
+  void on_header_impl(beast::error_code& ec) override {
+    const auto length = content_length();
+    if (!length || *length == 0) return;
+    if (!Reserve(static_cast<std::size_t>(*length), ec)) return;
+    request_.body.reserve(static_cast<std::size_t>(*length));
   }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
   std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
     request_.body.append(body.data(), body.size());
     return body.size();
   }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
+                                 beast::error_code& ec) override {
+    if (!Reserve(body.size(), ec)) return 0;
     request_.body.append(body.data(), body.size());
     return body.size();
+  }
+  bool Reserve(std::size_t bytes, beast::error_code& ec) {
+    if (!budget_.TryReserve(bytes)) {
+      over_budget_ = true;
+      ec = http::error::body_limit;
+      return false;
+    }
+    reserved_ += bytes;
+    return true;
   }
   void on_finish_impl(beast::error_code&) override {}
 
   HttpRequest& request_;
   bool keep_log_fields_;
+  BodyBudget& budget_;
+  std::size_t reserved_ = 0;
+  bool over_budget_ = false;
   std::string target_;
 };
 
@@ -288,6 +330,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::list<std::weak_ptr<Session>>> sessions;  // per context, touched on its thread
   std::unique_ptr<asio::thread_pool> workers;
+  std::unique_ptr<BodyBudget> body_budget;
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> in_flight{0};
   std::uint16_t bound_port = 0;
@@ -314,7 +357,7 @@ struct HttpServer::Impl {
     bool first = true;
     for (;;) {
       HttpRequest request;
-      RequestParser parser(request, access_log->enabled());
+      RequestParser parser(request, access_log->enabled(), *body_budget);
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
       // The deadline covers the whole request: a client sending a byte at a time still loses
@@ -333,7 +376,15 @@ struct HttpServer::Impl {
       bool keep_alive = false;
       std::string request_line = "-";
       if (ec) {
-        if (ec == http::error::body_limit) {
+        if (parser.over_budget()) {
+          response.status = 503;
+          response.body = ErrorJson("service unavailable",
+                                    "the server holds its limit of request bodies (" +
+                                        std::to_string(options.max_body_bytes_in_flight) +
+                                        " bytes); retry shortly",
+                                    "");
+          response.headers["Retry-After"] = "1";
+        } else if (ec == http::error::body_limit) {
           response.status = 413;
           response.body = ErrorJson(
               "payload too large",
@@ -461,6 +512,7 @@ void HttpServer::Start() {
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t loops = s.options.io_threads ? s.options.io_threads : cores;
   s.access_log = std::make_unique<AccessLog>(s.options.access_log);
+  s.body_budget = std::make_unique<BodyBudget>(s.options.max_body_bytes_in_flight);
   s.error_log = std::make_unique<ErrorLog>(s.options.error_log);
   s.workers = std::make_unique<asio::thread_pool>(
       s.options.worker_threads ? s.options.worker_threads : cores);

@@ -47,6 +47,9 @@ struct HttpServerOptions {
   std::size_t worker_threads = 0;  // 0: one per core
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 64 * 1024 * 1024;
+  // Request bodies held at once over every connection; a body that would pass it: 503 with
+  // Retry-After, and the connection closes (its body is not read).
+  std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
   std::chrono::milliseconds request_timeout{10'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{30'000};     // between keep-alive requests
   // For in-flight requests. When it is running out (its last quarter, at most 3 s) the server

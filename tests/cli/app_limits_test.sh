@@ -126,3 +126,20 @@ head -n 1 "$tmp/shutdown.reply" | grep -q " 503 " ||
 grep -q "shutting down" "$tmp/shutdown.reply" || fail "503 says why: $(cat "$tmp/shutdown.reply")"
 grep -q '"event":"cancelling"' "$tmp/shutdown.log" || fail "no cancelling line in the error log"
 echo "ok (SIGTERM to exit: ${elapsed_ms} ms with --shutdown-grace 2)"
+
+# --- the body budget: bodies held at once over every connection ---
+start_app budget --body-budget-mb 1
+exec 4<>"/dev/tcp/127.0.0.1/$port"  # holds 600,000 of the 1 MiB while its body trickles in
+printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\nDate,A\n' >&4
+sleep 0.3
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\n' >&3
+reply=$(cat <&3)
+exec 3<&-
+echo "$reply" | head -n 1 | grep -q " 503 " || fail "over the body budget: $(echo "$reply" | head -n 1)"
+echo "$reply" | header retry-after | grep -qx "1" || fail "503 without Retry-After: $reply"
+exec 4<&-  # the held body is dropped with its connection, and its bytes with it
+sleep 0.2
+reply=$(http "$port" POST /api/v1/datasets "$tmp/wide.csv")
+echo "$reply" | head -n 1 | grep -q " 201 " || fail "the budget is returned: $(echo "$reply" | head -n 1)"
+echo "ok (body budget)"
