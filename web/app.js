@@ -23,8 +23,28 @@
     }
   }
 
+  // The API, with the access token when the server wants one (trend app --token): asked for
+  // once on a 401 and kept for this tab only.
+  async function api(url, options = {}) {
+    const send = () => {
+      const token = sessionStorage.getItem("trendToken");
+      const headers = { ...(options.headers || {}) };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      return fetch(url, { ...options, headers });
+    };
+    let response = await send();
+    if (response.status === 401) {
+      const token = window.prompt("This server needs its access token (trend app --token):");
+      if (token) {
+        sessionStorage.setItem("trendToken", token.trim());
+        response = await send();
+      }
+    }
+    return response;
+  }
+
   async function loadDefaults() {
-    const response = await fetch("/api/v1/config/defaults");
+    const response = await api("/api/v1/config/defaults");
     if (!response.ok) throw new Error(await apiError(response));
     $("config").value = JSON.stringify(await response.json(), null, 2);
   }
@@ -37,7 +57,7 @@
 
   async function uploadCsv(name, text) {
     $("dataset").textContent = `Uploading ${name}…`;
-    const response = await fetch("/api/v1/datasets", { method: "POST", body: text, headers: { "Content-Type": "text/csv" } });
+    const response = await api("/api/v1/datasets", { method: "POST", body: text, headers: { "Content-Type": "text/csv" } });
     if (!response.ok) throw new Error(await apiError(response));
     const info = await response.json();
     datasetId = info.id;
@@ -128,7 +148,7 @@
       if (!datasetId) throw new Error("Choose a returns CSV first.");
       $("status").textContent = "Running…";
       const started = performance.now();
-      const response = await fetch("/api/v1/runs", {
+      const response = await api("/api/v1/runs", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ config: $("config").value, dataset: datasetId, multi_period: $("multi").checked }),
@@ -158,7 +178,7 @@
   // ?run=<id> shows a finished result (from the server's cache).
   async function showRun(runId) {
     const started = performance.now();
-    const response = await fetch(`/api/v1/runs/${encodeURIComponent(runId)}`);
+    const response = await api(`/api/v1/runs/${encodeURIComponent(runId)}`);
     if (!response.ok) throw new Error(await apiError(response));
     render(await response.json(), runId, response.headers.get("X-Cache"), performance.now() - started);
   }

@@ -1,10 +1,13 @@
 #include "cli/app_command.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -16,6 +19,47 @@
 #include "server/shared_cache.hpp"
 
 namespace trend {
+namespace {
+
+// The access token: --token FILE, else TREND_TOKEN. It goes in a header, so it must be
+// printable ASCII without spaces, and long enough not to be guessed.
+std::string AccessToken(const AppCommandOptions& options) {
+  std::string token, source;
+  if (!options.token_file.empty()) {
+    source = "--token " + options.token_file;
+    std::ifstream in(options.token_file, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot read the file", source));
+    token.assign(std::istreambuf_iterator<char>(in), {});
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+    struct stat info {};
+    if (::stat(options.token_file.c_str(), &info) == 0 && (info.st_mode & 0077) != 0) {
+      std::fprintf(stderr, "trend app: warning: %s can be read by other users (chmod 600 it)\n",
+                   options.token_file.c_str());
+    }
+  } else if (const char* env = std::getenv("TREND_TOKEN"); env && *env) {
+    source = "TREND_TOKEN";
+    token = env;
+  } else {
+    return "";
+  }
+  if (token.size() < 16) {
+    throw InputError(
+        fmt::format("{}: the token has {} characters; use at least 16 (e.g. "
+                    "openssl rand -hex 32)",
+                    source, token.size()));
+  }
+  for (const char c : token) {
+    if (c <= ' ' || c > '~') {
+      throw InputError(fmt::format(
+          "{}: the token must be printable ASCII without spaces (it is sent in a header)", source));
+    }
+  }
+  return token;
+}
+
+}  // namespace
 
 int AppCommand(const AppCommandOptions& options) {
   PipelineModuleRegistry modules;
@@ -62,6 +106,22 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.max_body_bytes_in_flight = options.body_budget_mb << 20;
   server_options.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
   server_options.cancel_in_flight = [&api] { api.CancelRuns("the server is shutting down"); };
+  server_options.bearer_token = AccessToken(options);
+  const bool loopback = IsLoopbackAddress(options.host);
+  if (!loopback && server_options.bearer_token.empty()) {
+    throw InputError(fmt::format(
+        "--host {}: that address can be reached from other machines; give an access token "
+        "with --token FILE or TREND_TOKEN (clients then send Authorization: Bearer <token>)",
+        options.host));
+  }
+  server_options.public_paths = options.public_paths;
+  if (options.allowed_hosts.empty()) {
+    // On loopback only the loopback names: a page on another site whose name was rebound to
+    // 127.0.0.1 still sends its own name.
+    if (loopback) server_options.allowed_hosts = {"localhost", "127.0.0.1", "::1"};
+  } else if (options.allowed_hosts != std::vector<std::string>{"*"}) {
+    server_options.allowed_hosts = options.allowed_hosts;
+  }
   HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });
   try {
     server.Start();

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "pipeline/run_guard.hpp"
 
@@ -19,6 +20,13 @@ struct AppCommandOptions {
   std::string data_dir;                  // datasets also on disk; empty: memory only
   std::size_t dataset_mb = 256;
   std::size_t body_budget_mb = 256;  // request bodies held at once
+  // Access: the bearer token's file (else TREND_TOKEN; required off loopback), the paths
+  // served without it, and the Host names accepted (empty: loopback names on a loopback
+  // address, any elsewhere; "*": any).
+  std::string token_file;
+  std::vector<std::string> public_paths = {"/healthz", "/api/v1/healthz", "/", "/index.html",
+                                           "/assets/*"};
+  std::vector<std::string> allowed_hosts;
   std::string access_log = "-";
   std::string error_log = "-";
   WorkLimits limits;                      // per run, as trend run's

@@ -129,6 +129,22 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
   app_cmd
+      ->add_option("--token", serve.token_file,
+                   "File holding the access token (else TREND_TOKEN): every request but the "
+                   "public paths needs Authorization: Bearer <token>; required to listen "
+                   "beyond loopback")
+      ->check(CLI::ExistingFile);
+  app_cmd
+      ->add_option("--public-paths", serve.public_paths,
+                   "Paths served without the token (a trailing * matches a prefix)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app_cmd
+      ->add_option("--allowed-hosts", serve.allowed_hosts,
+                   "Host names requests may name (default: localhost, 127.0.0.1 and ::1 on a "
+                   "loopback address, any elsewhere; * for any)")
+      ->delimiter(',');
+  app_cmd
       ->add_option("--error-log", serve.error_log,
                    "Structured (JSON lines) error log: a path, - for stderr, or '' for none")
       ->capture_default_str();

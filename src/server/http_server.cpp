@@ -33,6 +33,7 @@
 #include <ctime>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -222,6 +223,10 @@ class RequestParser : public http::basic_parser<true> {
       return;
     }
     if (name == http::field::content_type) request_.content_type.assign(value.data(), value.size());
+    if (name == http::field::host) request_.host.assign(value.data(), value.size());
+    if (name == http::field::authorization) {
+      request_.authorization.assign(value.data(), value.size());
+    }
     if (!keep_log_fields_) return;
     if (name == http::field::referer) request_.headers["referer"] = std::string(value);
     if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);
@@ -303,6 +308,75 @@ void AppendResponseHead(std::string& out, const HttpResponse& response, std::siz
 }
 
 using Clock = std::chrono::steady_clock;
+
+// The host of a Host field: "127.0.0.1:8501" -> "127.0.0.1", "[::1]:8501" -> "::1".
+std::string HostName(std::string_view field) {
+  if (!field.empty() && field.front() == '[') {
+    const std::size_t close = field.find(']');
+    return std::string(field.substr(1, close == std::string_view::npos ? field.npos : close - 1));
+  }
+  std::string name(field.substr(0, field.find(':')));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// Compares in time that depends only on the lengths, not on where the bytes differ.
+bool SameSecret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+bool IsPublic(const std::vector<std::string>& public_paths, const std::string& path) {
+  for (const auto& p : public_paths) {
+    if (!p.empty() && p.back() == '*') {
+      if (path.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;
+    } else if (path == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The refusal of a request the access rules turn away, if any.
+std::optional<HttpResponse> Refusal(const HttpServerOptions& options, const HttpRequest& request) {
+  if (!options.allowed_hosts.empty()) {
+    const std::string host = HostName(request.host);
+    if (std::find(options.allowed_hosts.begin(), options.allowed_hosts.end(), host) ==
+        options.allowed_hosts.end()) {
+      return HttpResponse{400,
+                          "application/json",
+                          ErrorJson("host not allowed",
+                                    "Host '" + request.host +
+                                        "' is not one this server answers to (--allowed-hosts)",
+                                    request.path),
+                          {},
+                          nullptr};
+    }
+  }
+  if (options.bearer_token.empty() || IsPublic(options.public_paths, request.path)) {
+    return std::nullopt;
+  }
+  constexpr std::string_view kScheme = "Bearer ";
+  const std::string_view given = request.authorization;
+  const bool bearer = given.size() > kScheme.size() && given.substr(0, kScheme.size()) == kScheme;
+  if (bearer && SameSecret(given.substr(kScheme.size()), options.bearer_token)) {
+    return std::nullopt;
+  }
+  HttpResponse refused{401,
+                       "application/json",
+                       ErrorJson("unauthorized",
+                                 bearer ? "the bearer token is not this server's"
+                                        : "this server needs Authorization: Bearer <token>",
+                                 request.path),
+                       {},
+                       nullptr};
+  refused.headers["WWW-Authenticate"] = "Bearer realm=\"trend\"";
+  return refused;
+}
 
 struct Session {
   explicit Session(tcp::socket s) : socket(std::move(s)) {
@@ -405,8 +479,9 @@ struct HttpServer::Impl {
                                      request.version / 10, request.version % 10);
         }
         keep_alive = parser.keep_alive();
-        const HttpRoute route = router(request);
-        if (route.heavy) {
+        if (auto refused = Refusal(options, request)) {
+          response = std::move(*refused);  // before routing: a refused request runs nothing
+        } else if (const HttpRoute route = router(request); route.heavy) {
           // Off the event loop: the worker pool runs it; this loop resumes with the response.
           session->deadline = Clock::time_point::max();
           response = co_await asio::co_spawn(
@@ -541,6 +616,12 @@ void HttpServer::Start() {
                      {{"address", s.options.host + ":" + std::to_string(port)},
                       {"event_loops", std::to_string(loops)}});
   s.sessions.resize(loops);
+}
+
+bool IsLoopbackAddress(const std::string& host) {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
 }
 
 std::uint16_t HttpServer::port() const {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace trend {
 
@@ -21,8 +22,10 @@ struct HttpRequest {
   std::string path;    // without the query
   std::string query;
   std::string body;
-  int version = 11;          // HTTP/1.1 -> 11
-  std::string content_type;  // as sent, e.g. "application/json; charset=utf-8"
+  int version = 11;           // HTTP/1.1 -> 11
+  std::string content_type;   // as sent, e.g. "application/json; charset=utf-8"
+  std::string host;           // the Host field as sent
+  std::string authorization;  // the Authorization field as sent
   // Filled only when the access log is on (they are what it writes):
   std::string remote;                          // peer address
   std::map<std::string, std::string> headers;  // referer, user-agent (lower-case names)
@@ -61,7 +64,19 @@ struct HttpServerOptions {
   // Structured error log, one JSON object per line (server errors, failed handlers, start and
   // stop): path, "-" for stderr, empty for none.
   std::string error_log = "-";
+
+  // Access control, checked before routing. A non-empty token: every request needs
+  // "Authorization: Bearer <token>" (else 401), except the paths in `public_paths` (exact, or
+  // a prefix ending in '*').
+  std::string bearer_token;
+  std::vector<std::string> public_paths;
+  // Host values (without the port) a request may name; empty: any. A browser tricked by DNS
+  // rebinding names the attacker's host, so a loopback server refuses it (400).
+  std::vector<std::string> allowed_hosts;
 };
+
+// Whether `host` (an IP address, as --host takes) is a loopback address.
+bool IsLoopbackAddress(const std::string& host);
 
 // Decides how a request is served. `heavy` handlers run on the worker pool.
 struct HttpRoute {

@@ -12,13 +12,13 @@ address=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$tmp/error.log" | head -n 1
 port=${address##*:}
 [ -n "$port" ] || { echo "FAIL no listening line"; kill "$pid"; exit 1; }
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
 reply=$(cat <&3)
 exec 3<&-
 echo "$reply" | head -n 1 | grep -q "200" || { echo "FAIL /healthz: $reply"; kill "$pid"; exit 1; }
 # A user agent with a quote cannot end its field or forge a log line (escaped as nginx does).
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: evil" 200 1 "-" "x\r\nConnection: close\r\n\r\n' >&3
+printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: evil" 200 1 "-" "x\r\nConnection: close\r\n\r\n' >&3
 cat <&3 >/dev/null
 exec 3<&-
 kill -TERM "$pid"

@@ -46,7 +46,7 @@ wait "$holder"
 reply=""
 for _ in $(seq 50); do
   reply=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" &&
-            printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3 &&
+            printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 &&
             timeout 5 cat <&3) 2>/dev/null)
   echo "$reply" | head -n 1 | grep -q " 200" && break
   sleep 0.2

@@ -14,7 +14,7 @@ http() {
   local port=$1 method=$2 path=$3 body=${4:-/dev/null} type=application/json
   case "$path" in /api/v1/datasets*) type=text/csv ;; esac
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %s\r\n\r\n' \
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %s\r\n\r\n' \
     "$method" "$path" "$type" "$(wc -c <"$body")" >&3
   cat "$body" >&3
   cat <&3

@@ -130,10 +130,10 @@ echo "ok (SIGTERM to exit: ${elapsed_ms} ms with --shutdown-grace 2)"
 # --- the body budget: bodies held at once over every connection ---
 start_app budget --body-budget-mb 1
 exec 4<>"/dev/tcp/127.0.0.1/$port"  # holds 600,000 of the 1 MiB while its body trickles in
-printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\nDate,A\n' >&4
+printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\nDate,A\n' >&4
 sleep 0.3
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\n' >&3
+printf 'POST /api/v1/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 600000\r\n\r\n' >&3
 reply=$(cat <&3)
 exec 3<&-
 echo "$reply" | head -n 1 | grep -q " 503 " || fail "over the body budget: $(echo "$reply" | head -n 1)"
