@@ -3,7 +3,11 @@
 JOBS ?= $(shell nproc)
 TREND := build/release/src/cli/trend
 
-.PHONY: demo test test-identical bootstrap build build-native build-asan test-release test-asan bench format clean
+.PHONY: demo test test-identical bootstrap build build-native build-asan build-fuzz test-release test-asan test-fuzz fuzz bench format clean
+
+# Seconds per fuzz target: `make fuzz` (default 10 minutes each), and the smoke run in `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 60
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -21,6 +25,11 @@ build-asan: bootstrap
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 
+# The libFuzzer targets (tests/fuzz), with clang: only they and the libraries they use.
+build-fuzz: bootstrap
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
 demo: build
 	$(TREND) run -c config/demo.yml --out build/demo-exports
 	$(TREND) run --multi-period -c config/demo.yml --out build/demo-exports
@@ -31,7 +40,14 @@ test-release: build
 test-asan: build-asan
 	ctest --preset asan -j $(JOBS)
 
-test: test-release test-asan
+# Each fuzz target for a minute from its seed corpus: a crash, a sanitizer report or a hang fails.
+test-fuzz: build-fuzz
+	bash tests/fuzz/run_fuzzers.sh build/fuzz $(FUZZ_SMOKE_SECONDS) $(JOBS)
+
+fuzz: build-fuzz
+	bash tests/fuzz/run_fuzzers.sh build/fuzz $(FUZZ_SECONDS) $(JOBS)
+
+test: test-release test-asan test-fuzz
 
 # The same byte-for-byte check with a third build, -march=native (another full build, so not
 # part of `make test`): release, native and ASan must write identical documents.

@@ -9,7 +9,7 @@ PACKAGES=(
   libyaml-cpp-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
-  chromium
+  chromium clang libclang-rt-dev
 )
 
 missing=()

@@ -106,21 +106,21 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.max_body_bytes_in_flight = options.body_budget_mb << 20;
   server_options.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
   server_options.cancel_in_flight = [&api] { api.CancelRuns("the server is shutting down"); };
-  server_options.bearer_token = AccessToken(options);
+  server_options.access.bearer_token = AccessToken(options);
   const bool loopback = IsLoopbackAddress(options.host);
-  if (!loopback && server_options.bearer_token.empty()) {
+  if (!loopback && server_options.access.bearer_token.empty()) {
     throw InputError(fmt::format(
         "--host {}: that address can be reached from other machines; give an access token "
         "with --token FILE or TREND_TOKEN (clients then send Authorization: Bearer <token>)",
         options.host));
   }
-  server_options.public_paths = options.public_paths;
+  server_options.access.public_paths = options.public_paths;
   if (options.allowed_hosts.empty()) {
     // On loopback only the loopback names: a page on another site whose name was rebound to
     // 127.0.0.1 still sends its own name.
-    if (loopback) server_options.allowed_hosts = {"localhost", "127.0.0.1", "::1"};
+    if (loopback) server_options.access.allowed_hosts = {"localhost", "127.0.0.1", "::1"};
   } else if (options.allowed_hosts != std::vector<std::string>{"*"}) {
-    server_options.allowed_hosts = options.allowed_hosts;
+    server_options.access.allowed_hosts = options.allowed_hosts;
   }
   HttpServer server(server_options, [&api](const HttpRequest& r) { return api.Route(r); });
   try {

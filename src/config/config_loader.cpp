@@ -114,7 +114,9 @@ class Reader {
       }
       const KeySpec* spec = FindConfigKey(path);
       if (spec == nullptr || spec->path != path) {
-        const std::string suggestion = SuggestConfigKey(path);
+        // Suggestions cost an edit distance per schema row: enough for a person's typos, not
+        // for a generated config with a million unknown keys.
+        const std::string suggestion = suggestions_left_-- > 0 ? SuggestConfigKey(path) : "";
         warnings_.push_back(fmt::format(
             "{}: unknown key '{}' (ignored){}", Where(item.first), path,
             suggestion.empty() ? std::string() : fmt::format("; did you mean '{}'?", suggestion)));
@@ -404,6 +406,7 @@ class Reader {
   std::string base_dir_;
   bool fixed_ = false;
   std::vector<std::string> warnings_;
+  int suggestions_left_ = 16;  // unknown keys that get a "did you mean"
   std::map<std::string, std::string> given_;
 };
 

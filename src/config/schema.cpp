@@ -937,15 +937,26 @@ const KeySpec* FindConfigKey(std::string_view path) {
 }
 
 std::string SuggestConfigKey(std::string_view path) {
+  // No key is near this long; and the edit distance costs |path| x |key| per row, which a
+  // hostile config with long keys would otherwise multiply.
+  if (path.size() > 128) return {};
   const std::string_view parent = Parent(path);
   const std::string_view leaf = Leaf(path);
   std::string best;
   std::size_t best_score = std::string::npos;
   for (const auto& spec : ConfigSchema()) {
     // Siblings by leaf name; elsewhere by the whole path (a key put in the wrong section).
-    std::size_t score = Parent(spec.path) == parent ? EditDistance(leaf, Leaf(spec.path))
-                                                    : EditDistance(path, spec.path) + 1;
-    if (Leaf(spec.path) == leaf && Parent(spec.path) != parent) score = 1;
+    const bool sibling = Parent(spec.path) == parent;
+    const std::string_view a = sibling ? leaf : path;
+    const std::string_view b = sibling ? Leaf(spec.path) : std::string_view(spec.path);
+    std::size_t score = 1;
+    if (sibling || Leaf(spec.path) != leaf) {
+      // The distance is at least the difference in length: skip rows that cannot win.
+      const std::size_t at_least =
+          (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size());
+      if (at_least + (sibling ? 0 : 1) >= best_score) continue;
+      score = EditDistance(a, b) + (sibling ? 0 : 1);
+    }
     if (score < best_score) {
       best_score = score;
       best = std::string(spec.path);

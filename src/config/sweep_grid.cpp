@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "config/config_loader.hpp"
 #include "error/input_error.hpp"
@@ -22,16 +24,14 @@ std::string Label(const YAML::Node& value) {
   return out.c_str();
 }
 
-YAML::Node LoadYaml(const std::string& path) {
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(fmt::format("{}: cannot read the file", path));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{} line {}, column {}: malformed YAML: {}", path,
-                                  e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+std::string ReadGridFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read the file", path));
+  return {std::istreambuf_iterator<char>(in), {}};
 }
+
+SweepGrid ParseGridTree(const YAML::Node& grid, const std::string& grid_path,
+                        const LoadedConfig& base, const std::string& base_dir);
 
 }  // namespace
 
@@ -75,15 +75,33 @@ std::vector<std::string> SweepableKeys() {
 }
 
 SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_path) {
-  const YAML::Node grid = LoadYaml(grid_path);
+  const std::string text = ReadGridFile(grid_path);
+  const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
+  return ParseSweepGrid(text, grid_path, LoadConfigFile(base_path), base_dir);
+}
+
+SweepGrid ParseSweepGrid(std::string_view grid_text, const std::string& grid_path,
+                         const LoadedConfig& base, const std::string& base_dir) {
+  try {
+    return ParseGridTree(YAML::Load(std::string(grid_text)), grid_path, base, base_dir);
+  } catch (const YAML::Exception& e) {
+    // Malformed YAML, or a key or value of the wrong shape (a mapping used as a key).
+    throw ConfigError(fmt::format("{} line {}, column {}: malformed grid: {}", grid_path,
+                                  e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+}
+
+namespace {
+
+SweepGrid ParseGridTree(const YAML::Node& grid, const std::string& grid_path,
+                        const LoadedConfig& base, const std::string& base_dir) {
   if (!grid.IsMap() || grid.size() == 0) {
     throw ConfigError(fmt::format(
         "{}: expected a mapping of config keys to lists, e.g. 'portfolio.rank.n: [5, 10, 20]'",
         grid_path));
   }
-  const std::string base_dir = std::filesystem::path(base_path).parent_path().string();
   SweepGrid out;
-  out.given = LoadConfigFile(base_path).given;
+  out.given = base.given;
   for (const auto& item : grid) {
     const std::string key = item.first.as<std::string>();
     const YAML::Node& values = item.second;
@@ -148,5 +166,7 @@ SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_pa
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace trend

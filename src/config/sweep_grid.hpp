@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_loader.hpp"
 #include "config/schema.hpp"
 #include "config/settings.hpp"
 
@@ -47,6 +48,10 @@ struct SweepGrid {
 // that is not a list. Invalid values inside a list are kept with their error, so the rows that
 // use them are reported rather than stopping the sweep.
 SweepGrid LoadSweepGrid(const std::string& grid_path, const std::string& base_path);
+// The same from the grid's text; `grid_path` names it in messages, `base` is the base
+// config and `base_dir` the directory its relative paths resolve against.
+SweepGrid ParseSweepGrid(std::string_view grid_text, const std::string& grid_path,
+                         const LoadedConfig& base, const std::string& base_dir);
 
 // The keys a grid may vary, for messages and --help.
 std::vector<std::string> SweepableKeys();

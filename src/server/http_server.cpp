@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include "server/request_parser.hpp"
+
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
@@ -46,13 +48,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string ErrorJson(const std::string& error, const std::string& detail,
-                      const std::string& path) {
-  // Bytes that are not UTF-8 (a hostile path) are replaced rather than thrown on.
-  return nlohmann::json{{"error", error}, {"detail", detail}, {"path", path}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 // A log destination: a file (appended), stderr ("-") or nothing (""); whole lines are written
 // under a lock so concurrent event loops never interleave them.
@@ -155,122 +150,6 @@ class ErrorLog {
   LogFile file_;
 };
 
-// Parses one request straight into an HttpRequest: no header map is built (Beast's
-// request_parser would allocate one per request); only the fields the access log writes are
-// kept, and only when it is on. Beast checks the syntax, the size limits and keep-alive.
-// Whether the last coding of a Transfer-Encoding value is "chunked" (case-insensitive).
-bool EndsWithChunked(std::string_view value) {
-  const std::size_t comma = value.rfind(',');
-  std::string_view last = comma == std::string_view::npos ? value : value.substr(comma + 1);
-  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
-  if (last.size() != 7) return false;
-  for (std::size_t i = 0; i < 7; ++i) {
-    if (std::tolower(static_cast<unsigned char>(last[i])) != "chunked"[i]) return false;
-  }
-  return true;
-}
-
-// The bytes of request bodies held at once, across every connection: many clients each
-// sending a body under the per-request limit must not exhaust memory together.
-class BodyBudget {
- public:
-  explicit BodyBudget(std::size_t capacity) : capacity_(capacity) {}
-  bool TryReserve(std::size_t bytes) {
-    std::size_t used = used_.load();
-    do {
-      if (bytes > capacity_ - used) return false;
-    } while (!used_.compare_exchange_weak(used, used + bytes));
-    return true;
-  }
-  void Release(std::size_t bytes) { used_ -= bytes; }
-
- private:
-  const std::size_t capacity_;
-  std::atomic<std::size_t> used_{0};
-};
-
-class RequestParser : public http::basic_parser<true> {
- public:
-  RequestParser(HttpRequest& request, bool keep_log_fields, BodyBudget& budget)
-      : request_(request), keep_log_fields_(keep_log_fields), budget_(budget) {}
-  ~RequestParser() override { budget_.Release(reserved_); }
-  RequestParser(const RequestParser&) = delete;
-  RequestParser& operator=(const RequestParser&) = delete;
-  std::string_view target() const { return target_; }
-  // The body did not fit the server's budget (the error is body_limit): 503, not 413.
-  bool over_budget() const { return over_budget_; }
-
- private:
-  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
-                       int version, beast::error_code&) override {
-    request_.method.assign(method.data(), method.size());
-    target_.assign(target.data(), target.size());
-    const std::size_t q = target_.find('?');
-    request_.path.assign(target_, 0, q);
-    if (q != std::string::npos) request_.query.assign(target_, q + 1);
-    request_.version = version;
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
-                     beast::error_code& ec) override {
-    // RFC 9112 §6.1: a request body is framed by chunked only when it is the final coding;
-    // any other coding cannot be framed, and reading it as "no body" would let the body run as
-    // the next request (smuggling). 400, and the connection closes.
-    if (name == http::field::transfer_encoding &&
-        !EndsWithChunked(std::string_view(value.data(), value.size()))) {
-      ec = http::error::bad_transfer_encoding;
-      return;
-    }
-    if (name == http::field::content_type) request_.content_type.assign(value.data(), value.size());
-    if (name == http::field::host) request_.host.assign(value.data(), value.size());
-    if (name == http::field::authorization) {
-      request_.authorization.assign(value.data(), value.size());
-    }
-    if (!keep_log_fields_) return;
-    if (name == http::field::referer) request_.headers["referer"] = std::string(value);
-    if (name == http::field::user_agent) request_.headers["user-agent"] = std::string(value);
-  }
-  // A declared length is reserved whole once the header is in, before a byte of the body is
-  // read (Beast has already refused one over the per-request limit); a chunked body reserves
-  // as its chunks arrive.
-  void on_header_impl(beast::error_code& ec) override {
-    const auto length = content_length();
-    if (!length || *length == 0) return;
-    if (!Reserve(static_cast<std::size_t>(*length), ec)) return;
-    request_.body.reserve(static_cast<std::size_t>(*length));
-  }
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    request_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code& ec) override {
-    if (!Reserve(body.size(), ec)) return 0;
-    request_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  bool Reserve(std::size_t bytes, beast::error_code& ec) {
-    if (!budget_.TryReserve(bytes)) {
-      over_budget_ = true;
-      ec = http::error::body_limit;
-      return false;
-    }
-    reserved_ += bytes;
-    return true;
-  }
-  void on_finish_impl(beast::error_code&) override {}
-
-  HttpRequest& request_;
-  bool keep_log_fields_;
-  BodyBudget& budget_;
-  std::size_t reserved_ = 0;
-  bool over_budget_ = false;
-  std::string target_;
-};
-
 // "Date: <IMF-fixdate>\r\n", formatted once a second per thread.
 const std::string& DateHeader() {
   thread_local std::time_t formatted_at = 0;
@@ -308,75 +187,6 @@ void AppendResponseHead(std::string& out, const HttpResponse& response, std::siz
 }
 
 using Clock = std::chrono::steady_clock;
-
-// The host of a Host field: "127.0.0.1:8501" -> "127.0.0.1", "[::1]:8501" -> "::1".
-std::string HostName(std::string_view field) {
-  if (!field.empty() && field.front() == '[') {
-    const std::size_t close = field.find(']');
-    return std::string(field.substr(1, close == std::string_view::npos ? field.npos : close - 1));
-  }
-  std::string name(field.substr(0, field.find(':')));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
-
-// Compares in time that depends only on the lengths, not on where the bytes differ.
-bool SameSecret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
-bool IsPublic(const std::vector<std::string>& public_paths, const std::string& path) {
-  for (const auto& p : public_paths) {
-    if (!p.empty() && p.back() == '*') {
-      if (path.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;
-    } else if (path == p) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The refusal of a request the access rules turn away, if any.
-std::optional<HttpResponse> Refusal(const HttpServerOptions& options, const HttpRequest& request) {
-  if (!options.allowed_hosts.empty()) {
-    const std::string host = HostName(request.host);
-    if (std::find(options.allowed_hosts.begin(), options.allowed_hosts.end(), host) ==
-        options.allowed_hosts.end()) {
-      return HttpResponse{400,
-                          "application/json",
-                          ErrorJson("host not allowed",
-                                    "Host '" + request.host +
-                                        "' is not one this server answers to (--allowed-hosts)",
-                                    request.path),
-                          {},
-                          nullptr};
-    }
-  }
-  if (options.bearer_token.empty() || IsPublic(options.public_paths, request.path)) {
-    return std::nullopt;
-  }
-  constexpr std::string_view kScheme = "Bearer ";
-  const std::string_view given = request.authorization;
-  const bool bearer = given.size() > kScheme.size() && given.substr(0, kScheme.size()) == kScheme;
-  if (bearer && SameSecret(given.substr(kScheme.size()), options.bearer_token)) {
-    return std::nullopt;
-  }
-  HttpResponse refused{401,
-                       "application/json",
-                       ErrorJson("unauthorized",
-                                 bearer ? "the bearer token is not this server's"
-                                        : "this server needs Authorization: Bearer <token>",
-                                 request.path),
-                       {},
-                       nullptr};
-  refused.headers["WWW-Authenticate"] = "Bearer realm=\"trend\"";
-  return refused;
-}
 
 struct Session {
   explicit Session(tcp::socket s) : socket(std::move(s)) {
@@ -479,7 +289,7 @@ struct HttpServer::Impl {
                                      request.version / 10, request.version % 10);
         }
         keep_alive = parser.keep_alive();
-        if (auto refused = Refusal(options, request)) {
+        if (auto refused = Refusal(options.access, request)) {
           response = std::move(*refused);  // before routing: a refused request runs nothing
         } else if (const HttpRoute route = router(request); route.heavy) {
           // Off the event loop: the worker pool runs it; this loop resumes with the response.
@@ -616,12 +426,6 @@ void HttpServer::Start() {
                      {{"address", s.options.host + ":" + std::to_string(port)},
                       {"event_loops", std::to_string(loops)}});
   s.sessions.resize(loops);
-}
-
-bool IsLoopbackAddress(const std::string& host) {
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  return !ec && address.is_loopback();
 }
 
 std::uint16_t HttpServer::port() const {

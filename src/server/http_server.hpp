@@ -12,36 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "server/http_message.hpp"
+
 namespace trend {
-
-struct HttpRequest {
-  std::string method;  // GET, POST, ...
-  std::string path;    // without the query
-  std::string query;
-  std::string body;
-  int version = 11;           // HTTP/1.1 -> 11
-  std::string content_type;   // as sent, e.g. "application/json; charset=utf-8"
-  std::string host;           // the Host field as sent
-  std::string authorization;  // the Authorization field as sent
-  // Filled only when the access log is on (they are what it writes):
-  std::string remote;                          // peer address
-  std::map<std::string, std::string> headers;  // referer, user-agent (lower-case names)
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::map<std::string, std::string> headers;
-  // When set, sent instead of `body` without a copy (cached documents).
-  std::shared_ptr<const std::string> shared_body;
-
-  // What is sent: the shared document if there is one, else `body`.
-  const std::string& payload() const { return shared_body ? *shared_body : body; }
-};
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -65,25 +42,9 @@ struct HttpServerOptions {
   // stop): path, "-" for stderr, empty for none.
   std::string error_log = "-";
 
-  // Access control, checked before routing. A non-empty token: every request needs
-  // "Authorization: Bearer <token>" (else 401), except the paths in `public_paths` (exact, or
-  // a prefix ending in '*').
-  std::string bearer_token;
-  std::vector<std::string> public_paths;
-  // Host values (without the port) a request may name; empty: any. A browser tricked by DNS
-  // rebinding names the attacker's host, so a loopback server refuses it (400).
-  std::vector<std::string> allowed_hosts;
+  // Who may ask: checked before routing (401, or 400 for a Host not allowed).
+  AccessRules access;
 };
-
-// Whether `host` (an IP address, as --host takes) is a loopback address.
-bool IsLoopbackAddress(const std::string& host);
-
-// Decides how a request is served. `heavy` handlers run on the worker pool.
-struct HttpRoute {
-  bool heavy = false;
-  std::function<HttpResponse(const HttpRequest&)> handle;
-};
-using HttpRouter = std::function<HttpRoute(const HttpRequest&)>;
 
 class HttpServer {
  public:

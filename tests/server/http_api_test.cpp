@@ -469,5 +469,63 @@ TEST(HttpServer, ShutdownFinishesInFlightRequests) {
   EXPECT_EQ(reply.get().status, 200);
 }
 
+// The parser the server reads with, on bytes (what the fuzzer drives): a chunked body is
+// joined, a coding other than a final chunked is refused, a truncated body is incomplete.
+TEST(HttpMessage, ParsesOneRequestAsTheServerDoes) {
+  const auto chunked = ParseHttpRequest(
+      "POST /api/v1/datasets?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8501\r\nAuthorization: Bearer t\r\n"
+      "Content-Type: text/csv\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+      16 * 1024, 1024);
+  ASSERT_TRUE(chunked.has_value());
+  EXPECT_EQ(chunked->path, "/api/v1/datasets");
+  EXPECT_EQ(chunked->query, "x=1");
+  EXPECT_EQ(chunked->body, "abcde");
+  EXPECT_EQ(chunked->host, "127.0.0.1:8501");
+  EXPECT_EQ(chunked->authorization, "Bearer t");
+  std::string error;
+  EXPECT_FALSE(ParseHttpRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+                                16 * 1024, 1024, &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(ParseHttpRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc",
+                                16 * 1024, 1024, &error));
+  EXPECT_FALSE(ParseHttpRequest("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n",
+                                16 * 1024, 1024, &error));  // over the body limit
+  EXPECT_FALSE(ParseHttpRequest("GET / HTTP/1.1\r\nHost: h\r\n", 16 * 1024, 1024, &error));
+  EXPECT_TRUE(ParseHttpRequest("GET / HTTP/1.1\r\nHost: h\r\n\r\n", 16 * 1024, 1024));
+}
+
+TEST(HttpMessage, AccessRules) {
+  AccessRules rules;
+  rules.bearer_token = "0123456789abcdef";
+  rules.public_paths = {"/healthz", "/assets/*"};
+  rules.allowed_hosts = {"localhost", "127.0.0.1", "::1"};
+  HttpRequest request;
+  request.path = "/api/v1/runs";
+  request.host = "127.0.0.1:8501";
+  EXPECT_EQ(Refusal(rules, request)->status, 401);
+  EXPECT_EQ(Refusal(rules, request)->headers.at("WWW-Authenticate"), "Bearer realm=\"trend\"");
+  request.authorization = "Bearer 0123456789abcdeF";
+  EXPECT_EQ(Refusal(rules, request)->status, 401);
+  request.authorization = "Bearer 0123456789abcdef";
+  EXPECT_FALSE(Refusal(rules, request).has_value());
+  request.authorization.clear();
+  for (const char* path : {"/healthz", "/assets/app.js", "/assets/"}) {
+    request.path = path;
+    EXPECT_FALSE(Refusal(rules, request).has_value()) << path;
+  }
+  request.path = "/healthz/x";
+  EXPECT_EQ(Refusal(rules, request)->status, 401);
+  request.path = "/healthz";
+  for (const char* host : {"[::1]:8501", "LocalHost", "localhost:1"}) {
+    request.host = host;
+    EXPECT_FALSE(Refusal(rules, request).has_value()) << host;
+  }
+  for (const char* host : {"evil.example", "127.0.0.2", "", "[::2]"}) {
+    request.host = host;
+    EXPECT_EQ(Refusal(rules, request)->status, 400) << host;
+  }
+}
+
 }  // namespace
 }  // namespace trend
