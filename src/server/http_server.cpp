@@ -210,11 +210,13 @@ struct HttpServer::Impl {
   HttpRouter router;
   std::unique_ptr<AccessLog> access_log;
   std::unique_ptr<ErrorLog> error_log;
+  // Before the loops: a connection's coroutine, destroyed with its loop, returns its body
+  // bytes to the budget.
+  std::unique_ptr<BodyBudget> body_budget;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::list<std::weak_ptr<Session>>> sessions;  // per context, touched on its thread
   std::unique_ptr<asio::thread_pool> workers;
-  std::unique_ptr<BodyBudget> body_budget;
   std::atomic<bool> draining{false};
   std::atomic<std::int64_t> in_flight{0};
   std::uint16_t bound_port = 0;
