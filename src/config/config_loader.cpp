@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -487,14 +488,20 @@ bool IsConfigKey(const std::string& path) {
   return spec != nullptr && spec->path == path;
 }
 
+ConfigError MalformedYaml(const YAML::Exception& e, std::string_view source) {
+  const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e);
+  return ConfigError(fmt::format(
+      "{} line {}, column {}: malformed YAML: {}", source, e.mark.line + 1, e.mark.column + 1,
+      deep ? fmt::format("nested deeper than {} levels", deep->depth()) : e.msg));
+}
+
 LoadedConfig ParseConfig(std::string_view yaml_text, std::string_view source,
                          const std::string& base_dir) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{} line {}, column {}: malformed YAML: {}", source,
-                                  e.mark.line + 1, e.mark.column + 1, e.msg));
+    throw MalformedYaml(e, source);
   }
   return ParseConfigTree(root, source, base_dir);
 }

@@ -54,12 +54,17 @@ ConfigValue DecodeConfigValue(const KeySpec& spec, const std::string& yaml_value
 
 namespace YAML {
 class Node;
-}
+class Exception;
+}  // namespace YAML
 
 namespace trend {
 
 // The same as ParseConfig for an already loaded YAML tree (the sweep edits trees in memory).
 LoadedConfig ParseConfigTree(const YAML::Node& root, std::string_view source,
                              const std::string& base_dir);
+
+// The ConfigError for YAML that yaml-cpp could not load: "SOURCE line L, column C: malformed
+// YAML: ..." (with the depth for nesting past yaml-cpp's limit, which it calls "bad file").
+ConfigError MalformedYaml(const YAML::Exception& e, std::string_view source);
 
 }  // namespace trend

@@ -86,8 +86,7 @@ SweepGrid ParseSweepGrid(std::string_view grid_text, const std::string& grid_pat
     return ParseGridTree(YAML::Load(std::string(grid_text)), grid_path, base, base_dir);
   } catch (const YAML::Exception& e) {
     // Malformed YAML, or a key or value of the wrong shape (a mapping used as a key).
-    throw ConfigError(fmt::format("{} line {}, column {}: malformed grid: {}", grid_path,
-                                  e.mark.line + 1, e.mark.column + 1, e.msg));
+    throw MalformedYaml(e, grid_path);
   }
 }
 

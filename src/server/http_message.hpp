@@ -61,8 +61,7 @@ struct AccessRules {
 std::optional<HttpResponse> Refusal(const AccessRules& rules, const HttpRequest& request);
 
 // {"error", "detail", "path"} as JSON; bytes that are not UTF-8 (a hostile path) are replaced.
-std::string ErrorJson(const std::string& error, const std::string& detail,
-                      const std::string& path);
+std::string ErrorJson(const std::string& error, const std::string& detail, const std::string& path);
 
 // Parses one request from `wire` as the server reads one from a connection (the same parser,
 // header and body limits and Transfer-Encoding rule), for tests and the fuzzer. nullopt, with

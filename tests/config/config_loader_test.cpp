@@ -76,6 +76,13 @@ TEST(ConfigErrors, MalformedYaml) {
             "config.yml line 3, column 1: malformed YAML: end of sequence flow not found");
 }
 
+// Nesting is bounded before anything recurses on it: yaml-cpp stops at 500 levels.
+TEST(ConfigErrors, DeepNesting) {
+  const std::string deep = "data: " + std::string(100'000, '[') + std::string(100'000, ']');
+  EXPECT_NE(ErrorOf(deep).find("malformed YAML: nested deeper than 500 levels"), std::string::npos)
+      << ErrorOf(deep);
+}
+
 TEST(ConfigErrors, WrongTypeNumber) {
   EXPECT_EQ(ErrorOf("vol_adjust:\n  target_vol: high\n"),
             "config.yml line 2: vol_adjust.target_vol = 'high': expected a number");

@@ -22,8 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_cells = 20'000;
   limits.max_pairwise_funds = 64;
   limits.max_periods = 120;
-  const trend::RunGuard guard(limits,
-                              trend::RunGuard::Clock::now() + std::chrono::seconds(5));
+  const trend::RunGuard guard(limits, trend::RunGuard::Clock::now() + std::chrono::seconds(5));
   trend::PipelineContext context;
   context.guard = &guard;
   try {
