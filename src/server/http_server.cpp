@@ -473,7 +473,10 @@ bool HttpServer::Run(bool handle_signals) {
   }
   if (signals) asio::post(*s.contexts[0], [&signals] { signals->cancel(); });
   const auto grace = s.options.shutdown_grace;
-  const auto deadline = Clock::now() + grace;
+  // The last moments of the grace period are for stopping the loops and exiting.
+  const auto deadline =
+      Clock::now() + grace -
+      std::min<std::chrono::milliseconds>(grace / 20, std::chrono::milliseconds(250));
   const auto cancel_at =
       deadline - std::min<std::chrono::milliseconds>(grace / 4, std::chrono::seconds(3));
   bool cancelled = false;

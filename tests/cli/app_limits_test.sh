@@ -127,6 +127,35 @@ grep -q "shutting down" "$tmp/shutdown.reply" || fail "503 says why: $(cat "$tmp
 grep -q '"event":"cancelling"' "$tmp/shutdown.log" || fail "no cancelling line in the error log"
 echo "ok (SIGTERM to exit: ${elapsed_ms} ms with --shutdown-grace 2)"
 
+# --- a step that cannot be interrupted (--no-limits, ERC over 2,000 funds: seconds in one
+# step): the process still exits within the grace period, abandoning it (exit 1) ---
+awk 'BEGIN {
+  srand(11); printf "Date"; for (j = 0; j < 2000; j++) printf ",F%d", j; print ",RF"
+  for (t = 0; t < 120; t++) {
+    printf "%d-%02d-28", 2010 + int(t / 12), t % 12 + 1
+    for (j = 0; j < 2000; j++) printf ",%.4f", (rand() - 0.45) * 0.1
+    print ",0.001"
+  }
+}' >"$tmp/wider.csv"
+start_app abandon --no-limits --shutdown-grace 1
+server=${pids[-1]}
+dataset=$(http "$port" POST /api/v1/datasets "$tmp/wider.csv" | id_of)
+[ -n "$dataset" ] || fail "upload of the 2,000-fund panel"
+run_body "$tmp/single.yml" "$dataset" false >"$tmp/wider.json"
+http "$port" POST /api/v1/runs "$tmp/wider.json" >/dev/null &
+client=$!
+sleep 0.5
+started=$(date +%s%N)
+kill -TERM "$server"
+wait "$server"
+status=$?
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+wait "$client"
+[ "$status" -eq 1 ] || fail "exit status $status when abandoning a run (expected 1)"
+[ "$elapsed_ms" -lt 1500 ] || fail "SIGTERM took ${elapsed_ms} ms with --shutdown-grace 1"
+grep -q "abandoning a request still running" "$tmp/abandon.err" || fail "no abandon message"
+echo "ok (an uninterruptible run abandoned: exit ${elapsed_ms} ms after SIGTERM)"
+
 # --- the body budget: bodies held at once over every connection ---
 start_app budget --body-budget-mb 1
 exec 4<>"/dev/tcp/127.0.0.1/$port"  # holds 600,000 of the 1 MiB while its body trickles in
