@@ -350,7 +350,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
       }
       return true;
     });
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e400)
     return Error(400, "malformed JSON", e.what(), request.path);
   } catch (const std::length_error&) {
     if (!too_deep) throw;

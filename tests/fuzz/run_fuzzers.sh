@@ -18,7 +18,10 @@ mkdir -p "$build/artifacts"
 
 run_one() {
   local target=$1 binary="$build/tests/fuzz/$1_fuzz" dict=()
-  case "$target" in config_loader | sweep_grid | analysis) dict=(-dict="$here/config.dict") ;; esac
+  case "$target" in
+    config_loader | sweep_grid | analysis) dict=(-dict="$here/config.dict") ;;
+    http_api) dict=(-dict="$here/http.dict") ;;
+  esac
   mkdir -p "$scratch/$target"
   "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     "${dict[@]}" -artifact_prefix="$build/artifacts/$target-" \

@@ -287,6 +287,11 @@ TEST(HttpApi, DeeplyNestedJsonIsRefused) {
   EXPECT_EQ(deep.status, 400);
   EXPECT_EQ(json::parse(deep.body)["detail"], "the document nests deeper than 64 levels");
   EXPECT_EQ(Send(app.port(), http::verb::get, "/healthz").status, 200);  // still serving
+  // A number JSON cannot hold is the client's error too.
+  const Reply overflow = Send(app.port(), http::verb::post, "/api/v1/runs",
+                              R"({"config": {"vol_adjust": {"target_vol": 1e400}}})");
+  EXPECT_EQ(overflow.status, 400);
+  EXPECT_EQ(json::parse(overflow.body)["error"], "malformed JSON");
 }
 
 TEST(HttpApi, MetricsDefaultsAndOpenApi) {
