@@ -105,20 +105,26 @@ echo "$reply" | grep -q "run-timeout" || fail "503 names --run-timeout: $reply"
 reply=$(http "$port" GET /healthz)
 echo "$reply" | head -n 1 | grep -q " 200 " || fail "/healthz after a cancelled run"
 
+# terminate_during_run BODY REPLY_FILE: posts the run to the last server started, sends it
+# SIGTERM half a second later; sets $status (its exit status) and $elapsed_ms (SIGTERM to exit).
+terminate_during_run() {
+  local server=${pids[-1]} client started
+  http "$port" POST /api/v1/runs "$1" >"$2" &
+  client=$!
+  sleep 0.5
+  started=$(date +%s%N)
+  kill -TERM "$server"
+  wait "$server"
+  status=$?
+  elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+  wait "$client"
+}
+
 # --- SIGTERM during the long run: cancelled, answered, exit within the grace period ---
 start_app shutdown --run-timeout 0 --shutdown-grace 2
-server=${pids[-1]}
 dataset=$(http "$port" POST /api/v1/datasets "$tmp/wide.csv" | id_of)
 run_body "$tmp/multi.yml" "$dataset" true >"$tmp/multi.json"
-http "$port" POST /api/v1/runs "$tmp/multi.json" >"$tmp/shutdown.reply" &
-client=$!
-sleep 0.5
-started=$(date +%s%N)
-kill -TERM "$server"
-wait "$server"
-status=$?
-elapsed_ms=$((($(date +%s%N) - started) / 1000000))
-wait "$client"
+terminate_during_run "$tmp/multi.json" "$tmp/shutdown.reply"
 [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM during a run"
 [ "$elapsed_ms" -lt 3500 ] || fail "SIGTERM took ${elapsed_ms} ms with --shutdown-grace 2"
 head -n 1 "$tmp/shutdown.reply" | grep -q " 503 " ||
@@ -138,19 +144,10 @@ awk 'BEGIN {
   }
 }' >"$tmp/wider.csv"
 start_app abandon --no-limits --shutdown-grace 1
-server=${pids[-1]}
 dataset=$(http "$port" POST /api/v1/datasets "$tmp/wider.csv" | id_of)
 [ -n "$dataset" ] || fail "upload of the 2,000-fund panel"
 run_body "$tmp/single.yml" "$dataset" false >"$tmp/wider.json"
-http "$port" POST /api/v1/runs "$tmp/wider.json" >/dev/null &
-client=$!
-sleep 0.5
-started=$(date +%s%N)
-kill -TERM "$server"
-wait "$server"
-status=$?
-elapsed_ms=$((($(date +%s%N) - started) / 1000000))
-wait "$client"
+terminate_during_run "$tmp/wider.json" /dev/null
 [ "$status" -eq 1 ] || fail "exit status $status when abandoning a run (expected 1)"
 [ "$elapsed_ms" -lt 1500 ] || fail "SIGTERM took ${elapsed_ms} ms with --shutdown-grace 1"
 grep -q "abandoning a request still running" "$tmp/abandon.err" || fail "no abandon message"
