@@ -23,25 +23,18 @@
     }
   }
 
-  // The API, with the access token when the server wants one (trend app --token): asked for
-  // once on a 401 and kept for this tab only.
+  // The API, with the access token when the server wants one (trend app --token). A 401
+  // reveals the token field; the token is kept for this tab only.
   async function api(url, options = {}) {
-    const send = () => {
-      const token = sessionStorage.getItem("trendToken");
-      const headers = { ...(options.headers || {}) };
-      if (token) headers.Authorization = `Bearer ${token}`;
-      return fetch(url, { ...options, headers });
-    };
-    let response = await send();
-    if (response.status === 401) {
-      const token = window.prompt("This server needs its access token (trend app --token):");
-      if (token) {
-        sessionStorage.setItem("trendToken", token.trim());
-        response = await send();
-      }
-    }
+    const token = sessionStorage.getItem("trendToken");
+    const headers = { ...(options.headers || {}) };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(url, { ...options, headers });
+    if (response.status === 401) $("auth").hidden = false;
     return response;
   }
+  $("token").value = sessionStorage.getItem("trendToken") || "";
+  $("token").addEventListener("change", () => sessionStorage.setItem("trendToken", $("token").value.trim()));
 
   async function loadDefaults() {
     const response = await api("/api/v1/config/defaults");

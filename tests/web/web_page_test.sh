@@ -51,6 +51,15 @@ echo "$multi" | grep -q "periods)</h2>" || fail "no period count in the title"
 missing=$(dump "/?run=0000")
 echo "$missing" | grep -q 'data-error="404 not found' || fail "an unknown run shows no error"
 
+# A server with a token: the page itself loads (it holds no data); an API call without the
+# token shows the 401 and reveals the token field.
+printf '0123456789abcdef0123\n' >"$tmp/token"
+start_app guarded --token "$tmp/token"
+guarded=$(dump "/?demo")
+echo "$guarded" | grep -q 'data-error="401 unauthorized' ||
+  fail "a token-guarded server: $(echo "$guarded" | grep -o 'data-error="[^"]*"' | head -n 1)"
+echo "$guarded" | grep -q '<label id="auth">' || fail "the token field stays hidden after a 401"
+
 "$trend" run --multi-period -c "$root/config/demo.yml" --json "$tmp/multi.json" >/dev/null 2>&1 ||
   fail "trend run --multi-period --json failed"
 TREND_RUN_JSON_DIR="$tmp" node --test "$root/web/test/" >"$tmp/node.out" 2>&1 ||
