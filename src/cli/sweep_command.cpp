@@ -180,7 +180,10 @@ int SweepCommand(const SweepCommandOptions& options) {
   CreateExportDirectory(options.out_dir);
   const fs::path csv_path = fs::path(options.out_dir) / "results.csv";
   const fs::path jsonl_path = fs::path(options.out_dir) / "results.jsonl";
-  std::ofstream csv(csv_path), jsonl(jsonl_path);
+  // Written under temporary names and put in place at the end (also after SIGINT/SIGTERM):
+  // a full disk or a crash leaves no partial results file, and never one of two.
+  PendingFile csv_file(csv_path), jsonl_file(jsonl_path);
+  std::ofstream csv(csv_file.temporary()), jsonl(jsonl_file.temporary());
   if (!csv) throw InputError(fmt::format("{}: cannot write the results", csv_path.string()));
   if (!jsonl) throw InputError(fmt::format("{}: cannot write the results", jsonl_path.string()));
   csv << "index";
@@ -287,6 +290,8 @@ int SweepCommand(const SweepCommandOptions& options) {
   jsonl.close();
   if (!csv || !jsonl)
     throw InputError(fmt::format("{}: cannot write the results", options.out_dir));
+  csv_file.Commit();
+  jsonl_file.Commit();
   if (g_stop.load()) {
     const int signal = g_signal.load();
     std::fprintf(stderr,

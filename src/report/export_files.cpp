@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -41,25 +42,47 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
     }
     return;
   }
-  // Whole file or nothing: written beside the target, flushed to the disk, then renamed over
-  // it, so a full disk or a kill never leaves a short file under the real name.
-  static std::atomic<std::uint64_t> next{0};
-  const std::filesystem::path temporary =
-      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next++);
-  const auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw InputError(fmt::format("{}: cannot write the file: {}", path.string(), why));
-  };
-  std::FILE* out = std::fopen(temporary.c_str(), "wb");
-  if (out == nullptr) fail(std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size() &&
-                       std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+  // Whole file or nothing, so a full disk or a kill never leaves a short file under the name.
+  PendingFile file(path);
+  std::FILE* out = std::fopen(file.temporary().c_str(), "wb");
+  if (out == nullptr) file.Fail(std::strerror(errno));
+  const bool written =
+      std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
   const int write_errno = errno;
-  if (std::fclose(out) != 0 || !written) fail(std::strerror(written ? errno : write_errno));
+  if (std::fclose(out) != 0 || !written) file.Fail(std::strerror(written ? errno : write_errno));
+  file.Commit();
+}
+
+PendingFile::PendingFile(std::filesystem::path path) : path_(std::move(path)) {
+  static std::atomic<std::uint64_t> next{0};
+  temporary_ = path_.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(next++);
+}
+
+PendingFile::~PendingFile() {
+  if (done_) return;
+  std::error_code ignored;
+  std::filesystem::remove(temporary_, ignored);
+}
+
+void PendingFile::Fail(const std::string& why) {
+  std::error_code ignored;
+  std::filesystem::remove(temporary_, ignored);
+  done_ = true;
+  throw InputError(fmt::format("{}: cannot write the file: {}", path_.string(), why));
+}
+
+void PendingFile::Commit() {
+  // On the disk before it has the name: a crash after the rename finds the whole file.
+  const int fd = ::open(temporary_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Fail(std::strerror(errno));
+  const bool synced = ::fsync(fd) == 0;
+  const int sync_errno = errno;
+  ::close(fd);
+  if (!synced) Fail(std::strerror(sync_errno));
   std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) fail(ec.message());
+  std::filesystem::rename(temporary_, path_, ec);
+  if (ec) Fail(ec.message());
+  done_ = true;
 }
 
 void CreateExportDirectory(const std::filesystem::path& dir) {

@@ -16,6 +16,27 @@ std::string CsvNumber(const std::optional<double>& value);
 // Writes `text` to `path` whole or not at all (a temporary file, fsync, rename); throws
 // InputError naming the path and the reason.
 void WriteFile(const std::filesystem::path& path, const std::string& text);
+
+// A file written under a temporary name beside `path` (by the caller, or by a library that
+// takes a path) and put in place by Commit(): fsync, then rename over `path`. A failure, or
+// destruction without Commit(), removes the temporary: nothing partial under the real name.
+class PendingFile {
+ public:
+  explicit PendingFile(std::filesystem::path path);
+  ~PendingFile();
+  PendingFile(const PendingFile&) = delete;
+  PendingFile& operator=(const PendingFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& temporary() const { return temporary_; }
+  // Throws InputError naming path() and the reason (the temporary is removed).
+  void Commit();
+  [[noreturn]] void Fail(const std::string& why);
+
+ private:
+  std::filesystem::path path_, temporary_;
+  bool done_ = false;
+};
+
 // Creates the directory (and parents); throws InputError naming it.
 void CreateExportDirectory(const std::filesystem::path& dir);
 

@@ -61,10 +61,10 @@ const XlsxApi& Api() {
 
 }  // namespace
 
-XlsxWorkbook::XlsxWorkbook(const std::string& path) : path_(path) {
+XlsxWorkbook::XlsxWorkbook(const std::string& path) : path_(path), file_(path) {
   const XlsxApi& api = Api();
   if (!api.error.empty()) throw InputError(fmt::format("{}: {}", path, api.error));
-  workbook_ = api.workbook_new(path.c_str());
+  workbook_ = api.workbook_new(file_.temporary().c_str());
   if (workbook_ == nullptr) throw InputError(fmt::format("{}: cannot create the workbook", path));
   for (auto& format : formats_) format = api.workbook_add_format(workbook_);
   api.format_set_bold(formats_[static_cast<int>(Style::kBold)]);
@@ -95,6 +95,7 @@ void XlsxWorkbook::Close() {
     throw InputError(
         fmt::format("{}: cannot write the workbook ({})", path_, Api().lxw_strerror(status)));
   }
+  file_.Commit();
 }
 
 lxw_format* XlsxWorkbook::FormatFor(Style style) const {

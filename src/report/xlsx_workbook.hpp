@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "report/export_files.hpp"
+
 struct lxw_workbook;
 struct lxw_worksheet;
 struct lxw_format;
@@ -41,13 +43,14 @@ class XlsxWorkbook {
 
   // Sheet names are at most 31 characters and unique, as Excel requires.
   Sheet AddSheet(const std::string& name);
-  // Writes the file; throws InputError naming the path on failure.
+  // Writes the file, whole or not at all; throws InputError naming the path on failure.
   void Close();
 
  private:
   lxw_format* FormatFor(Style style) const;
 
   std::string path_;
+  PendingFile file_;  // libxlsxwriter writes the temporary; Close() puts it in place
   lxw_workbook* workbook_ = nullptr;
   lxw_format* formats_[6] = {};
 };

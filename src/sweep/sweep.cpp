@@ -87,7 +87,13 @@ void RunSweep(const PreparedReturns& data, const AnalysisSettings& base, const S
     const std::size_t next = begin + block;
     const bool more = next < end && !stopped();
     if (more) arena.execute([&] { group.run([&, next] { compute(next, pending); }); });
-    for (const SweepRow& row : ready) sink(row);
+    try {
+      for (const SweepRow& row : ready) sink(row);
+    } catch (...) {
+      // The batch in flight writes into `pending`: it must finish before that goes away.
+      if (more) arena.execute([&] { group.wait(); });
+      throw;
+    }
     if (more) arena.execute([&] { group.wait(); });
     if (!more) break;
     std::swap(ready, pending);
