@@ -125,7 +125,7 @@ json YamlToJson(const YAML::Node& node) {
 const char* kOpenApi = R"json({
   "openapi": "3.0.3",
   "info": {"title": "Trend Engine API", "version": "0.1.0",
-           "description": "Volatility-adjusted trend portfolio analysis: the results of `trend run --json`."},
+           "description": "Volatility-adjusted trend portfolio analysis: the results of `trend run --json`. A server started with --token wants Authorization: Bearer <token> on every path but its public ones (401 otherwise); a Host it does not answer to is a 400; a body past the server's in-flight budget is a 503 with Retry-After."},
   "paths": {
     "/api/v1/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
     "/api/v1/datasets": {"post": {"summary": "Upload a returns CSV (body: text/csv); the id is the SHA-256 of the content, so uploads dedupe; kept in memory within a budget and, with --data-dir, on disk",
@@ -137,7 +137,7 @@ const char* kOpenApi = R"json({
     "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool, strict: bool}; the body is the document trend run --json writes, with its warnings[]; strict turns any warning into a 422; X-Run-Id and Location name the cached result",
       "requestBody": {"content": {"application/json": {"schema": {"type": "object",
         "properties": {"config": {"oneOf": [{"$ref": "/api/v1/config/schema"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}, "strict": {"type": "boolean"}}, "required": ["config"]}}}},
-      "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "415": {"description": "Content-Type is not application/json"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key"}}}},
+      "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "415": {"description": "Content-Type is not application/json"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key; or over a work limit (error: work limit, with limit, needed, maximum and the server flag that raises it)"}, "503": {"description": "cancelled: past --run-timeout, or the server is shutting down (Retry-After)"}}}},
     "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
