@@ -115,6 +115,12 @@ int AppCommand(const AppCommandOptions& options) {
         options.host));
   }
   server_options.access.public_paths = options.public_paths;
+  if (server_options.access.bearer_token.empty() &&
+      options.public_paths != AppCommandOptions{}.public_paths) {
+    std::fprintf(stderr,
+                 "trend app: warning: --public-paths has no effect: without --token or "
+                 "TREND_TOKEN every path is public\n");
+  }
   if (options.allowed_hosts.empty()) {
     // On loopback only the loopback names: a page on another site whose name was rebound to
     // 127.0.0.1 still sends its own name.

@@ -36,6 +36,17 @@ void AddWorkLimitOptions(CLI::App* command, trend::WorkLimits& limits) {
       "Lift every work limit (a trusted batch)");
 }
 
+// A limit given beside --no-limits does nothing: say so rather than ignore it.
+void WarnLiftedLimits(const CLI::App* command, const trend::WorkLimits& limits) {
+  if (limits.enforced) return;
+  for (const char* flag : {"--max-cells", "--max-pairwise-funds", "--max-periods"}) {
+    if (command->count(flag) > 0) {
+      std::fprintf(stderr, "trend: warning: %s has no effect: --no-limits lifts every work limit\n",
+                   flag);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,6 +189,9 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  WarnLiftedLimits(run_cmd, run.limits);
+  WarnLiftedLimits(sweep_cmd, sweep.limits);
+  WarnLiftedLimits(app_cmd, serve.limits);
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);

@@ -26,30 +26,34 @@ std::string CsvNumber(const std::optional<double>& value) {
   return value && !std::isnan(*value) ? fmt::format("{}", *value) : std::string();
 }
 
+namespace {
+
+// Writes `text` to `path` (created or truncated); the reason when it could not.
+std::optional<std::string> WriteAll(const std::filesystem::path& path, const std::string& text) {
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  if (out == nullptr) return std::strerror(errno);
+  const bool written =
+      std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
+  const int write_errno = errno;
+  if (std::fclose(out) != 0 || !written) return std::strerror(written ? errno : write_errno);
+  return std::nullopt;
+}
+
+}  // namespace
+
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::error_code status_error;
   const auto status = std::filesystem::status(path, status_error);
   if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
     // A device or a pipe (/dev/stdout, a FIFO): written in place, never renamed over.
-    std::FILE* out = std::fopen(path.c_str(), "wb");
-    const bool written = out != nullptr &&
-                         std::fwrite(text.data(), 1, text.size(), out) == text.size() &&
-                         std::fflush(out) == 0;
-    const int write_errno = errno;
-    if (out == nullptr || std::fclose(out) != 0 || !written) {
-      throw InputError(
-          fmt::format("{}: cannot write the file: {}", path.string(), std::strerror(write_errno)));
+    if (const auto why = WriteAll(path, text)) {
+      throw InputError(fmt::format("{}: cannot write the file: {}", path.string(), *why));
     }
     return;
   }
   // Whole file or nothing, so a full disk or a kill never leaves a short file under the name.
   PendingFile file(path);
-  std::FILE* out = std::fopen(file.temporary().c_str(), "wb");
-  if (out == nullptr) file.Fail(std::strerror(errno));
-  const bool written =
-      std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
-  const int write_errno = errno;
-  if (std::fclose(out) != 0 || !written) file.Fail(std::strerror(written ? errno : write_errno));
+  if (const auto why = WriteAll(file.temporary(), text)) file.Fail(*why);
   file.Commit();
 }
 

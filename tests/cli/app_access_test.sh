@@ -65,7 +65,9 @@ host="Host: localhost:$port"
 [ "$(request "$port" /metrics "$host")" = 200 ] || fail "--public-paths /metrics"
 
 # DNS rebinding: on loopback only loopback names; --allowed-hosts widens the list.
-start_app plain
+start_app plain --public-paths /healthz,/metrics
+grep -q "warning: --public-paths has no effect" "$tmp/plain.err" ||
+  fail "--public-paths without a token is not reported: $(cat "$tmp/plain.err")"
 for name in "127.0.0.1:$port" "localhost" "[::1]:$port" "LOCALHOST:$port"; do
   [ "$(request "$port" /api/v1/config/defaults "Host: $name")" = 200 ] || fail "Host $name"
 done

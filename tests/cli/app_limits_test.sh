@@ -69,6 +69,8 @@ grep -q "600 is over the work limit max_pairwise_funds = 100 (raise it with --ma
   --max-pairwise-funds 100 --no-limits --json "$tmp/lifted.json" 2>"$tmp/run.err" ||
   fail "--no-limits: $(cat "$tmp/run.err")"
 grep -q '"F599"' "$tmp/lifted.json" || fail "--no-limits: every fund selected"
+grep -q "warning: --max-pairwise-funds has no effect: --no-limits lifts every work limit" \
+  "$tmp/run.err" || fail "a limit beside --no-limits is not reported: $(cat "$tmp/run.err")"
 
 # trend sweep: a configuration over a limit is an error row naming it; the others run.
 printf 'portfolio.weighting_scheme: [equal, erc]\n' >"$tmp/grid.yml"
