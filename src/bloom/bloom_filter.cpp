@@ -1,0 +1,345 @@
+#include "bloom/bloom_filter.hpp"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <utility>
+
+#include "bloom/bloom_error.hpp"
+
+static_assert(std::endian::native == std::endian::little, "filter files are little-endian");
+
+namespace trend::bloom {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+constexpr char kMagic[8] = {'T', 'R', 'B', 'L', 'O', 'O', 'M', '\0'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kKindFixed = 1;
+
+// Odd constants for the folded multiplies that spread one 64-bit hash into the 16-bit fields
+// that pick a key's bits inside its block (4 fields per multiply, so 8 cover 32 hashes).
+constexpr std::array<std::uint64_t, 8> kSalts = {
+    0x9E3779B97F4A7C15ULL, 0xC2B2AE3D27D4EB4FULL, 0x165667B19E3779F9ULL, 0xD6E8FEB86659FD93ULL,
+    0xFF51AFD7ED558CCDULL, 0xC4CEB9FE1A85EC53ULL, 0x94D049BB133111EBULL, 0xBF58476D1CE4E5B9ULL};
+
+// The high and low halves of the 128-bit product, folded: every output bit depends on every
+// input bit, for one multiply.
+inline std::uint64_t Fold(std::uint64_t hash, std::uint64_t salt) {
+  const Uint128 product = static_cast<Uint128>(hash) * salt;
+  return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
+}
+
+template <unsigned K>
+struct Fields {
+  std::uint64_t words[(K + 3) / 4];
+  explicit Fields(std::uint64_t hash) {
+    for (unsigned j = 0; j < (K + 3) / 4; ++j) words[j] = Fold(hash, kSalts[j]);
+  }
+  std::uint32_t Position(unsigned i, std::uint32_t mask) const {
+    return static_cast<std::uint32_t>(words[i / 4] >> (16 * (i % 4))) & mask;
+  }
+};
+
+#if defined(__clang__)
+#define TREND_UNROLL _Pragma("unroll")
+#else
+#define TREND_UNROLL _Pragma("GCC unroll 32")
+#endif
+
+template <unsigned K>
+bool ContainsK(const std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+  const Fields<K> fields(hash);
+  std::uint64_t all = 1;
+  TREND_UNROLL
+  for (unsigned i = 0; i < K; ++i) {
+    const std::uint32_t pos = fields.Position(i, mask);
+    all &= block[pos >> 6] >> (pos & 63);
+  }
+  return (all & 1) != 0;
+}
+
+template <unsigned K>
+bool AddK(std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+  const Fields<K> fields(hash);
+  std::uint64_t all = 1;
+  TREND_UNROLL
+  for (unsigned i = 0; i < K; ++i) {
+    const std::uint32_t pos = fields.Position(i, mask);
+    const std::uint64_t word = block[pos >> 6];
+    all &= word >> (pos & 63);
+    block[pos >> 6] = word | (std::uint64_t{1} << (pos & 63));
+  }
+  return (all & 1) != 0;
+}
+
+template <unsigned K>
+bool AddAtomicK(std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+  const Fields<K> fields(hash);
+  std::uint64_t all = 1;
+  for (unsigned i = 0; i < K; ++i) {
+    const std::uint32_t pos = fields.Position(i, mask);
+    const std::uint64_t bit = std::uint64_t{1} << (pos & 63);
+    const std::uint64_t before =
+        std::atomic_ref<std::uint64_t>(block[pos >> 6]).fetch_or(bit, std::memory_order_relaxed);
+    all &= (before & bit) != 0 ? 1 : 0;
+  }
+  return all != 0;
+}
+
+using ContainsFn = bool (*)(const std::uint64_t*, std::uint64_t, std::uint32_t);
+using AddFn = bool (*)(std::uint64_t*, std::uint64_t, std::uint32_t);
+
+template <std::size_t... I>
+constexpr auto MakeKernels(std::index_sequence<I...>) {
+  struct Kernels {
+    std::array<ContainsFn, sizeof...(I)> contains;
+    std::array<AddFn, sizeof...(I)> add;
+    std::array<AddFn, sizeof...(I)> add_atomic;
+  };
+  return Kernels{{&ContainsK<I + 1>...}, {&AddK<I + 1>...}, {&AddAtomicK<I + 1>...}};
+}
+constexpr auto kKernels = MakeKernels(std::make_index_sequence<kMaxHashes>());
+
+// Keys hashed and prefetched ahead in AddMany / ContainsMany.
+constexpr std::size_t kGroup = 16;
+
+template <typename T>
+void Put(std::string& out, std::size_t at, T value) {
+  std::memcpy(out.data() + at, &value, sizeof value);
+}
+template <typename T>
+T Get(std::string_view in, std::size_t at) {
+  T value;
+  std::memcpy(&value, in.data() + at, sizeof value);
+  return value;
+}
+
+std::uint64_t Checksum(std::string_view header, const FileBytes& bits) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, header.data(), header.size());
+  XXH3_64bits_update(&state, bits.data, bits.size);
+  return XXH3_64bits_digest(&state);
+}
+
+}  // namespace
+
+std::uint64_t KeyHash(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
+
+BloomFilter::BloomFilter(std::uint64_t capacity, double error_rate)
+    : capacity_(capacity),
+      error_rate_(error_rate),
+      layout_(ChooseLayout(capacity, error_rate)),
+      bits_(ZeroedBytes(layout_.TotalBits() / 8)) {}
+
+std::uint64_t* BloomFilter::Block(std::uint64_t hash) const {
+  const auto index =
+      static_cast<std::uint64_t>((static_cast<Uint128>(hash) * layout_.num_blocks) >> 64);
+  return reinterpret_cast<std::uint64_t*>(bits_.data) + index * (layout_.block_bits / 64);
+}
+
+bool BloomFilter::ContainsHash(std::uint64_t hash) const {
+  return kKernels.contains[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+}
+
+bool BloomFilter::AddHash(std::uint64_t hash) {
+  if (count_ >= capacity_) {
+    throw CapacityError(fmt::format("BloomFilter is at capacity ({} keys)", capacity_));
+  }
+  const bool present = kKernels.add[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+  if (!present) ++count_;
+  return present;
+}
+
+bool BloomFilter::AddConcurrent(std::string_view key) {
+  std::atomic_ref<std::uint64_t> count(count_);
+  if (count.load(std::memory_order_relaxed) >= capacity_) {
+    throw CapacityError(fmt::format("BloomFilter is at capacity ({} keys)", capacity_));
+  }
+  const std::uint64_t hash = KeyHash(key);
+  const bool present =
+      kKernels.add_atomic[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+  if (!present) count.fetch_add(1, std::memory_order_relaxed);
+  return present;
+}
+
+void BloomFilter::AddMany(std::span<const std::string_view> keys,
+                          std::span<std::uint8_t> was_present) {
+  std::uint64_t hashes[kGroup];
+  const std::size_t lines = layout_.block_bits / 512;
+  for (std::size_t start = 0; start < keys.size(); start += kGroup) {
+    const std::size_t n = std::min(kGroup, keys.size() - start);
+    for (std::size_t j = 0; j < n; ++j) {
+      hashes[j] = KeyHash(keys[start + j]);
+      const char* block = reinterpret_cast<const char*>(Block(hashes[j]));
+      for (std::size_t line = 0; line < lines; ++line) __builtin_prefetch(block + 64 * line, 1);
+    }
+    for (std::size_t j = 0; j < n; ++j) was_present[start + j] = AddHash(hashes[j]) ? 1 : 0;
+  }
+}
+
+void BloomFilter::ContainsMany(std::span<const std::string_view> keys,
+                               std::span<std::uint8_t> present) const {
+  std::uint64_t hashes[kGroup];
+  const std::size_t lines = layout_.block_bits / 512;
+  for (std::size_t start = 0; start < keys.size(); start += kGroup) {
+    const std::size_t n = std::min(kGroup, keys.size() - start);
+    for (std::size_t j = 0; j < n; ++j) {
+      hashes[j] = KeyHash(keys[start + j]);
+      const char* block = reinterpret_cast<const char*>(Block(hashes[j]));
+      for (std::size_t line = 0; line < lines; ++line) __builtin_prefetch(block + 64 * line, 0);
+    }
+    for (std::size_t j = 0; j < n; ++j) present[start + j] = ContainsHash(hashes[j]) ? 1 : 0;
+  }
+}
+
+FilterInfo BloomFilter::Info() const {
+  FilterInfo info;
+  info.kind = "fixed";
+  info.format = FileFormat::kNative;
+  info.capacity = capacity_;
+  info.error_rate = error_rate_;
+  info.count = count_;
+  info.bits = layout_.TotalBits();
+  info.hashes = {layout_.hashes};
+  info.block_bits = layout_.block_bits;
+  info.expected_false_positive_rate = ExpectedFalsePositiveRate(layout_, count_);
+  return info;
+}
+
+BloomFilter BloomFilter::Copy() const {
+  BloomFilter copy;
+  copy.capacity_ = capacity_;
+  copy.error_rate_ = error_rate_;
+  copy.count_ = count_;
+  copy.layout_ = layout_;
+  copy.bits_ = ZeroedBytes(bits_.size);
+  std::memcpy(copy.bits_.data, bits_.data, bits_.size);
+  return copy;
+}
+
+void BloomFilter::CheckShape(const BloomFilter& other, const char* operation) const {
+  if (capacity_ != other.capacity_ || error_rate_ != other.error_rate_ ||
+      !(layout_ == other.layout_)) {
+    throw ShapeError(
+        fmt::format("{} needs filters of equal capacity and error rate "
+                    "({} at {} and {} at {})",
+                    operation, capacity_, error_rate_, other.capacity_, other.error_rate_));
+  }
+}
+
+BloomFilter BloomFilter::Union(const BloomFilter& other) const {
+  CheckShape(other, "a union");
+  BloomFilter result = Copy();
+  auto* out = reinterpret_cast<std::uint64_t*>(result.bits_.data);
+  const auto* in = reinterpret_cast<const std::uint64_t*>(other.bits_.data);
+  for (std::size_t i = 0; i < bits_.size / 8; ++i) out[i] |= in[i];
+  result.count_ = std::max(count_, other.count_);
+  return result;
+}
+
+BloomFilter BloomFilter::Intersection(const BloomFilter& other) const {
+  CheckShape(other, "an intersection");
+  BloomFilter result = Copy();
+  auto* out = reinterpret_cast<std::uint64_t*>(result.bits_.data);
+  const auto* in = reinterpret_cast<const std::uint64_t*>(other.bits_.data);
+  for (std::size_t i = 0; i < bits_.size / 8; ++i) out[i] &= in[i];
+  result.count_ = std::min(count_, other.count_);
+  return result;
+}
+
+std::string BloomFilter::Header() const {
+  std::string header(kHeaderBytes, '\0');
+  std::memcpy(header.data(), kMagic, sizeof kMagic);
+  Put(header, 8, kVersion);
+  Put(header, 12, kKindFixed);
+  Put(header, 16, error_rate_);
+  Put(header, 24, capacity_);
+  Put(header, 32, count_);
+  Put(header, 40, layout_.num_blocks);
+  Put(header, 48, layout_.block_bits);
+  Put(header, 52, layout_.hashes);
+  Put(header, 56, Checksum(std::string_view(header).substr(0, 56), bits_));
+  return header;
+}
+
+std::string BloomFilter::Serialize() const {
+  std::string out = Header();
+  out.append(reinterpret_cast<const char*>(bits_.data), bits_.size);
+  return out;
+}
+
+void BloomFilter::Save(const std::string& path) const {
+  WriteFileAtomically(path, {Header(), bits_.View()});
+}
+
+BloomFilter BloomFilter::Load(const std::string& path, bool map) {
+  const FileBytes bytes = ReadFileBytes(path, map);
+  std::size_t offset = 0;
+  BloomFilter filter = Parse(bytes, offset, path);
+  if (offset != bytes.size) {
+    throw FilterFileError(fmt::format("{}: {} bytes after the filter", path, bytes.size - offset));
+  }
+  return filter;
+}
+
+BloomFilter BloomFilter::Parse(const FileBytes& bytes, std::size_t& offset,
+                               const std::string& name) {
+  const std::string_view all = bytes.View();
+  if (all.size() < offset || all.size() - offset < kHeaderBytes) {
+    throw FilterFileError(fmt::format("{}: truncated filter header at byte {}", name, offset));
+  }
+  const std::string_view header = all.substr(offset, kHeaderBytes);
+  if (std::memcmp(header.data(), kMagic, sizeof kMagic) != 0) {
+    throw FilterFileError(fmt::format("{}: not a Trend Engine filter (byte {})", name, offset));
+  }
+  if (Get<std::uint32_t>(header, 8) != kVersion || Get<std::uint32_t>(header, 12) != kKindFixed) {
+    throw FilterFileError(fmt::format("{}: unsupported filter version {} kind {} at byte {}", name,
+                                      Get<std::uint32_t>(header, 8), Get<std::uint32_t>(header, 12),
+                                      offset));
+  }
+  BloomFilter filter;
+  filter.error_rate_ = Get<double>(header, 16);
+  filter.capacity_ = Get<std::uint64_t>(header, 24);
+  filter.count_ = Get<std::uint64_t>(header, 32);
+  filter.layout_.num_blocks = Get<std::uint64_t>(header, 40);
+  filter.layout_.block_bits = Get<std::uint32_t>(header, 48);
+  filter.layout_.hashes = Get<std::uint32_t>(header, 52);
+  const auto& layout = filter.layout_;
+  const bool block_ok = layout.block_bits >= 512 && layout.block_bits <= 4096 &&
+                        std::has_single_bit(layout.block_bits);
+  if (!block_ok || layout.hashes < 1 || layout.hashes > kMaxHashes || layout.num_blocks == 0 ||
+      !(filter.error_rate_ > 0 && filter.error_rate_ < 1) || filter.capacity_ == 0 ||
+      filter.count_ > filter.capacity_) {
+    throw FilterFileError(fmt::format("{}: inconsistent filter header at byte {}", name, offset));
+  }
+  const std::uint64_t room = (all.size() - offset - kHeaderBytes) / (layout.block_bits / 8);
+  if (layout.num_blocks > room) {
+    throw FilterFileError(fmt::format("{}: truncated: {} blocks of {} bits announced at byte {}",
+                                      name, layout.num_blocks, layout.block_bits, offset));
+  }
+  const std::size_t bit_bytes = layout.num_blocks * (layout.block_bits / 8);
+  filter.bits_ = FileBytes{bytes.owner, bytes.data + offset + kHeaderBytes, bit_bytes};
+  if (Checksum(header.substr(0, 56), filter.bits_) != Get<std::uint64_t>(header, 56)) {
+    throw FilterFileError(
+        fmt::format("{}: checksum mismatch in the filter at byte {}", name, offset));
+  }
+  offset += kHeaderBytes + bit_bytes;
+  return filter;
+}
+
+const char* FormatName(FileFormat format) {
+  return format == FileFormat::kNative ? "native" : "pybloom";
+}
+
+}  // namespace trend::bloom

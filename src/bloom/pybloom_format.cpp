@@ -1,0 +1,415 @@
+#include "bloom/pybloom_format.hpp"
+
+#include <openssl/evp.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <fmt/format.h>
+#include <cmath>
+#include <cstring>
+
+#include "bloom/bloom_error.hpp"
+
+namespace trend::bloom {
+namespace {
+
+template <typename T>
+void Append(std::string& out, T value) {
+  char bytes[sizeof value];
+  std::memcpy(bytes, &value, sizeof value);
+  out.append(bytes, sizeof value);
+}
+template <typename T>
+T Get(std::string_view in, std::size_t at) {
+  T value;
+  std::memcpy(&value, in.data() + at, sizeof value);
+  return value;
+}
+
+std::string Sha(const EVP_MD* md, std::string_view a, std::string_view b) {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const bool ok = context != nullptr && EVP_DigestInit_ex(context, md, nullptr) == 1 &&
+                  EVP_DigestUpdate(context, a.data(), a.size()) == 1 &&
+                  EVP_DigestUpdate(context, b.data(), b.size()) == 1 &&
+                  EVP_DigestFinal_ex(context, out, &length) == 1;
+  EVP_MD_CTX_free(context);
+  if (!ok) throw std::runtime_error("OpenSSL digest failed");
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+// Python's xxhash.xxh128().digest(): the canonical (big-endian) form of the 128-bit hash.
+std::string Xxh128(std::string_view a, std::string_view b) {
+  XXH3_state_t state;
+  XXH3_128bits_reset(&state);
+  XXH3_128bits_update(&state, a.data(), a.size());
+  XXH3_128bits_update(&state, b.data(), b.size());
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(&state));
+  return std::string(reinterpret_cast<const char*>(canonical.digest), sizeof canonical.digest);
+}
+
+// BloomFilter.__init__'s checks, before anything is sized from the arguments.
+double CheckedRate(std::uint64_t capacity, double error_rate) {
+  if (!(error_rate > 0 && error_rate < 1)) {
+    throw ShapeError(fmt::format("error rate {} must be between 0 and 1", error_rate));
+  }
+  if (capacity == 0) throw ShapeError("capacity must be > 0");
+  return error_rate;
+}
+
+// BloomFilter.__init__: k = ceil(log(1/p, 2)), m = ceil(n |ln p| / (k ln(2)^2)), computed with
+// the same double operations as CPython (math.log(x, 2) is log(x) / log(2)).
+std::uint64_t SlicesFor(double error_rate) {
+  return static_cast<std::uint64_t>(std::ceil(std::log(1.0 / error_rate) / std::log(2.0)));
+}
+std::uint64_t BitsPerSliceFor(std::uint64_t capacity, double error_rate, std::uint64_t slices) {
+  return static_cast<std::uint64_t>(
+      std::ceil((static_cast<double>(capacity) * std::abs(std::log(error_rate))) /
+                (static_cast<double>(slices) * std::pow(std::log(2.0), 2.0))));
+}
+
+}  // namespace
+
+PybloomHashing::PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_slice)
+    : num_slices_(num_slices), bits_per_slice_(bits_per_slice) {
+  chunk_bytes_ = bits_per_slice >= (std::uint64_t{1} << 31)   ? 8
+                 : bits_per_slice >= (std::uint64_t{1} << 15) ? 4
+                                                              : 2;
+  const std::uint64_t total_bits = 8 * num_slices * chunk_bytes_;
+  digest_ = total_bits > 384   ? Digest::kSha512
+            : total_bits > 256 ? Digest::kSha384
+            : total_bits > 160 ? Digest::kSha256
+            : total_bits > 128 ? Digest::kSha1
+                               : Digest::kXxh128;
+  const std::size_t digest_bytes = DigestOf("", "").size();
+  values_per_digest_ = static_cast<unsigned>(digest_bytes / chunk_bytes_);
+  const std::uint64_t salts = (num_slices + values_per_digest_ - 1) / values_per_digest_;
+  for (std::uint32_t i = 0; i < salts; ++i) {
+    char packed[4];
+    std::memcpy(packed, &i, 4);  // struct.pack('I', i)
+    salt_prefixes_.push_back(DigestOf("", std::string_view(packed, 4)));
+  }
+}
+
+std::string PybloomHashing::DigestOf(std::string_view prefix, std::string_view key) const {
+  switch (digest_) {
+    case Digest::kXxh128:
+      return Xxh128(prefix, key);
+    case Digest::kSha1:
+      return Sha(EVP_sha1(), prefix, key);
+    case Digest::kSha256:
+      return Sha(EVP_sha256(), prefix, key);
+    case Digest::kSha384:
+      return Sha(EVP_sha384(), prefix, key);
+    case Digest::kSha512:
+      return Sha(EVP_sha512(), prefix, key);
+  }
+  return {};
+}
+
+template <typename Visit>
+void PybloomHashing::ForEachOffset(std::string_view key, Visit&& visit) const {
+  std::uint64_t produced = 0;
+  for (const std::string& prefix : salt_prefixes_) {
+    const std::string digest = DigestOf(prefix, key);
+    for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
+      std::uint64_t value = 0;
+      std::memcpy(&value, digest.data() + v * chunk_bytes_, chunk_bytes_);
+      visit(value % bits_per_slice_);
+    }
+  }
+}
+
+// ---- PybloomFilter -------------------------------------------------------------------------
+
+PybloomFilter::PybloomFilter(std::uint64_t capacity, double error_rate)
+    : PybloomFilter(error_rate, SlicesFor(CheckedRate(capacity, error_rate)),
+                    BitsPerSliceFor(capacity, error_rate, SlicesFor(error_rate)), capacity, 0) {}
+
+PybloomFilter::PybloomFilter(double error_rate, std::uint64_t num_slices,
+                             std::uint64_t bits_per_slice, std::uint64_t capacity,
+                             std::uint64_t count)
+    : error_rate_(error_rate),
+      num_slices_(num_slices),
+      bits_per_slice_(bits_per_slice),
+      capacity_(capacity),
+      count_(count),
+      hashing_(num_slices, bits_per_slice),
+      bits_((num_slices * bits_per_slice + 7) / 8, '\0') {}
+
+bool PybloomFilter::Add(std::string_view key) {
+  if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
+  bool found_all = true;
+  std::uint64_t offset = 0;
+  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
+    const std::uint64_t bit = offset + k;
+    auto& byte = reinterpret_cast<unsigned char&>(bits_[bit >> 3]);
+    const auto mask = static_cast<unsigned char>(1u << (bit & 7));
+    if ((byte & mask) == 0) found_all = false;
+    byte |= mask;
+    offset += bits_per_slice_;
+  });
+  if (!found_all) ++count_;
+  return found_all;
+}
+
+void PybloomFilter::AddUnchecked(std::string_view key) {
+  if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
+  std::uint64_t offset = 0;
+  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
+    const std::uint64_t bit = offset + k;
+    bits_[bit >> 3] = static_cast<char>(bits_[bit >> 3] | (1 << (bit & 7)));
+    offset += bits_per_slice_;
+  });
+  ++count_;
+}
+
+bool PybloomFilter::Contains(std::string_view key) const {
+  bool found_all = true;
+  std::uint64_t offset = 0;
+  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
+    const std::uint64_t bit = offset + k;
+    if ((static_cast<unsigned char>(bits_[bit >> 3]) & (1u << (bit & 7))) == 0) found_all = false;
+    offset += bits_per_slice_;
+  });
+  return found_all;
+}
+
+FilterInfo PybloomFilter::Info() const {
+  FilterInfo info;
+  info.kind = "fixed";
+  info.format = FileFormat::kPybloom;
+  info.capacity = capacity_;
+  info.error_rate = error_rate_;
+  info.count = count_;
+  info.bits = num_slices_ * bits_per_slice_;
+  info.hashes = {static_cast<std::uint32_t>(num_slices_)};
+  // Each slice holds one bit per key: the chance a slice's bit is set is 1 - (1 - 1/m)^n.
+  info.expected_false_positive_rate =
+      std::pow(-std::expm1(static_cast<double>(count_) *
+                           std::log1p(-1.0 / static_cast<double>(bits_per_slice_))),
+               static_cast<double>(num_slices_));
+  return info;
+}
+
+PybloomFilter PybloomFilter::Copy() const {
+  return *this;
+}
+
+void PybloomFilter::CheckShape(const PybloomFilter& other, const char* operation) const {
+  if (capacity_ != other.capacity_ || error_rate_ != other.error_rate_ ||
+      bits_.size() != other.bits_.size()) {
+    throw ShapeError(
+        fmt::format("{} needs filters with both the same capacity and error rate", operation));
+  }
+}
+
+PybloomFilter PybloomFilter::Union(const PybloomFilter& other) const {
+  CheckShape(other, "a union");
+  PybloomFilter result = *this;
+  for (std::size_t i = 0; i < bits_.size(); ++i) result.bits_[i] |= other.bits_[i];
+  return result;
+}
+
+PybloomFilter PybloomFilter::Intersection(const PybloomFilter& other) const {
+  CheckShape(other, "an intersection");
+  PybloomFilter result = *this;
+  for (std::size_t i = 0; i < bits_.size(); ++i) result.bits_[i] &= other.bits_[i];
+  return result;
+}
+
+std::string PybloomFilter::Serialize() const {
+  std::string out;
+  out.reserve(kHeaderBytes + bits_.size());
+  Append(out, error_rate_);
+  Append(out, num_slices_);
+  Append(out, bits_per_slice_);
+  Append(out, capacity_);
+  Append(out, count_);
+  out += bits_;
+  return out;
+}
+
+void PybloomFilter::Save(const std::string& path) const {
+  WriteFileAtomically(path, {Serialize()});
+}
+
+PybloomFilter PybloomFilter::Load(const std::string& path) {
+  const FileBytes bytes = ReadFileBytes(path, false);
+  return Parse(bytes.View(), 0, bytes.size, path);
+}
+
+PybloomFilter PybloomFilter::Parse(std::string_view bytes, std::size_t offset, std::size_t length,
+                                   const std::string& name) {
+  if (offset > bytes.size() || length > bytes.size() - offset || length < kHeaderBytes) {
+    throw FilterFileError(
+        fmt::format("{}: truncated pybloom-live filter at byte {}", name, offset));
+  }
+  const std::string_view record = bytes.substr(offset, length);
+  const auto error_rate = Get<double>(record, 0);
+  const auto slices = Get<std::uint64_t>(record, 8);
+  const auto bits_per_slice = Get<std::uint64_t>(record, 16);
+  const auto capacity = Get<std::uint64_t>(record, 24);
+  const auto count = Get<std::uint64_t>(record, 32);
+  // pybloom-live checks nothing here but the bit length; we refuse what no filter it makes
+  // could hold, before allocating anything from the header's numbers.
+  if (!(error_rate > 0 && error_rate < 1) || slices == 0 || slices > 64 || bits_per_slice == 0 ||
+      bits_per_slice > (std::uint64_t{1} << 56) / slices) {
+    throw FilterFileError(
+        fmt::format("{}: not a pybloom-live BloomFilter (header at byte {})", name, offset));
+  }
+  const std::uint64_t num_bits = slices * bits_per_slice;
+  const std::uint64_t body_bits = (length - kHeaderBytes) * 8;
+  // BloomFilter.fromfile accepts the exact bit count or the count padded to whole bytes.
+  if (body_bits != num_bits && body_bits != num_bits + (8 - num_bits % 8)) {
+    throw FilterFileError(
+        fmt::format("{}: bit length mismatch: the header says {} bits, the "
+                    "file holds {} (at byte {})",
+                    name, num_bits, body_bits, offset));
+  }
+  PybloomFilter filter(error_rate, slices, bits_per_slice, capacity, count);
+  filter.bits_.assign(record.substr(kHeaderBytes));
+  return filter;
+}
+
+// ---- PybloomScalableFilter -----------------------------------------------------------------
+
+PybloomScalableFilter::PybloomScalableFilter(std::uint64_t initial_capacity, double error_rate,
+                                             std::int32_t mode)
+    : scale_(mode), initial_capacity_(initial_capacity), error_rate_(error_rate) {
+  if (!(error_rate > 0)) throw ShapeError("error rate must be > 0");
+  if (initial_capacity == 0) throw ShapeError("initial capacity must be > 0");
+  if (mode < 2) throw ShapeError("mode (growth) must be at least 2");
+}
+
+bool PybloomScalableFilter::Contains(std::string_view key) const {
+  for (auto it = filters_.rbegin(); it != filters_.rend(); ++it) {
+    if (it->Contains(key)) return true;
+  }
+  return false;
+}
+
+bool PybloomScalableFilter::Add(std::string_view key) {
+  if (Contains(key)) return true;
+  if (filters_.empty()) {
+    filters_.emplace_back(initial_capacity_, error_rate_ * ratio_);
+  } else if (filters_.back().Count() >= filters_.back().capacity()) {
+    const PybloomFilter& full = filters_.back();
+    filters_.emplace_back(full.capacity() * static_cast<std::uint64_t>(scale_),
+                          full.error_rate() * ratio_);
+  }
+  filters_.back().AddUnchecked(key);
+  return false;
+}
+
+std::uint64_t PybloomScalableFilter::Count() const {
+  std::uint64_t count = 0;
+  for (const auto& filter : filters_) count += filter.Count();
+  return count;
+}
+
+std::uint64_t PybloomScalableFilter::Capacity() const {
+  std::uint64_t capacity = 0;
+  for (const auto& filter : filters_) capacity += filter.capacity();
+  return capacity;
+}
+
+FilterInfo PybloomScalableFilter::Info() const {
+  FilterInfo info;
+  info.kind = "scalable";
+  info.format = FileFormat::kPybloom;
+  info.capacity = Capacity();
+  info.error_rate = error_rate_;
+  info.count = Count();
+  info.growth = scale_;
+  info.tightening = ratio_;
+  double all_miss = 1;
+  for (const auto& filter : filters_) {
+    const FilterInfo part = filter.Info();
+    info.bits += part.bits;
+    info.hashes.push_back(part.hashes.front());
+    all_miss *= 1 - part.expected_false_positive_rate;
+  }
+  info.expected_false_positive_rate = 1 - all_miss;
+  return info;
+}
+
+PybloomScalableFilter PybloomScalableFilter::Union(const PybloomScalableFilter& other) const {
+  if (scale_ != other.scale_ || initial_capacity_ != other.initial_capacity_ ||
+      error_rate_ != other.error_rate_) {
+    throw ShapeError(
+        "a union of scalable filters needs both filters to have the same mode, "
+        "initial capacity and error rate");
+  }
+  const bool this_longer = filters_.size() > other.filters_.size();
+  PybloomScalableFilter result = this_longer ? *this : other;
+  const PybloomScalableFilter& shorter = this_longer ? other : *this;
+  for (std::size_t i = 0; i < shorter.filters_.size(); ++i) {
+    result.filters_[i] = result.filters_[i].Union(shorter.filters_[i]);
+  }
+  return result;
+}
+
+std::string PybloomScalableFilter::Serialize() const {
+  std::string out;
+  Append(out, scale_);
+  Append(out, ratio_);
+  Append(out, initial_capacity_);
+  Append(out, error_rate_);
+  Append(out, static_cast<std::int32_t>(filters_.size()));
+  std::vector<std::string> records;
+  for (const auto& filter : filters_) {
+    records.push_back(filter.Serialize());
+    Append(out, static_cast<std::uint64_t>(records.back().size()));
+  }
+  for (const auto& record : records) out += record;
+  return out;
+}
+
+void PybloomScalableFilter::Save(const std::string& path) const {
+  WriteFileAtomically(path, {Serialize()});
+}
+
+PybloomScalableFilter PybloomScalableFilter::Load(const std::string& path) {
+  const FileBytes bytes = ReadFileBytes(path, false);
+  return Parse(bytes.View(), path);
+}
+
+PybloomScalableFilter PybloomScalableFilter::Parse(std::string_view bytes,
+                                                   const std::string& name) {
+  if (bytes.size() < kHeaderBytes + 4) {
+    throw FilterFileError(fmt::format("{}: truncated pybloom-live ScalableBloomFilter", name));
+  }
+  PybloomScalableFilter filter;
+  filter.scale_ = Get<std::int32_t>(bytes, 0);
+  filter.ratio_ = Get<double>(bytes, 4);
+  filter.initial_capacity_ = Get<std::uint64_t>(bytes, 12);
+  filter.error_rate_ = Get<double>(bytes, 20);
+  const auto count = Get<std::int32_t>(bytes, 28);
+  if (filter.scale_ < 2 || !(filter.ratio_ > 0 && filter.ratio_ < 1) ||
+      filter.initial_capacity_ == 0 || !(filter.error_rate_ > 0 && filter.error_rate_ < 1) ||
+      count < 0 || static_cast<std::size_t>(count) > (bytes.size() - 32) / 8) {
+    throw FilterFileError(
+        fmt::format("{}: not a pybloom-live ScalableBloomFilter (inconsistent header)", name));
+  }
+  std::size_t offset = 32 + 8 * static_cast<std::size_t>(count);
+  for (std::int32_t i = 0; i < count; ++i) {
+    const auto length = Get<std::uint64_t>(bytes, 32 + 8 * static_cast<std::size_t>(i));
+    if (length > bytes.size() - offset) {
+      throw FilterFileError(
+          fmt::format("{}: sub-filter {} runs past the end of the file", name, i));
+    }
+    filter.filters_.push_back(PybloomFilter::Parse(bytes, offset, length, name));
+    offset += length;
+  }
+  if (offset != bytes.size()) {
+    throw FilterFileError(
+        fmt::format("{}: {} bytes after the last sub-filter", name, bytes.size() - offset));
+  }
+  return filter;
+}
+
+}  // namespace trend::bloom
