@@ -37,14 +37,26 @@ inline std::uint64_t Fold(std::uint64_t hash, std::uint64_t salt) {
   return static_cast<std::uint64_t>(product >> 64) ^ static_cast<std::uint64_t>(product);
 }
 
+// Where key's bit i goes: word (base + i * stride) mod W of its W-word block, with an odd
+// stride, so a key's k bits land in k distinct words (k <= W) and an add's read-modify-writes
+// never touch one word twice (which would stall each on the one before); and a bit of that word
+// from a 6-bit field. Both from folded multiplies of the one 64-bit hash.
 template <unsigned K>
 struct Fields {
-  std::uint64_t words[(K + 3) / 4];
+  std::uint64_t bit_fields[(K + 9) / 10];
+  std::uint32_t base;
+  std::uint32_t stride;
   explicit Fields(std::uint64_t hash) {
-    for (unsigned j = 0; j < (K + 3) / 4; ++j) words[j] = Fold(hash, kSalts[j]);
+    const std::uint64_t words = Fold(hash, kSalts[0]);
+    base = static_cast<std::uint32_t>(words);
+    stride = static_cast<std::uint32_t>(words >> 32) | 1;
+    for (unsigned j = 0; j < (K + 9) / 10; ++j) bit_fields[j] = Fold(hash, kSalts[j + 1]);
   }
-  std::uint32_t Position(unsigned i, std::uint32_t mask) const {
-    return static_cast<std::uint32_t>(words[i / 4] >> (16 * (i % 4))) & mask;
+  std::uint32_t Word(unsigned i, std::uint32_t word_mask) const {
+    return (base + i * stride) & word_mask;
+  }
+  std::uint64_t Bit(unsigned i) const {
+    return std::uint64_t{1} << ((bit_fields[i / 10] >> (6 * (i % 10))) & 63);
   }
 };
 
@@ -55,47 +67,94 @@ struct Fields {
 #endif
 
 template <unsigned K>
-bool ContainsK(const std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+bool ContainsK(const std::uint64_t* block, std::uint64_t hash, std::uint32_t word_mask) {
   const Fields<K> fields(hash);
-  std::uint64_t all = 1;
+  bool all = true;
   TREND_UNROLL
   for (unsigned i = 0; i < K; ++i) {
-    const std::uint32_t pos = fields.Position(i, mask);
-    all &= block[pos >> 6] >> (pos & 63);
+    const std::uint64_t bit = fields.Bit(i);
+    all &= (block[fields.Word(i, word_mask)] & bit) != 0;
   }
-  return (all & 1) != 0;
+  return all;
 }
 
 template <unsigned K>
-bool AddK(std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+bool AddK(std::uint64_t* block, std::uint64_t hash, std::uint32_t word_mask) {
   const Fields<K> fields(hash);
-  std::uint64_t all = 1;
+  bool all = true;
   TREND_UNROLL
   for (unsigned i = 0; i < K; ++i) {
-    const std::uint32_t pos = fields.Position(i, mask);
-    const std::uint64_t word = block[pos >> 6];
-    all &= word >> (pos & 63);
-    block[pos >> 6] = word | (std::uint64_t{1} << (pos & 63));
+    const std::uint64_t bit = fields.Bit(i);
+    std::uint64_t& word = block[fields.Word(i, word_mask)];
+    all &= (word & bit) != 0;
+    word |= bit;
   }
-  return (all & 1) != 0;
+  return all;
 }
 
 template <unsigned K>
-bool AddAtomicK(std::uint64_t* block, std::uint64_t hash, std::uint32_t mask) {
+bool AddAtomicK(std::uint64_t* block, std::uint64_t hash, std::uint32_t word_mask) {
   const Fields<K> fields(hash);
-  std::uint64_t all = 1;
+  bool all = true;
   for (unsigned i = 0; i < K; ++i) {
-    const std::uint32_t pos = fields.Position(i, mask);
-    const std::uint64_t bit = std::uint64_t{1} << (pos & 63);
-    const std::uint64_t before =
-        std::atomic_ref<std::uint64_t>(block[pos >> 6]).fetch_or(bit, std::memory_order_relaxed);
-    all &= (before & bit) != 0 ? 1 : 0;
+    const std::uint64_t bit = fields.Bit(i);
+    std::atomic_ref<std::uint64_t> word(block[fields.Word(i, word_mask)]);
+    all &= (word.fetch_or(bit, std::memory_order_relaxed) & bit) != 0;
   }
-  return all != 0;
+  return all;
+}
+
+// Many keys through one kernel: key i + kAhead is hashed and its block prefetched while key i
+// is probed, so the memory latency of one key overlaps the work on the next ones, and the
+// probe is inlined (one indirect call per batch instead of one per key). Returns how many keys
+// were new.
+constexpr std::size_t kAhead = 16;
+
+struct BlockIndex {
+  std::uint64_t* bits;
+  std::uint64_t num_blocks;
+  std::uint32_t words_per_block;
+  std::uint64_t* operator()(std::uint64_t hash) const {
+    const auto index = static_cast<std::uint64_t>((static_cast<Uint128>(hash) * num_blocks) >> 64);
+    return bits + index * words_per_block;
+  }
+};
+
+template <unsigned K, bool kAdd>
+std::uint64_t ProbeManyK(const BlockIndex& blocks, std::span<const std::string_view> keys,
+                         std::uint8_t* out) {
+  constexpr std::size_t kRing = 2 * kAhead;
+  std::uint64_t hashes[kRing];
+  std::uint64_t* targets[kRing];
+  const std::uint32_t mask = blocks.words_per_block - 1;
+  const std::uint32_t lines = blocks.words_per_block / 8;
+  auto stage = [&](std::size_t i) {
+    const std::uint64_t hash = XXH3_64bits(keys[i].data(), keys[i].size());
+    std::uint64_t* block = blocks(hash);
+    hashes[i % kRing] = hash;
+    targets[i % kRing] = block;
+    for (std::uint32_t line = 0; line < lines; ++line) {
+      __builtin_prefetch(reinterpret_cast<const char*>(block) + 64 * line, kAdd ? 1 : 0);
+    }
+  };
+  const std::size_t n = keys.size();
+  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) stage(i);
+  std::uint64_t fresh = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) stage(i + kAhead);
+    const bool present = kAdd ? AddK<K>(targets[i % kRing], hashes[i % kRing], mask)
+                              : ContainsK<K>(targets[i % kRing], hashes[i % kRing], mask);
+    out[i] = present ? 1 : 0;
+    fresh += present ? 0 : 1;
+  }
+  return fresh;
 }
 
 using ContainsFn = bool (*)(const std::uint64_t*, std::uint64_t, std::uint32_t);
 using AddFn = bool (*)(std::uint64_t*, std::uint64_t, std::uint32_t);
+
+using ManyFn = std::uint64_t (*)(const BlockIndex&, std::span<const std::string_view>,
+                                 std::uint8_t*);
 
 template <std::size_t... I>
 constexpr auto MakeKernels(std::index_sequence<I...>) {
@@ -103,13 +162,16 @@ constexpr auto MakeKernels(std::index_sequence<I...>) {
     std::array<ContainsFn, sizeof...(I)> contains;
     std::array<AddFn, sizeof...(I)> add;
     std::array<AddFn, sizeof...(I)> add_atomic;
+    std::array<ManyFn, sizeof...(I)> contains_many;
+    std::array<ManyFn, sizeof...(I)> add_many;
   };
-  return Kernels{{&ContainsK<I + 1>...}, {&AddK<I + 1>...}, {&AddAtomicK<I + 1>...}};
+  return Kernels{{&ContainsK<I + 1>...},
+                 {&AddK<I + 1>...},
+                 {&AddAtomicK<I + 1>...},
+                 {&ProbeManyK<I + 1, false>...},
+                 {&ProbeManyK<I + 1, true>...}};
 }
 constexpr auto kKernels = MakeKernels(std::make_index_sequence<kMaxHashes>());
-
-// Keys hashed and prefetched ahead in AddMany / ContainsMany.
-constexpr std::size_t kGroup = 16;
 
 template <typename T>
 void Put(std::string& out, std::size_t at, T value) {
@@ -143,20 +205,19 @@ BloomFilter::BloomFilter(std::uint64_t capacity, double error_rate)
       bits_(ZeroedBytes(layout_.TotalBits() / 8)) {}
 
 std::uint64_t* BloomFilter::Block(std::uint64_t hash) const {
-  const auto index =
-      static_cast<std::uint64_t>((static_cast<Uint128>(hash) * layout_.num_blocks) >> 64);
-  return reinterpret_cast<std::uint64_t*>(bits_.data) + index * (layout_.block_bits / 64);
+  return BlockIndex{reinterpret_cast<std::uint64_t*>(bits_.data), layout_.num_blocks,
+                    layout_.block_bits / 64}(hash);
 }
 
 bool BloomFilter::ContainsHash(std::uint64_t hash) const {
-  return kKernels.contains[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+  return kKernels.contains[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
 }
 
 bool BloomFilter::AddHash(std::uint64_t hash) {
   if (count_ >= capacity_) {
     throw CapacityError(fmt::format("BloomFilter is at capacity ({} keys)", capacity_));
   }
-  const bool present = kKernels.add[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+  const bool present = kKernels.add[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
   if (!present) ++count_;
   return present;
 }
@@ -168,39 +229,28 @@ bool BloomFilter::AddConcurrent(std::string_view key) {
   }
   const std::uint64_t hash = KeyHash(key);
   const bool present =
-      kKernels.add_atomic[layout_.hashes - 1](Block(hash), hash, layout_.block_bits - 1);
+      kKernels.add_atomic[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
   if (!present) count.fetch_add(1, std::memory_order_relaxed);
   return present;
 }
 
 void BloomFilter::AddMany(std::span<const std::string_view> keys,
                           std::span<std::uint8_t> was_present) {
-  std::uint64_t hashes[kGroup];
-  const std::size_t lines = layout_.block_bits / 512;
-  for (std::size_t start = 0; start < keys.size(); start += kGroup) {
-    const std::size_t n = std::min(kGroup, keys.size() - start);
-    for (std::size_t j = 0; j < n; ++j) {
-      hashes[j] = KeyHash(keys[start + j]);
-      const char* block = reinterpret_cast<const char*>(Block(hashes[j]));
-      for (std::size_t line = 0; line < lines; ++line) __builtin_prefetch(block + 64 * line, 1);
-    }
-    for (std::size_t j = 0; j < n; ++j) was_present[start + j] = AddHash(hashes[j]) ? 1 : 0;
+  if (keys.size() > capacity_ - count_) {
+    // Some key may find the filter full: one at a time, so it throws at exactly that key.
+    for (std::size_t i = 0; i < keys.size(); ++i) was_present[i] = Add(keys[i]) ? 1 : 0;
+    return;
   }
+  const BlockIndex blocks{reinterpret_cast<std::uint64_t*>(bits_.data), layout_.num_blocks,
+                          layout_.block_bits / 64};
+  count_ += kKernels.add_many[layout_.hashes - 1](blocks, keys, was_present.data());
 }
 
 void BloomFilter::ContainsMany(std::span<const std::string_view> keys,
                                std::span<std::uint8_t> present) const {
-  std::uint64_t hashes[kGroup];
-  const std::size_t lines = layout_.block_bits / 512;
-  for (std::size_t start = 0; start < keys.size(); start += kGroup) {
-    const std::size_t n = std::min(kGroup, keys.size() - start);
-    for (std::size_t j = 0; j < n; ++j) {
-      hashes[j] = KeyHash(keys[start + j]);
-      const char* block = reinterpret_cast<const char*>(Block(hashes[j]));
-      for (std::size_t line = 0; line < lines; ++line) __builtin_prefetch(block + 64 * line, 0);
-    }
-    for (std::size_t j = 0; j < n; ++j) present[start + j] = ContainsHash(hashes[j]) ? 1 : 0;
-  }
+  const BlockIndex blocks{reinterpret_cast<std::uint64_t*>(bits_.data), layout_.num_blocks,
+                          layout_.block_bits / 64};
+  kKernels.contains_many[layout_.hashes - 1](blocks, keys, present.data());
 }
 
 FilterInfo BloomFilter::Info() const {
