@@ -10,6 +10,7 @@ PACKAGES=(
   libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
   chromium clang libclang-rt-dev
+  libxxhash-dev libsqlite3-dev sqlite3 libpq-dev postgresql python3-xxhash python3-bitarray
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/app_command.hpp"
+#include "cli/bloom_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "config/schema.hpp"
@@ -183,6 +184,44 @@ int main(int argc, char** argv) {
           "are cancelled, and the process exits within it (default 10)")
       ->check(CLI::Range(0.1, 3'600.0));
 
+  trend::BloomCommandOptions bloom;
+  CLI::App* bloom_cmd = app.add_subcommand(
+      "bloom", "Bloom filter files, native or pybloom-live's: build, check, info");
+  bloom_cmd->require_subcommand(1);
+  CLI::App* bloom_build =
+      bloom_cmd->add_subcommand("build", "Build a filter from keys on stdin, one per line");
+  bloom_build
+      ->add_option("--capacity", bloom.capacity,
+                   "Keys it holds at its error rate (scalable: to start)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  bloom_build->add_option("--error-rate", bloom.error_rate, "False-positive rate")
+      ->check(CLI::Range(1e-9, 0.999999))
+      ->capture_default_str();
+  bloom_build->add_flag("--scalable", bloom.scalable,
+                        "Grow past the capacity instead of refusing keys");
+  bloom_build
+      ->add_option("--growth", bloom.growth,
+                   "Scalable: capacity factor per new sub-filter (default 4)")
+      ->check(CLI::Range(2.0, 64.0));
+  bloom_build->add_option("--format", bloom.format, "native, or pybloom (pybloom-live's tofile)")
+      ->check(CLI::IsMember({"native", "pybloom"}))
+      ->capture_default_str();
+  bloom_build->add_option("-o,--output", bloom.output, "Filter file to write")->required();
+  CLI::App* bloom_check = bloom_cmd->add_subcommand(
+      "check",
+      "Print present/absent per key (the keys given, else stdin); exit 1 if any is absent");
+  bloom_check->add_option("file", bloom.file, "Filter file (either format)")->required();
+  bloom_check->add_option("keys", bloom.keys, "Keys to look up (default: stdin, one per line)");
+  bloom_check->add_flag("--mmap", bloom.map, "Map a native file instead of reading it");
+  CLI::App* bloom_info =
+      bloom_cmd->add_subcommand("info", "Kind, capacity, error rate, count and bits");
+  bloom_info->add_option("file", bloom.file, "Filter file (either format)")->required();
+  bloom_info->add_flag("--json", bloom.json, "One JSON object");
+  for (CLI::App* action : {bloom_build, bloom_check, bloom_info}) {
+    action->callback([&bloom, action] { bloom.action = action->get_name(); });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -196,6 +235,7 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
     if (app_cmd->parsed()) return trend::AppCommand(serve);
+    if (bloom_cmd->parsed()) return trend::BloomCommand(bloom);
     if (config_cmd->parsed()) {
       const std::string text =
           config_what == "schema" ? trend::ConfigJsonSchema() + "\n" : trend::ConfigMarkdown();
