@@ -148,6 +148,10 @@ ScalableBloomFilter ScalableBloomFilter::Union(const ScalableBloomFilter& other)
 }
 
 void ScalableBloomFilter::Save(const std::string& path) const {
+  WriteFileAtomically(path, {Serialize()});
+}
+
+std::string ScalableBloomFilter::Serialize() const {
   std::string header(kHeaderBytes, '\0');
   std::memcpy(header.data(), kMagic, sizeof kMagic);
   Put(header, 8, kVersion);
@@ -160,11 +164,14 @@ void ScalableBloomFilter::Save(const std::string& path) const {
   Put(header, 56, XXH3_64bits(header.data(), 56));
   std::string body = header;
   for (const auto& filter : filters_) body += filter.Serialize();
-  WriteFileAtomically(path, {body});
+  return body;
 }
 
 ScalableBloomFilter ScalableBloomFilter::Load(const std::string& path, bool map) {
-  const FileBytes bytes = ReadFileBytes(path, map);
+  return Parse(ReadFileBytes(path, map), path);
+}
+
+ScalableBloomFilter ScalableBloomFilter::Parse(const FileBytes& bytes, const std::string& path) {
   const std::string_view all = bytes.View();
   if (all.size() < kHeaderBytes || std::memcmp(all.data(), kMagic, sizeof kMagic) != 0) {
     throw FilterFileError(fmt::format("{}: not a Trend Engine filter", path));

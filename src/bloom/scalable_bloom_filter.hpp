@@ -42,6 +42,9 @@ class ScalableBloomFilter final : public MembershipFilter {
 
   void Save(const std::string& path) const override;
   static ScalableBloomFilter Load(const std::string& path, bool map = false);
+  // The file's bytes, and back (for a filter kept in a database beside its checkpoint).
+  std::string Serialize() const;
+  static ScalableBloomFilter Parse(const FileBytes& bytes, const std::string& name);
 
   static constexpr std::size_t kHeaderBytes = 64;
 

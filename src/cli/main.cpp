@@ -7,6 +7,7 @@
 
 #include "cli/app_command.hpp"
 #include "cli/bloom_command.hpp"
+#include "cli/ingest_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "config/schema.hpp"
@@ -222,6 +223,48 @@ int main(int argc, char** argv) {
     action->callback([&bloom, action] { bloom.action = action->get_name(); });
   }
 
+  trend::IngestCommandOptions ingest;
+  CLI::App* ingest_cmd = app.add_subcommand(
+      "ingest",
+      "Load log lines or fund-return rows, delivered at least once, exactly once into a database");
+  ingest_cmd
+      ->add_option("--db", ingest.load.database,
+                   "Database: a path or sqlite:///abs/path.db (SQLite), or postgresql://...");
+  ingest_cmd->add_option("--format", ingest.format, "combined, common, trend-errors or returns")
+      ->check(CLI::IsMember({"combined", "common", "trend-errors", "returns"}))
+      ->capture_default_str();
+  ingest_cmd->add_option("--stream", ingest.load.stream,
+                         "Stream name, part of every record's identity (default: access, errors "
+                         "or returns by format)");
+  ingest_cmd->add_flag(
+      "--follow", ingest.load.follow,
+      "Keep reading as the files grow, across rotation and truncation (as tail -F), "
+      "until SIGINT/SIGTERM");
+  ingest_cmd
+      ->add_option("--max-reject-rate", ingest.load.max_reject_rate,
+                   "Fail (exit 2) when more than this fraction of lines is rejected, after "
+                   "1,000 lines (1: never)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  ingest_cmd->add_option("--batch", ingest.load.batch_records, "Records per transaction")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  ingest_cmd->add_flag("-q,--quiet", ingest.quiet, "No progress bar");
+  ingest_cmd->add_option("inputs", ingest.load.inputs, "Files, globs, or - for stdin");
+  CLI::App* ingest_report = ingest_cmd->add_subcommand(
+      "report",
+      "Requests, status mix, latency percentiles per route, slowest and most-run analyses");
+  ingest_report->add_option("--db", ingest.load.database, "Database (as for ingest)");
+  ingest_report->add_option("--since", ingest.since,
+                            "From: YYYY-MM-DD, an ISO time, or a span back: 24h, 7d");
+  ingest_report->add_option("--until", ingest.until, "Until (exclusive), as --since");
+  ingest_report->add_option("--stream", ingest.query.stream, "Only this stream");
+  ingest_report->add_option("--top", ingest.query.top, "Rows per list")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->capture_default_str();
+  ingest_report->add_flag("--json", ingest.json, "The report as JSON (as GET /api/v1/usage)");
+  ingest_report->callback([&ingest] { ingest.report = true; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -236,6 +279,13 @@ int main(int argc, char** argv) {
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
     if (app_cmd->parsed()) return trend::AppCommand(serve);
     if (bloom_cmd->parsed()) return trend::BloomCommand(bloom);
+    if (ingest_cmd->parsed()) {
+      if (!ingest.report && (ingest.load.database.empty() || ingest.load.inputs.empty())) {
+        throw trend::InputError(
+            "trend ingest needs --db URL and at least one input (files, globs or -)");
+      }
+      return trend::IngestCommand(ingest);
+    }
     if (config_cmd->parsed()) {
       const std::string text =
           config_what == "schema" ? trend::ConfigJsonSchema() + "\n" : trend::ConfigMarkdown();

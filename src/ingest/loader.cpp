@@ -1,0 +1,1005 @@
+#include "ingest/loader.hpp"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "bloom/bloom_filter.hpp"
+#include "bloom/file_bytes.hpp"
+#include "bloom/scalable_bloom_filter.hpp"
+#include "data/date.hpp"
+#include "ingest/access_log.hpp"
+#include "ingest/error_log.hpp"
+#include "ingest/ingest_errors.hpp"
+#include "ingest/record_identity.hpp"
+#include "ingest/returns_feed.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sql_connection.hpp"
+
+namespace trend::ingest {
+namespace {
+
+using storage::RowBatch;
+using storage::SqlConnection;
+using storage::SqlValue;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadChunk = 1 << 20;
+constexpr std::size_t kFingerprintBytes = 1024;
+constexpr std::size_t kRawRejectBytes = 2048;
+constexpr std::uint64_t kBloomInitialCapacity = 1'000'000;
+constexpr double kBloomErrorRate = 0.001;
+constexpr std::size_t kKeysPerLookup = 300;
+const char* const kBloomName = "records";
+
+std::string Hex(std::string_view bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[byte >> 4];
+    out[2 * i + 1] = kDigits[byte & 15];
+  }
+  return out;
+}
+
+bool Unhex(std::string_view hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.resize(hex.size() / 2);
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    out[i] = static_cast<char>(high * 16 + low);
+  }
+  return true;
+}
+
+std::string Fingerprint(std::string_view head) {
+  return fmt::format("{:016x}", XXH3_64bits(head.data(), head.size()));
+}
+
+std::string FileId(const struct stat& info) {
+  return fmt::format("{}:{}", static_cast<unsigned long long>(info.st_dev),
+                     static_cast<unsigned long long>(info.st_ino));
+}
+
+bool IsLogFormat(InputFormat format) {
+  return format != InputFormat::kReturns;
+}
+
+// One input being read: a file (resumable from its checkpoint) or stdin.
+struct Source {
+  std::string key;  // absolute path, or "-"
+  std::string path;
+  int fd = -1;
+  std::string file_id;
+  std::string head;           // the first bytes, for the fingerprint
+  std::uint64_t offset = 0;   // after the last complete line handed on
+  std::uint64_t read_to = 0;  // bytes read from the file
+  std::uint64_t line = 0;     // complete lines handed on
+  std::string pending;        // bytes after the last newline
+  OccurrenceCounter occurrences;
+  std::unordered_map<std::uint64_t, std::uint64_t> reject_occurrences;
+  std::optional<FeedColumns> columns;         // returns: from the header, or the default order
+  bool dirty = false;                         // lines since the last commit
+  std::uint64_t lines_read = 0, rejects = 0;  // totals kept in the checkpoint
+  bool finished = false;
+
+  ~Source() {
+    if (fd > 0) close(fd);
+  }
+};
+
+struct PendingKey {
+  RecordKey key;
+  std::int64_t time;
+  bool maybe;
+};
+
+// Rows of one table waiting for the batch's commit.
+struct TableBatch {
+  const char* table;
+  RowBatch rows;
+  std::vector<PendingKey> keys;
+  std::size_t maybes = 0;
+  TableBatch(const char* name, std::vector<std::string> columns)
+      : table(name), rows(std::move(columns)) {}
+  void clear() {
+    rows.clear();
+    keys.clear();
+    maybes = 0;
+  }
+};
+
+struct PendingReturn {
+  RecordKey key;
+  ReturnRecord record;
+  std::string file;
+  std::uint64_t line;
+  bool maybe;
+};
+
+std::string ReturnKeyText(const ReturnRecord& r) {
+  return fmt::format("{}\x1f{}\x1f{}", FormatDate(r.date), r.fund, r.source);
+}
+
+class Loader {
+ public:
+  Loader(const IngestOptions& options, const ProgressFn& progress, const std::atomic<bool>& stop)
+      : options_(options),
+        stream_(options.stream.empty() ? DefaultStream(options.format) : options.stream),
+        progress_(progress),
+        stop_(stop),
+        requests_("http_requests",
+                  {"ts", "key_hi", "key_lo", "stream", "client", "user_name", "method", "path",
+                   "route", "query", "protocol", "status", "bytes", "referrer", "user_agent",
+                   "request_time", "run_id", "source", "line"}),
+        events_("error_events", {"ts", "key_hi", "key_lo", "stream", "level", "event", "run_id",
+                                 "fields", "source", "line"}),
+        rejects_("rejects", {"key_hi", "key_lo", "line_hash", "occurrence", "stream", "format",
+                             "source", "line", "reason", "raw", "rejected_at"}),
+        bloom_(kBloomInitialCapacity, kBloomErrorRate) {}
+
+  IngestCounters Run() {
+    started_ = Clock::now();
+    connection_ = storage::Connect(options_.database);
+    storage::Migrate(*connection_, storage::TrendSchema());
+    LoadBloom();
+    if (options_.format == InputFormat::kReturns) LoadFunds();
+    OpenSources();
+    last_commit_ = last_bloom_save_ = Clock::now();
+    for (;;) {
+      bool progressed = false;
+      for (auto& source : sources_) {
+        if (stop_.load()) break;
+        progressed |= ReadAvailable(*source);
+        if (!options_.follow && !source->finished) {
+          FinishSource(*source);
+        }
+      }
+      const bool all_done =
+          std::all_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->finished; });
+      if (!options_.follow && all_done) break;
+      if (stop_.load()) break;
+      if (options_.follow) {
+        if (Clock::now() - last_commit_ >= Seconds(options_.flush_seconds) && BatchSize() > 0) {
+          Commit();
+        } else if (!progressed) {
+          for (auto& source : sources_) CheckRotation(*source);
+          if (!sources_.empty() && BatchSize() == 0) MaybeSaveBloom(false);
+          std::this_thread::sleep_for(Seconds(options_.poll_seconds));
+        }
+      }
+    }
+    Commit();
+    SaveBloom();
+    CheckRejectRate(true);
+    counters_.seconds = Elapsed();
+    Report();
+    return counters_;
+  }
+
+ private:
+  static std::chrono::duration<double> Seconds(double s) {
+    return std::chrono::duration<double>(s);
+  }
+  double Elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+
+  std::size_t BatchSize() const {
+    return requests_.keys.size() + events_.keys.size() + rejects_.keys.size() + returns_.size() +
+           (std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->dirty; })
+                ? 1
+                : 0);
+  }
+
+  void Report(bool force = true) {
+    if (!progress_) return;
+    const auto now = Clock::now();
+    if (!force && now - last_report_ < std::chrono::milliseconds(100)) return;
+    last_report_ = now;
+    counters_.seconds = Elapsed();
+    progress_(counters_);
+  }
+
+  // ---- Bloom filter: kept in bloom_state, caught up from the tables ------------------------
+
+  void LoadBloom() {
+    const auto rows = connection_->Query("SELECT covered, filter FROM bloom_state WHERE name = ?",
+                                         std::vector<SqlValue>{std::string(kBloomName)});
+    nlohmann::json covered = nlohmann::json::object();
+    if (!rows.empty()) {
+      std::string bytes;
+      try {
+        covered = nlohmann::json::parse(storage::AsText(rows[0][0]));
+        if (!Unhex(storage::AsText(rows[0][1]), bytes)) throw std::runtime_error("not hex");
+        bloom::FileBytes buffer = bloom::ZeroedBytes(bytes.size());
+        std::memcpy(buffer.data, bytes.data(), bytes.size());
+        bloom_ = bloom::ScalableBloomFilter::Parse(buffer, "bloom_state");
+      } catch (const std::exception& error) {
+        // A damaged snapshot only costs time: rebuild from the tables.
+        std::fprintf(stderr,
+                     "trend ingest: warning: %s: the Bloom filter snapshot is unreadable "
+                     "(%s); rebuilding it from the tables\n",
+                     connection_->name().c_str(), error.what());
+        covered = nlohmann::json::object();
+        bloom_ = bloom::ScalableBloomFilter(kBloomInitialCapacity, kBloomErrorRate);
+      }
+    }
+    for (const char* table : {"http_requests", "error_events", "rejects"}) {
+      const std::int64_t after = covered.value(table, std::int64_t{0});
+      const auto keys = connection_->Query(fmt::format("SELECT key_lo FROM {} WHERE id > ?", table),
+                                           std::vector<SqlValue>{after});
+      for (const auto& row : keys)
+        bloom_.AddHash(static_cast<std::uint64_t>(storage::AsInt(row[0])));
+    }
+    const std::int64_t after = covered.value("returns_history", std::int64_t{0});
+    const auto returns =
+        connection_->Query("SELECT stream, date, fund, source FROM returns_history WHERE id > ?",
+                           std::vector<SqlValue>{after});
+    for (const auto& row : returns) {
+      const std::string text = fmt::format("{}\x1f{}\x1f{}", storage::AsText(row[1]),
+                                           storage::AsText(row[2]), storage::AsText(row[3]));
+      bloom_.AddHash(IdentityOf(storage::AsText(row[0]), text, 0).BloomHash());
+    }
+  }
+
+  void MaybeSaveBloom(bool force) {
+    if (force || Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds))
+      SaveBloom();
+  }
+
+  void SaveBloom() {
+    storage::Transaction transaction(*connection_);
+    nlohmann::json covered = nlohmann::json::object();
+    for (const char* table : {"http_requests", "error_events", "rejects", "returns_history"}) {
+      const auto max = connection_->Query(fmt::format("SELECT MAX(id) FROM {}", table));
+      covered[table] = storage::IsNull(max[0][0]) ? 0 : storage::AsInt(max[0][0]);
+    }
+    const std::vector<SqlValue> row = {std::string(kBloomName), covered.dump(),
+                                       Hex(bloom_.Serialize()), storage::UtcTimestamp()};
+    connection_->Query(
+        "INSERT INTO bloom_state (name, covered, filter, saved_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET covered = excluded.covered, filter = excluded.filter, "
+        "saved_at = excluded.saved_at",
+        row);
+    transaction.Commit();
+    last_bloom_save_ = Clock::now();
+  }
+
+  void LoadFunds() {
+    const auto rows = connection_->Query("SELECT fund, seq FROM funds WHERE stream = ?",
+                                         std::vector<SqlValue>{stream_});
+    for (const auto& row : rows) {
+      const std::int64_t seq = storage::AsInt(row[1]);
+      funds_[storage::AsText(row[0])] = seq;
+      next_fund_seq_ = std::max(next_fund_seq_, seq + 1);
+    }
+  }
+
+  // ---- Sources ------------------------------------------------------------------------------
+
+  void OpenSources() {
+    std::vector<std::string> paths;
+    for (const auto& input : options_.inputs) {
+      if (input == "-") {
+        paths.push_back(input);
+        continue;
+      }
+      glob_t matches{};
+      const int status = glob(input.c_str(), GLOB_NOCHECK | GLOB_TILDE, nullptr, &matches);
+      if (status == 0) {
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
+      }
+      globfree(&matches);
+    }
+    if (paths.empty()) throw InputError("trend ingest: no input (give files, globs or -)");
+    for (const auto& path : paths) {
+      auto source = std::make_unique<Source>();
+      source->path = path;
+      if (path == "-") {
+        source->key = "-";
+        source->fd = STDIN_FILENO;
+      } else {
+        std::error_code error;
+        source->key = std::filesystem::absolute(path, error).lexically_normal().string();
+        if (!OpenFile(*source, true)) {
+          if (!options_.follow)
+            throw InputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+          // Following a file that does not exist yet: wait for it, as tail -F does.
+        }
+      }
+      sources_.push_back(std::move(source));
+    }
+    counters_.files = sources_.size();
+  }
+
+  // Opens the path and positions it at its checkpoint when the checkpoint is for this very
+  // file (same file identity and first bytes); else from the start.
+  bool OpenFile(Source& source, bool resume) {
+    const int fd = open(source.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat info {};
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      close(fd);
+      if (!options_.follow) throw InputError(fmt::format("{}: not a regular file", source.path));
+      return false;
+    }
+    if (source.fd > 0) close(source.fd);
+    source.fd = fd;
+    source.file_id = FileId(info);
+    source.offset = source.read_to = source.line = 0;
+    source.pending.clear();
+    source.head.clear();
+    source.occurrences.Clear();
+    source.reject_occurrences.clear();
+    source.columns.reset();
+    counters_.bytes_total += static_cast<std::uint64_t>(info.st_size);
+    if (resume) Resume(source, static_cast<std::uint64_t>(info.st_size));
+    return true;
+  }
+
+  std::string ReadAt(int fd, std::uint64_t from, std::uint64_t length) {
+    std::string bytes(length, '\0');
+    std::size_t done = 0;
+    while (done < length) {
+      const ssize_t got =
+          pread(fd, bytes.data() + done, length - done, static_cast<off_t>(from + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) break;
+      done += static_cast<std::size_t>(got);
+    }
+    bytes.resize(done);
+    return bytes;
+  }
+
+  void Resume(Source& source, std::uint64_t size) {
+    const auto rows = connection_->Query(
+        "SELECT file_id, fingerprint, fingerprint_length, read_offset, window_offset, "
+        "window_cutoff, newest, line, lines_read, rejects FROM checkpoints "
+        "WHERE stream = ? AND source = ?",
+        std::vector<SqlValue>{stream_, source.key});
+    if (rows.empty()) return;
+    const auto& row = rows[0];
+    const auto fingerprint_length = static_cast<std::uint64_t>(storage::AsInt(row[2]));
+    const auto read_offset = static_cast<std::uint64_t>(storage::AsInt(row[3]));
+    source.lines_read = static_cast<std::uint64_t>(storage::AsInt(row[8]));
+    source.rejects = static_cast<std::uint64_t>(storage::AsInt(row[9]));
+    const bool same_file =
+        storage::AsText(row[0]) == source.file_id && size >= read_offset &&
+        size >= fingerprint_length &&
+        Fingerprint(ReadAt(source.fd, 0, fingerprint_length)) == storage::AsText(row[1]);
+    if (!same_file) return;  // rotated, replaced or truncated: from the start (identities dedupe)
+    source.head = ReadAt(source.fd, 0, std::min<std::uint64_t>(read_offset, kFingerprintBytes));
+    const auto window_offset = static_cast<std::uint64_t>(storage::AsInt(row[4]));
+    const std::int64_t cutoff = storage::AsInt(row[5]);
+    if (options_.format == InputFormat::kReturns && read_offset > 0) {
+      // The header (if any) is the first line.
+      const std::string first =
+          ReadAt(source.fd, 0, std::min<std::uint64_t>(read_offset, 64 * 1024));
+      std::string line = first.substr(0, first.find('\n'));
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::string reason;
+      source.columns = ReadFeedHeader(line, reason).value_or(FeedColumns{});
+    }
+    if (IsLogFormat(options_.format) && window_offset < read_offset) {
+      // Rebuild the occurrence counts of the lines still inside the window.
+      const std::string window = ReadAt(source.fd, window_offset, read_offset - window_offset);
+      std::size_t start = 0;
+      while (start < window.size()) {
+        std::size_t end = window.find('\n', start);
+        if (end == std::string::npos) end = window.size();
+        std::string_view line(window.data() + start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (const auto time = LineTime(line); time && *time >= cutoff) {
+          source.occurrences.Next(LineHash(line), *time, window_offset + start);
+        }
+        start = end + 1;
+      }
+    }
+    source.occurrences.Restore(storage::AsInt(row[6]));
+    const auto rejects = connection_->Query(
+        "SELECT line_hash, MAX(occurrence) FROM rejects WHERE stream = ? AND source = ? "
+        "GROUP BY line_hash",
+        std::vector<SqlValue>{stream_, source.key});
+    for (const auto& reject : rejects) {
+      source.reject_occurrences[static_cast<std::uint64_t>(storage::AsInt(reject[0]))] =
+          static_cast<std::uint64_t>(storage::AsInt(reject[1])) + 1;
+    }
+    source.offset = source.read_to = read_offset;
+    source.line = static_cast<std::uint64_t>(storage::AsInt(row[7]));
+    counters_.bytes_read += read_offset;
+  }
+
+  std::optional<std::int64_t> LineTime(std::string_view line) {
+    std::string reason;
+    if (options_.format == InputFormat::kTrendErrors) {
+      const auto event = ParseErrorLine(line, reason);
+      return event ? std::optional<std::int64_t>(event->time) : std::nullopt;
+    }
+    const auto record =
+        ParseAccessLine(line,
+                        options_.format == InputFormat::kCommon ? AccessLogFormat::kCommon
+                                                                : AccessLogFormat::kCombined,
+                        reason);
+    return record ? std::optional<std::int64_t>(record->time) : std::nullopt;
+  }
+
+  // Reads what the source has now; true if anything was read.
+  bool ReadAvailable(Source& source) {
+    if (source.fd < 0) {
+      if (options_.follow && source.key != "-" && OpenFile(source, true)) return true;
+      return false;
+    }
+    bool any = false;
+    std::string chunk(kReadChunk, '\0');
+    for (;;) {
+      const ssize_t got = source.key == "-" ? read(source.fd, chunk.data(), chunk.size())
+                                            : pread(source.fd, chunk.data(), chunk.size(),
+                                                    static_cast<off_t>(source.read_to));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0)
+        throw InputError(fmt::format("{}: cannot read: {}", source.path, std::strerror(errno)));
+      if (got == 0) {
+        if (source.key == "-") source.finished = true;
+        break;
+      }
+      any = true;
+      source.read_to += static_cast<std::uint64_t>(got);
+      counters_.bytes_read += static_cast<std::uint64_t>(got);
+      Consume(source, std::string_view(chunk.data(), static_cast<std::size_t>(got)));
+      Report(false);
+      if (stop_.load()) break;
+    }
+    return any;
+  }
+
+  void Consume(Source& source, std::string_view bytes) {
+    if (source.head.size() < kFingerprintBytes) {
+      source.head.append(bytes.substr(0, kFingerprintBytes - source.head.size()));
+    }
+    std::size_t start = 0;
+    if (!source.pending.empty()) {
+      const std::size_t newline = bytes.find('\n');
+      if (newline == std::string_view::npos) {
+        source.pending.append(bytes);
+        return;
+      }
+      source.pending.append(bytes.substr(0, newline));
+      const std::string line = std::move(source.pending);
+      source.pending.clear();
+      HandleLine(source, line, line.size() + 1);
+      start = newline + 1;
+    }
+    while (start < bytes.size()) {
+      const void* found = std::memchr(bytes.data() + start, '\n', bytes.size() - start);
+      if (found == nullptr) {
+        source.pending.assign(bytes.substr(start));
+        return;
+      }
+      const std::size_t end =
+          static_cast<std::size_t>(static_cast<const char*>(found) - bytes.data());
+      HandleLine(source, bytes.substr(start, end - start), end + 1 - start);
+      start = end + 1;
+    }
+  }
+
+  // The source ended (not following): a last line without a newline is loaded, but the read
+  // position stays before it, so a later run that finds it completed loads it once.
+  void FinishSource(Source& source) {
+    if (!source.pending.empty()) {
+      const std::string line = std::move(source.pending);
+      source.pending.clear();
+      HandleLine(source, line, 0);
+    }
+    source.finished = true;
+  }
+
+  void CheckRotation(Source& source) {
+    if (source.key == "-" || source.fd < 0) return;
+    struct stat now {};
+    if (stat(source.path.c_str(), &now) != 0) return;  // moved away, not yet re-created
+    if (FileId(now) != source.file_id) {
+      // Rotated: the old file (still open) may have a last few lines; then the new one.
+      ReadAvailable(source);
+      FinishSource(source);
+      Commit();
+      source.finished = false;
+      OpenFile(source, false);
+    } else if (static_cast<std::uint64_t>(now.st_size) < source.read_to) {
+      // Truncated in place (copytruncate): the new content from the start.
+      Commit();
+      OpenFile(source, false);
+    }
+  }
+
+  // ---- Records ------------------------------------------------------------------------------
+
+  // `length` is the bytes the line took in the file with its newline (0: unterminated).
+  void HandleLine(Source& source, std::string_view line, std::size_t length) {
+    const std::uint64_t line_offset = source.offset;
+    const std::uint64_t number = source.line + 1;
+    if (length > 0) {
+      source.offset += length;
+      source.line = number;
+    }
+    source.dirty = true;
+    ++source.lines_read;
+    ++counters_.lines;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string reason;
+    switch (options_.format) {
+      case InputFormat::kCombined:
+      case InputFormat::kCommon: {
+        const auto record =
+            ParseAccessLine(line,
+                            options_.format == InputFormat::kCommon ? AccessLogFormat::kCommon
+                                                                    : AccessLogFormat::kCombined,
+                            reason);
+        if (!record) return Reject(source, line, number, reason);
+        const RecordKey key = IdentityOf(
+            stream_, line, source.occurrences.Next(LineHash(line), record->time, line_offset));
+        if (!Admit(requests_, key, record->time)) return;
+        RowBatch& rows = requests_.rows;
+        rows.Int(record->time);
+        rows.Int(key.hi);
+        rows.Int(key.lo);
+        rows.Text(stream_);
+        rows.Text(record->client);
+        rows.OptionalText(record->user == "-" ? std::string_view()
+                                              : std::string_view(record->user));
+        rows.OptionalText(record->method);
+        rows.Text(record->path);
+        rows.OptionalText(record->route);
+        rows.OptionalText(record->query);
+        rows.OptionalText(record->protocol);
+        rows.Int(record->status);
+        rows.Int(record->bytes);
+        rows.OptionalText(record->referrer);
+        rows.OptionalText(record->user_agent);
+        if (record->request_time) {
+          rows.Real(*record->request_time);
+        } else {
+          rows.Null();
+        }
+        rows.OptionalText(record->run_id);
+        rows.Text(source.key);
+        rows.Int(static_cast<std::int64_t>(number));
+        break;
+      }
+      case InputFormat::kTrendErrors: {
+        const auto event = ParseErrorLine(line, reason);
+        if (!event) return Reject(source, line, number, reason);
+        const RecordKey key = IdentityOf(
+            stream_, line, source.occurrences.Next(LineHash(line), event->time, line_offset));
+        if (!Admit(events_, key, event->time)) return;
+        RowBatch& rows = events_.rows;
+        rows.Int(event->time);
+        rows.Int(key.hi);
+        rows.Int(key.lo);
+        rows.Text(stream_);
+        rows.OptionalText(event->level);
+        rows.Text(event->event);
+        rows.OptionalText(event->run_id);
+        rows.Text(event->fields);
+        rows.Text(source.key);
+        rows.Int(static_cast<std::int64_t>(number));
+        break;
+      }
+      case InputFormat::kReturns: {
+        if (!source.columns) {
+          const auto header = ReadFeedHeader(line, reason);
+          if (header && header->count == 0) {
+            throw InputError(fmt::format("{} line {}: {}", source.path, number, reason));
+          }
+          source.columns = header.value_or(FeedColumns{});
+          if (header) return;  // the header line itself
+        }
+        if (line.empty()) return;
+        auto record = ParseReturnLine(line, *source.columns, reason);
+        if (!record) return Reject(source, line, number, reason);
+        const RecordKey key = IdentityOf(stream_, ReturnKeyText(*record), 0);
+        const bool maybe = bloom_.AddHash(key.BloomHash());
+        returns_.push_back({key, std::move(*record), source.key, number, maybe});
+        break;
+      }
+    }
+    if (BatchSize() >= options_.batch_records) Commit();
+  }
+
+  // Decides what the Bloom filter says of a key; false when the key is a repeat inside this
+  // batch, which is dropped at once.
+  bool Admit(TableBatch& batch, const RecordKey& key, std::int64_t time) {
+    const bool maybe = bloom_.AddHash(key.BloomHash());
+    batch.keys.push_back({key, time, maybe});
+    if (maybe) ++batch.maybes;
+    return true;
+  }
+
+  void Reject(Source& source, std::string_view line, std::uint64_t number,
+              const std::string& reason) {
+    const std::uint64_t hash = LineHash(line);
+    const std::uint64_t occurrence = source.reject_occurrences[hash]++;
+    const RecordKey key = IdentityOf(stream_, fmt::format("\x01reject\x01{}", line), occurrence);
+    ++counters_.rejects;
+    ++source.rejects;
+    Admit(rejects_, key, 0);
+    RowBatch& rows = rejects_.rows;
+    rows.Int(key.hi);
+    rows.Int(key.lo);
+    rows.Int(static_cast<std::int64_t>(hash));
+    rows.Int(static_cast<std::int64_t>(occurrence));
+    rows.Text(stream_);
+    rows.Text(InputFormatName(options_.format));
+    rows.Text(source.key);
+    rows.Int(static_cast<std::int64_t>(number));
+    rows.Text(reason);
+    // Raw text, truncated, and valid UTF-8 for PostgreSQL's TEXT: other bytes as \xHH.
+    std::string raw;
+    for (const char c : line.substr(0, kRawRejectBytes)) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte >= 0x20 && byte < 0x7F) {
+        raw += c;
+      } else {
+        raw += fmt::format("\\x{:02X}", byte);
+      }
+    }
+    if (line.size() > kRawRejectBytes) raw += "...";
+    rows.Text(raw);
+    rows.Text(storage::UtcTimestamp());
+  }
+
+  // ---- Commit -------------------------------------------------------------------------------
+
+  void Commit() {
+    if (BatchSize() == 0) return;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        CommitOnce(attempt > 0);
+        break;
+      } catch (const storage::DuplicateKeyError&) {
+        // Another loader added some of these since our filter was loaded: confirm every key.
+        if (attempt > 0) throw;
+      }
+    }
+    requests_.clear();
+    events_.clear();
+    rejects_.clear();
+    returns_.clear();
+    for (auto& source : sources_) source->dirty = false;
+    ++counters_.batches;
+    last_commit_ = Clock::now();
+    CheckRejectRate(false);
+    Report();
+  }
+
+  void CommitOnce(bool confirm_all) {
+    storage::Transaction transaction(*connection_);
+    std::uint64_t records = 0, duplicates = 0, corrections = 0;
+    for (TableBatch* batch : {&requests_, &events_, &rejects_}) {
+      if (batch->keys.empty()) continue;
+      const std::vector<bool> keep = Confirm(*batch, confirm_all);
+      const std::size_t kept = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
+      if (kept == keep.size()) {
+        connection_->AppendRows(batch->table, batch->rows);
+      } else {
+        RowBatch filtered(batch->rows.columns());
+        for (std::size_t i = 0; i < keep.size(); ++i) {
+          if (keep[i]) filtered.CopyRow(batch->rows, i);
+        }
+        connection_->AppendRows(batch->table, filtered);
+      }
+      if (batch != &rejects_) {
+        records += kept;
+        duplicates += keep.size() - kept;
+      }
+    }
+    if (!returns_.empty()) CommitReturns(confirm_all, records, duplicates, corrections);
+    for (auto& source : sources_) {
+      if (source->dirty) SaveCheckpoint(*source);
+    }
+    transaction.Commit();
+    counters_.records += records;
+    counters_.duplicates += duplicates;
+    counters_.corrections += corrections;
+  }
+
+  // Which rows of the batch to insert: the Bloom filter's "definitely new" ones, and those of
+  // its "maybe" ones that are neither earlier in the batch nor in the table.
+  std::vector<bool> Confirm(const TableBatch& batch, bool confirm_all) {
+    std::vector<bool> keep(batch.keys.size(), true);
+    if (batch.maybes == 0 && !confirm_all) return keep;
+    std::unordered_set<RecordKey, RecordKeyHash> seen;
+    for (const auto& pending : batch.keys) {
+      if (!pending.maybe && !confirm_all) seen.insert(pending.key);
+    }
+    std::vector<std::size_t> candidates;
+    for (std::size_t i = 0; i < batch.keys.size(); ++i) {
+      const PendingKey& pending = batch.keys[i];
+      if (!pending.maybe && !confirm_all) continue;
+      if (!seen.insert(pending.key).second) {
+        keep[i] = false;  // a repeat inside the batch
+      } else {
+        candidates.push_back(i);
+      }
+    }
+    counters_.maybe_seen += candidates.size();
+    const bool by_time = batch.table != std::string_view("rejects");
+    for (std::size_t start = 0; start < candidates.size(); start += kKeysPerLookup) {
+      const std::size_t end = std::min(candidates.size(), start + kKeysPerLookup);
+      std::string values;
+      for (std::size_t c = start; c < end; ++c) {
+        const PendingKey& pending = batch.keys[candidates[c]];
+        if (c > start) values += ',';
+        values += by_time ? fmt::format("({},{},{})", pending.time, pending.key.hi, pending.key.lo)
+                          : fmt::format("({},{})", pending.key.hi, pending.key.lo);
+      }
+      // Integers only, so the values are written into the statement.
+      const auto found = connection_->Query(
+          by_time
+              ? fmt::format(
+                    "SELECT key_hi, key_lo FROM {} WHERE (ts, key_hi, key_lo) IN (VALUES {})",
+                    batch.table, values)
+              : fmt::format("SELECT key_hi, key_lo FROM {} WHERE (key_hi, key_lo) IN (VALUES {})",
+                            batch.table, values));
+      std::unordered_set<RecordKey, RecordKeyHash> existing;
+      for (const auto& row : found)
+        existing.insert({storage::AsInt(row[0]), storage::AsInt(row[1])});
+      for (std::size_t c = start; c < end; ++c) {
+        if (existing.contains(batch.keys[candidates[c]].key)) keep[candidates[c]] = false;
+      }
+    }
+    return keep;
+  }
+
+  // Returns: new (date, fund, source) keys are inserted; a different value for a key already
+  // held is a correction (the value replaced, the change kept in returns_history); the same
+  // value again is a duplicate.
+  void CommitReturns(bool confirm_all, std::uint64_t& records, std::uint64_t& duplicates,
+                     std::uint64_t& corrections) {
+    // Current values of the keys the filter may have seen.
+    std::unordered_map<std::string, std::optional<double>> current;
+    std::vector<const PendingReturn*> lookups;
+    for (const auto& pending : returns_) {
+      if (pending.maybe || confirm_all) lookups.push_back(&pending);
+    }
+    counters_.maybe_seen += lookups.size();
+    for (std::size_t start = 0; start < lookups.size(); start += kKeysPerLookup / 3) {
+      const std::size_t end = std::min(lookups.size(), start + kKeysPerLookup / 3);
+      std::string sql =
+          "SELECT date, fund, source, value FROM returns WHERE stream = ? AND (date, fund, source) "
+          "IN (VALUES ";
+      std::vector<SqlValue> params = {stream_};
+      for (std::size_t i = start; i < end; ++i) {
+        sql += i > start ? ",(?,?,?)" : "(?,?,?)";
+        params.emplace_back(FormatDate(lookups[i]->record.date));
+        params.emplace_back(lookups[i]->record.fund);
+        params.emplace_back(lookups[i]->record.source);
+      }
+      sql += ")";
+      for (const auto& row : connection_->Query(sql, params)) {
+        const std::string key = fmt::format("{}\x1f{}\x1f{}", storage::AsText(row[0]),
+                                            storage::AsText(row[1]), storage::AsText(row[2]));
+        current[key] =
+            storage::IsNull(row[3]) ? std::nullopt : std::optional<double>(storage::AsReal(row[3]));
+      }
+    }
+    RowBatch inserts({"stream", "date", "fund", "source", "value", "updated_at"});
+    RowBatch history({"stream", "date", "fund", "source", "value", "previous", "change",
+                      "ingested_at", "file", "line"});
+    RowBatch new_funds({"stream", "fund", "seq"});
+    std::map<std::string, std::size_t>
+        inserted_row;  // key -> row in `inserts`, for later changes in the batch
+    std::vector<std::optional<double>> insert_values;
+    const std::string now = storage::UtcTimestamp();
+    auto real_or_null = [](RowBatch& rows, const std::optional<double>& value) {
+      if (value) {
+        rows.Real(*value);
+      } else {
+        rows.Null();
+      }
+    };
+    std::vector<std::pair<std::string, const PendingReturn*>> updates;
+    for (const auto& pending : returns_) {
+      const ReturnRecord& r = pending.record;
+      const std::string key = ReturnKeyText(r);
+      const auto held = current.find(key);
+      std::string change;
+      std::optional<double> previous;
+      if (held == current.end()) {
+        change = "insert";
+        current[key] = r.value;
+        inserted_row[key] = insert_values.size();
+        insert_values.push_back(r.value);
+        ++records;
+        if (!funds_.contains(r.fund)) {
+          funds_[r.fund] = next_fund_seq_;
+          new_funds.Text(stream_);
+          new_funds.Text(r.fund);
+          new_funds.Int(next_fund_seq_++);
+        }
+      } else if (held->second == r.value ||
+                 (held->second && r.value &&
+                  std::memcmp(&*held->second, &*r.value, sizeof(double)) == 0)) {
+        ++duplicates;
+        continue;
+      } else {
+        change = "correction";
+        previous = held->second;
+        held->second = r.value;
+        ++corrections;
+        const auto row = inserted_row.find(key);
+        if (row != inserted_row.end()) {
+          insert_values[row->second] = r.value;  // corrected within the batch: insert the last
+        } else {
+          updates.emplace_back(key, &pending);
+        }
+      }
+      history.Text(stream_);
+      history.Text(FormatDate(r.date));
+      history.Text(r.fund);
+      history.Text(r.source);
+      real_or_null(history, r.value);
+      real_or_null(history, previous);
+      history.Text(change);
+      history.Text(now);
+      history.Text(pending.file);
+      history.Int(static_cast<std::int64_t>(pending.line));
+    }
+    // New rows in first-seen order, with the last value the batch gave them.
+    std::vector<bool> emitted(insert_values.size(), false);
+    for (const auto& pending : returns_) {
+      const auto it = inserted_row.find(ReturnKeyText(pending.record));
+      if (it == inserted_row.end() || emitted[it->second]) continue;
+      emitted[it->second] = true;
+      inserts.Text(stream_);
+      inserts.Text(FormatDate(pending.record.date));
+      inserts.Text(pending.record.fund);
+      inserts.Text(pending.record.source);
+      real_or_null(inserts, insert_values[it->second]);
+      inserts.Text(now);
+    }
+    connection_->AppendRows("funds", new_funds);
+    connection_->AppendRows("returns", inserts);
+    for (const auto& [key, pending] : updates) {
+      const ReturnRecord& r = pending->record;
+      const auto& value = current[key];
+      std::vector<SqlValue> params = {value ? SqlValue(*value) : SqlValue(),
+                                      now,
+                                      stream_,
+                                      FormatDate(r.date),
+                                      r.fund,
+                                      r.source};
+      connection_->Query(
+          "UPDATE returns SET value = ?, updated_at = ? WHERE stream = ? AND date = ? AND fund = ? "
+          "AND source = ?",
+          params);
+    }
+    connection_->AppendRows("returns_history", history);
+  }
+
+  void SaveCheckpoint(Source& source) {
+    source.occurrences.Evict();
+    const std::uint64_t fingerprint_length =
+        std::min<std::uint64_t>(source.offset, source.head.size());
+    const std::vector<SqlValue> row = {
+        stream_,
+        source.key,
+        source.file_id,
+        Fingerprint(std::string_view(source.head).substr(0, fingerprint_length)),
+        static_cast<std::int64_t>(fingerprint_length),
+        static_cast<std::int64_t>(source.offset),
+        static_cast<std::int64_t>(source.occurrences.WindowOffset(source.offset)),
+        source.occurrences.WindowCutoff(),
+        source.occurrences.Newest(),
+        static_cast<std::int64_t>(source.line),
+        static_cast<std::int64_t>(source.lines_read),
+        static_cast<std::int64_t>(source.rejects),
+        storage::UtcTimestamp()};
+    connection_->Query(
+        "INSERT INTO checkpoints (stream, source, file_id, fingerprint, fingerprint_length, "
+        "read_offset, window_offset, window_cutoff, newest, line, lines_read, rejects, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (stream, source) DO UPDATE SET file_id = excluded.file_id, "
+        "fingerprint = excluded.fingerprint, fingerprint_length = excluded.fingerprint_length, "
+        "read_offset = excluded.read_offset, window_offset = excluded.window_offset, "
+        "window_cutoff = excluded.window_cutoff, newest = excluded.newest, line = excluded.line, "
+        "lines_read = excluded.lines_read, rejects = excluded.rejects, "
+        "updated_at = excluded.updated_at",
+        row);
+  }
+
+  void CheckRejectRate(bool at_end) {
+    if (options_.max_reject_rate >= 1 || counters_.lines == 0) return;
+    if (counters_.lines < (at_end ? 20u : 1000u)) return;
+    const double rate =
+        static_cast<double>(counters_.rejects) / static_cast<double>(counters_.lines);
+    if (rate > options_.max_reject_rate) {
+      Report();
+      throw RejectRateError(fmt::format(
+          "{} of {} lines rejected ({:.1f}%), more than --max-reject-rate {}: is --format {} "
+          "right? What was accepted is loaded; the rejected lines are in table rejects of {}",
+          counters_.rejects, counters_.lines, rate * 100, options_.max_reject_rate,
+          InputFormatName(options_.format), connection_->name()));
+    }
+  }
+
+  const IngestOptions& options_;
+  const std::string stream_;
+  const ProgressFn& progress_;
+  const std::atomic<bool>& stop_;
+  std::unique_ptr<SqlConnection> connection_;
+  TableBatch requests_, events_, rejects_;
+  std::vector<PendingReturn> returns_;
+  std::unordered_map<std::string, std::int64_t> funds_;
+  std::int64_t next_fund_seq_ = 0;
+  bloom::ScalableBloomFilter bloom_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  IngestCounters counters_;
+  Clock::time_point started_, last_commit_, last_bloom_save_, last_report_;
+};
+
+}  // namespace
+
+std::optional<InputFormat> ParseInputFormat(std::string_view name) {
+  if (name == "combined") return InputFormat::kCombined;
+  if (name == "common") return InputFormat::kCommon;
+  if (name == "trend-errors") return InputFormat::kTrendErrors;
+  if (name == "returns") return InputFormat::kReturns;
+  return std::nullopt;
+}
+
+const char* InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kCombined:
+      return "combined";
+    case InputFormat::kCommon:
+      return "common";
+    case InputFormat::kTrendErrors:
+      return "trend-errors";
+    case InputFormat::kReturns:
+      return "returns";
+  }
+  return "?";
+}
+
+const char* DefaultStream(InputFormat format) {
+  switch (format) {
+    case InputFormat::kCombined:
+    case InputFormat::kCommon:
+      return "access";
+    case InputFormat::kTrendErrors:
+      return "errors";
+    case InputFormat::kReturns:
+      return "returns";
+  }
+  return "?";
+}
+
+IngestCounters RunIngest(const IngestOptions& options, const ProgressFn& progress,
+                         const std::atomic<bool>& stop) {
+  Loader loader(options, progress, stop);
+  return loader.Run();
+}
+
+}  // namespace trend::ingest

@@ -1,0 +1,143 @@
+// The one small interface in front of the databases we write to and read from: SQLite (the
+// embedded default) and PostgreSQL. Callers write portable SQL with `?` placeholders; bulk
+// appends go through AppendRows, which each backend does its fastest way (SQLite: prepared
+// multi-row INSERTs; PostgreSQL: COPY). Nothing above this file knows which one it talks to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "error/input_error.hpp"
+
+namespace trend::storage {
+
+// A database that cannot be opened or refuses a statement: names the database and the
+// statement's first words.
+class StorageError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+// A unique key already held the row being appended.
+class DuplicateKeyError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+enum class Dialect { kSqlite, kPostgres };
+
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+using SqlRow = std::vector<SqlValue>;
+
+// Rows to append, column-major in spirit but stored row after row: each cell an integer, a
+// real, a text (kept in one arena, so a batch of a million rows makes a handful of
+// allocations) or NULL.
+class RowBatch {
+ public:
+  explicit RowBatch(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+  void Int(std::int64_t value) { cells_.push_back({Kind::kInt, value, 0, 0}); }
+  void Real(double value);
+  void Text(std::string_view value);
+  void Null() { cells_.push_back({Kind::kNull, 0, 0, 0}); }
+  void OptionalText(std::string_view value) { value.empty() ? Null() : Text(value); }
+  // Appends row `row` of `from`, which has the same columns.
+  void CopyRow(const RowBatch& from, std::size_t row);
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  std::size_t rows() const { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+  bool empty() const { return cells_.empty(); }
+  void clear() {
+    cells_.clear();
+    arena_.clear();
+  }
+
+  enum class Kind : std::uint8_t { kNull, kInt, kReal, kText };
+  struct Cell {
+    Kind kind;
+    std::int64_t number;   // kInt: the value; kReal: its bits; kText: arena offset
+    std::uint32_t length;  // kText
+    std::uint32_t unused;
+  };
+  const Cell& cell(std::size_t row, std::size_t column) const {
+    return cells_[row * columns_.size() + column];
+  }
+  double RealOf(const Cell& cell) const;
+  std::string_view TextOf(const Cell& cell) const {
+    return std::string_view(arena_).substr(static_cast<std::size_t>(cell.number), cell.length);
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<Cell> cells_;
+  std::string arena_;
+};
+
+class SqlConnection {
+ public:
+  virtual ~SqlConnection() = default;
+  virtual Dialect dialect() const = 0;
+  // The database, for messages: a path, or the URL without its password.
+  virtual const std::string& name() const = 0;
+
+  // Statements without results; SQLite takes several separated by `;`.
+  virtual void Execute(std::string_view sql) = 0;
+  // One statement with `?` placeholders bound in order.
+  virtual std::vector<SqlRow> Query(std::string_view sql,
+                                    std::span<const SqlValue> params = {}) = 0;
+
+  // A write transaction (SQLite takes the write lock at once, so two loaders never deadlock).
+  virtual void Begin() = 0;
+  virtual void Commit() = 0;
+  virtual void Rollback() = 0;
+
+  // Appends the batch to `table`; a row that breaks a unique key fails the whole call with
+  // DuplicateKeyError (and, inside a transaction, the transaction must be rolled back).
+  virtual void AppendRows(std::string_view table, const RowBatch& rows) = 0;
+};
+
+// `trend.db` or `sqlite:///abs/path.db` (a path: SQLite, created if missing), or
+// `postgresql://user:password@host:port/database` (also `postgres://`).
+std::unique_ptr<SqlConnection> Connect(const std::string& url);
+
+bool IsDatabaseUrl(std::string_view text);  // sqlite:// or postgres(ql)://
+
+// Rolls back unless committed: a failure half-way leaves the database as it was.
+class Transaction {
+ public:
+  explicit Transaction(SqlConnection& connection) : connection_(connection) { connection_.Begin(); }
+  ~Transaction() {
+    if (!done_) {
+      try {
+        connection_.Rollback();
+      } catch (...) {  // the connection is gone: the server rolls back for us
+      }
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void Commit() {
+    connection_.Commit();
+    done_ = true;
+  }
+
+ private:
+  SqlConnection& connection_;
+  bool done_ = false;
+};
+
+// Small helpers for reading query results.
+std::int64_t AsInt(const SqlValue& value);
+double AsReal(const SqlValue& value);
+std::string AsText(const SqlValue& value);
+bool IsNull(const SqlValue& value);
+
+// Now, as the text our tables store times in: 2026-12-01T06:16:00Z.
+std::string UtcTimestamp();
+
+}  // namespace trend::storage

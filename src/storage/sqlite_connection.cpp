@@ -1,0 +1,211 @@
+// SQLite: WAL (readers never block the loader, and a committed batch survives a killed
+// process), synchronous=NORMAL (fsync at checkpoints, not at every commit), a large page
+// cache, prepared statements kept per SQL text, and multi-row INSERTs for appends.
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+#include <bit>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "storage/sql_connection.hpp"
+#include "storage/sqlite_connection.hpp"
+
+namespace trend::storage {
+namespace {
+
+// Rows per multi-row INSERT: SQLite binds at most 32,766 parameters per statement.
+constexpr std::size_t kRowsPerInsert = 64;
+
+std::string FirstWords(std::string_view sql) {
+  std::string out(sql.substr(0, std::min<std::size_t>(sql.size(), 60)));
+  for (char& c : out) {
+    if (c == '\n') c = ' ';
+  }
+  return out + (sql.size() > 60 ? "..." : "");
+}
+
+class SqliteConnection final : public SqlConnection {
+ public:
+  explicit SqliteConnection(const std::string& path) : name_(path) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw StorageError(fmt::format("{}: cannot open the SQLite database: {}", path, reason));
+    }
+    sqlite3_busy_timeout(db_, 30'000);
+    sqlite3_extended_result_codes(db_, 1);
+    Execute(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+        "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF");
+  }
+  ~SqliteConnection() override {
+    statements_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  const std::string& name() const override { return name_; }
+
+  void Execute(std::string_view sql) override {
+    char* message = nullptr;
+    const std::string text(sql);
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      const std::string reason = message != nullptr ? message : sqlite3_errmsg(db_);
+      sqlite3_free(message);
+      Fail(sql, reason);
+    }
+  }
+
+  std::vector<SqlRow> Query(std::string_view sql, std::span<const SqlValue> params) override {
+    sqlite3_stmt* statement = Prepared(sql);
+    for (std::size_t i = 0; i < params.size(); ++i)
+      Bind(statement, static_cast<int>(i + 1), params[i]);
+    std::vector<SqlRow> rows;
+    for (;;) {
+      const int step = sqlite3_step(statement);
+      if (step == SQLITE_DONE) break;
+      if (step != SQLITE_ROW) {
+        const std::string reason = sqlite3_errmsg(db_);
+        sqlite3_reset(statement);
+        Fail(sql, reason, step);
+      }
+      SqlRow row;
+      const int columns = sqlite3_column_count(statement);
+      for (int c = 0; c < columns; ++c) {
+        switch (sqlite3_column_type(statement, c)) {
+          case SQLITE_INTEGER:
+            row.emplace_back(std::int64_t{sqlite3_column_int64(statement, c)});
+            break;
+          case SQLITE_FLOAT:
+            row.emplace_back(sqlite3_column_double(statement, c));
+            break;
+          case SQLITE_NULL:
+            row.emplace_back(std::monostate{});
+            break;
+          default: {
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
+            row.emplace_back(
+                std::string(bytes != nullptr ? bytes : "",
+                            static_cast<std::size_t>(sqlite3_column_bytes(statement, c))));
+          }
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    return rows;
+  }
+
+  void Begin() override { Execute("BEGIN IMMEDIATE"); }
+  void Commit() override { Execute("COMMIT"); }
+  void Rollback() override { Execute("ROLLBACK"); }
+
+  void AppendRows(std::string_view table, const RowBatch& rows) override {
+    const std::size_t columns = rows.columns().size();
+    std::size_t row = 0;
+    while (row < rows.rows()) {
+      const std::size_t group = rows.rows() - row >= kRowsPerInsert ? kRowsPerInsert : 1;
+      sqlite3_stmt* statement = Prepared(InsertSql(table, rows.columns(), group));
+      int parameter = 1;
+      for (std::size_t r = row; r < row + group; ++r) {
+        for (std::size_t c = 0; c < columns; ++c)
+          BindCell(statement, parameter++, rows, rows.cell(r, c));
+      }
+      const int step = sqlite3_step(statement);
+      sqlite3_reset(statement);
+      if (step != SQLITE_DONE) {
+        const std::string reason = sqlite3_errmsg(db_);
+        Fail(fmt::format("INSERT INTO {}", table), reason, step);
+      }
+      row += group;
+    }
+  }
+
+ private:
+  [[noreturn]] void Fail(std::string_view sql, const std::string& reason, int code = 0) const {
+    const std::string message = fmt::format("{}: {} (in: {})", name_, reason, FirstWords(sql));
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      throw DuplicateKeyError(message);
+    }
+    throw StorageError(message);
+  }
+
+  static std::string InsertSql(std::string_view table, const std::vector<std::string>& columns,
+                               std::size_t rows) {
+    std::string one = "(";
+    for (std::size_t c = 0; c < columns.size(); ++c) one += c == 0 ? "?" : ",?";
+    one += ")";
+    std::string sql = fmt::format("INSERT INTO {}({}) VALUES ", table, fmt::join(columns, ","));
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (r > 0) sql += ',';
+      sql += one;
+    }
+    return sql;
+  }
+
+  sqlite3_stmt* Prepared(std::string_view sql) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return it->second.get();
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &statement, nullptr) != SQLITE_OK) {
+      Fail(sql, sqlite3_errmsg(db_));
+    }
+    return statements_.emplace(std::string(sql), StatementPtr(statement)).first->second.get();
+  }
+
+  void Bind(sqlite3_stmt* statement, int index, const SqlValue& value) {
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      sqlite3_bind_int64(statement, index, *i);
+    } else if (const auto* d = std::get_if<double>(&value)) {
+      sqlite3_bind_double(statement, index, *d);
+    } else if (const auto* s = std::get_if<std::string>(&value)) {
+      sqlite3_bind_text(statement, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_null(statement, index);
+    }
+  }
+
+  static void BindCell(sqlite3_stmt* statement, int index, const RowBatch& rows,
+                       const RowBatch::Cell& cell) {
+    switch (cell.kind) {
+      case RowBatch::Kind::kInt:
+        sqlite3_bind_int64(statement, index, cell.number);
+        break;
+      case RowBatch::Kind::kReal:
+        sqlite3_bind_double(statement, index, rows.RealOf(cell));
+        break;
+      case RowBatch::Kind::kText: {
+        const std::string_view text = rows.TextOf(cell);
+        sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_STATIC);
+        break;
+      }
+      case RowBatch::Kind::kNull:
+        sqlite3_bind_null(statement, index);
+        break;
+    }
+  }
+
+  struct Finalize {
+    void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+  };
+  using StatementPtr = std::unique_ptr<sqlite3_stmt, Finalize>;
+
+  std::string name_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, StatementPtr, std::less<>> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlConnection> ConnectSqlite(const std::string& path) {
+  return std::make_unique<SqliteConnection>(path);
+}
+
+}  // namespace trend::storage
