@@ -227,9 +227,8 @@ int main(int argc, char** argv) {
   CLI::App* ingest_cmd = app.add_subcommand(
       "ingest",
       "Load log lines or fund-return rows, delivered at least once, exactly once into a database");
-  ingest_cmd
-      ->add_option("--db", ingest.load.database,
-                   "Database: a path or sqlite:///abs/path.db (SQLite), or postgresql://...");
+  ingest_cmd->add_option("--db", ingest.load.database,
+                         "Database: a path or sqlite:///abs/path.db (SQLite), or postgresql://...");
   ingest_cmd->add_option("--format", ingest.format, "combined, common, trend-errors or returns")
       ->check(CLI::IsMember({"combined", "common", "trend-errors", "returns"}))
       ->capture_default_str();

@@ -306,14 +306,19 @@ class Loader {
         paths.push_back(input);
         continue;
       }
+      if (input.find_first_of("*?[") == std::string::npos) {
+        paths.push_back(input);  // a path: must exist (or, following, appear)
+        continue;
+      }
       glob_t matches{};
-      const int status = glob(input.c_str(), GLOB_NOCHECK | GLOB_TILDE, nullptr, &matches);
-      if (status == 0) {
+      if (glob(input.c_str(), GLOB_TILDE, nullptr, &matches) == 0) {
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
+      } else {
+        std::fprintf(stderr, "trend ingest: warning: no file matches %s\n", input.c_str());
       }
       globfree(&matches);
     }
-    if (paths.empty()) throw InputError("trend ingest: no input (give files, globs or -)");
+    if (paths.empty()) throw InputError("trend ingest: no input file (give files, globs or -)");
     for (const auto& path : paths) {
       auto source = std::make_unique<Source>();
       source->path = path;

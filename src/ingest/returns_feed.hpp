@@ -23,7 +23,8 @@ struct ReturnRecord {
 
 // Column positions, from a header or the default order.
 struct FeedColumns {
-  int date = 0, fund = 1, value = 2, source = 3;
+  int date = 0, fund = 1, value = 2,
+      source = -1;        // no header: an optional 4th column is the source
   std::size_t count = 3;  // fields per line: 3, or 4 with a source
 };
 

@@ -1,0 +1,160 @@
+// The exactly-once loader on SQLite: re-sent files add nothing, corrections keep their history,
+// bad lines go to rejects (once), too many of them fail the run, and a second run reads only
+// what was appended since the first.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "ingest/ingest_errors.hpp"
+#include "ingest/loader.hpp"
+#include "storage/sql_connection.hpp"
+
+namespace trend::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("trend_loader_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "t.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text, bool append = false) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, append ? std::ios::app : std::ios::trunc) << text;
+    return path;
+  }
+
+  IngestCounters Load(InputFormat format, std::vector<std::string> inputs, double max_reject = 1) {
+    IngestOptions options;
+    options.database = db_;
+    options.format = format;
+    options.inputs = std::move(inputs);
+    options.max_reject_rate = max_reject;
+    std::atomic<bool> stop{false};
+    return RunIngest(options, {}, stop);
+  }
+
+  std::vector<storage::SqlRow> Query(const std::string& sql) {
+    return storage::Connect(db_)->Query(sql);
+  }
+  std::int64_t Scalar(const std::string& sql) { return storage::AsInt(Query(sql).at(0).at(0)); }
+
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(LoaderTest, ReturnsReSentAddNothingAndCorrectionsKeepHistory) {
+  const std::string feed =
+      "date,fund,return\n2024-01-31,A,0.01\n2024-01-31,B,0.02\n2024-02-29,A,NA\n";
+  auto first = Load(InputFormat::kReturns, {Write("jan.csv", feed)});
+  EXPECT_EQ(first.records, 3u);
+  auto again = Load(InputFormat::kReturns, {Write("jan-resent.csv", feed)});
+  EXPECT_EQ(again.records, 0u);
+  EXPECT_EQ(again.duplicates, 3u);
+  // A correction for (2024-01-31, A), the missing February value supplied, one new row.
+  auto fix = Load(InputFormat::kReturns,
+                  {Write("fix.csv", "2024-01-29,A,0.015\n2024-02-29,A,0.03\n2024-02-29,B,0.04\n")});
+  EXPECT_EQ(fix.corrections, 2u);
+  EXPECT_EQ(fix.records, 1u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 4);
+  EXPECT_DOUBLE_EQ(storage::AsReal(Query(
+                       "SELECT value FROM returns WHERE date = '2024-01-31' AND fund = 'A'")[0][0]),
+                   0.015);
+  const auto history = Query(
+      "SELECT value, previous, change FROM returns_history WHERE date = '2024-01-31' AND fund = "
+      "'A' ORDER BY id");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(storage::AsText(history[0][2]), "insert");
+  EXPECT_EQ(storage::AsText(history[1][2]), "correction");
+  EXPECT_DOUBLE_EQ(storage::AsReal(history[1][1]), 0.01);
+  // Funds keep the order they were first seen in.
+  const auto funds = Query("SELECT fund FROM funds ORDER BY seq");
+  ASSERT_EQ(funds.size(), 2u);
+  EXPECT_EQ(storage::AsText(funds[0][0]), "A");
+}
+
+TEST_F(LoaderTest, RejectsAreKeptOnceWithReasonAndLine) {
+  const std::string log =
+      "127.0.0.1 - - [01/Dec/2026:06:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"\n"
+      "not a log line\n"
+      "127.0.0.1 - - [01/Dec/2026:06:00:01 +0000] \"GET / HTTP/1.1\" 2OO 5 \"-\" \"curl\"\n";
+  auto counters = Load(InputFormat::kCombined, {Write("a.log", log)});
+  EXPECT_EQ(counters.records, 1u);
+  EXPECT_EQ(counters.rejects, 2u);
+  Load(InputFormat::kCombined, {Write("a-copy.log", log)});
+  const auto rejects = Query("SELECT line, reason, raw FROM rejects ORDER BY line");
+  ASSERT_EQ(rejects.size(), 2u);  // the copy's rejects are the same records
+  EXPECT_EQ(storage::AsInt(rejects[0][0]), 2);
+  EXPECT_NE(storage::AsText(rejects[1][1]).find("status: expected 3 digits, found '2OO'"),
+            std::string::npos);
+  EXPECT_EQ(storage::AsText(rejects[0][2]), "not a log line");
+}
+
+TEST_F(LoaderTest, MostlyGarbageFailsLoudlyButKeepsWhatWasAccepted) {
+  std::string text = "date,fund,return\n2024-01-31,A,0.01\n";
+  for (int i = 0; i < 50; ++i) text += "this is not a return row\n";
+  EXPECT_THROW(Load(InputFormat::kReturns, {Write("bad.csv", text)}, 0.5), RejectRateError);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 1);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM rejects"), 50);
+}
+
+TEST_F(LoaderTest, ASecondRunReadsOnlyWhatWasAppended) {
+  std::string first, second;
+  for (int i = 0; i < 100; ++i) {
+    const std::string line =
+        "10.0.0.1 - - [01/Dec/2026:06:00:" + std::string(i % 60 < 10 ? "0" : "") +
+        std::to_string(i % 60) + " +0000] \"GET /x HTTP/1.1\" 200 " + std::to_string(i) +
+        " \"-\" \"t\"\n";
+    (i < 60 ? first : second) += line;
+  }
+  const std::string path = Write("grow.log", first);
+  EXPECT_EQ(Load(InputFormat::kCombined, {path}).records, 60u);
+  Write("grow.log", second, true);
+  const auto counters = Load(InputFormat::kCombined, {path});
+  EXPECT_EQ(counters.records, 40u);
+  EXPECT_EQ(counters.lines, 40u);  // resumed at the checkpoint, not re-read
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 100);
+}
+
+TEST_F(LoaderTest, ALogLineWithoutItsNewlineWaitsForTheNextRun) {
+  const std::string line = "10.0.0.1 - - [01/Dec/2026:06:00:00 +0000] \"GET /x HTTP/1.1\" 200 15";
+  const std::string path = Write("partial.log", line);
+  EXPECT_EQ(Load(InputFormat::kCombined, {path}).records, 0u);
+  Write("partial.log", "0 \"-\" \"t\"\n", true);
+  EXPECT_EQ(Load(InputFormat::kCombined, {path}).records, 1u);
+  EXPECT_EQ(Scalar("SELECT bytes FROM http_requests"), 150);
+}
+
+TEST_F(LoaderTest, ErrorLogEvents) {
+  const std::string log =
+      R"({"time":"2026-12-01T06:00:00Z","level":"info","event":"listening","port":"8501"})"
+      "\n"
+      R"({"time":"2026-12-01T06:00:05Z","level":"error","event":"handler_failed","run_id":"r1"})"
+      "\n";
+  EXPECT_EQ(Load(InputFormat::kTrendErrors, {Write("errors.log", log)}).records, 2u);
+  EXPECT_EQ(Load(InputFormat::kTrendErrors, {Write("errors-again.log", log)}).records, 0u);
+  EXPECT_EQ(storage::AsText(
+                Query("SELECT run_id FROM error_events WHERE event = 'handler_failed'")[0][0]),
+            "r1");
+}
+
+TEST_F(LoaderTest, BadSourcesAreInputErrors) {
+  EXPECT_THROW(Load(InputFormat::kCombined, {(dir_ / "missing.log").string()}), InputError);
+  EXPECT_THROW(Load(InputFormat::kCombined, {dir_.string()}), InputError);  // a directory
+  const std::string header = Write("header.csv", "date,fund,weight\n2024-01-31,A,1\n");
+  EXPECT_THROW(Load(InputFormat::kReturns, {header}), InputError);
+}
+
+}  // namespace
+}  // namespace trend::ingest
