@@ -13,10 +13,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
@@ -144,6 +148,88 @@ std::string ReturnKeyText(const ReturnRecord& r) {
   return fmt::format("{}\x1f{}\x1f{}", FormatDate(r.date), r.fund, r.source);
 }
 
+// Everything one transaction commits: rows, rejects, returns and the read positions reached.
+struct Batch {
+  TableBatch requests{"http_requests",
+                      {"ts", "key_hi", "key_lo", "stream", "client", "user_name", "method", "path",
+                       "route", "query", "protocol", "status", "bytes", "referrer", "user_agent",
+                       "request_time", "run_id", "source", "line"}};
+  TableBatch events{
+      "error_events",
+      {"ts", "key_hi", "key_lo", "stream", "level", "event", "run_id", "fields", "source", "line"}};
+  TableBatch rejects{"rejects",
+                     {"key_hi", "key_lo", "line_hash", "occurrence", "stream", "format", "source",
+                      "line", "reason", "raw", "rejected_at"}};
+  std::vector<PendingReturn> returns;
+  std::vector<std::vector<SqlValue>> checkpoints;
+
+  std::size_t Records() const {
+    return requests.keys.size() + events.keys.size() + rejects.keys.size() + returns.size();
+  }
+};
+
+// The thread that commits batches while the next one is read and parsed: tasks run in order,
+// at most two wait, and the first failure is rethrown to the reader at its next call.
+class BatchWriter {
+ public:
+  BatchWriter() : thread_([this] { Loop(); }) {}
+  ~BatchWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  void Submit(std::function<void()> task) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return tasks_.size() < 2 || error_; });
+    Rethrow();
+    tasks_.push_back(std::move(task));
+    changed_.notify_all();
+  }
+  // Waits until every task submitted has run.
+  void Drain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return (tasks_.empty() && !busy_) || error_; });
+    Rethrow();
+  }
+
+ private:
+  void Rethrow() {
+    if (error_) std::rethrow_exception(error_);
+  }
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return !tasks_.empty() || closing_; });
+      if (tasks_.empty()) return;
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      std::exception_ptr failure;
+      try {
+        if (!error_) task();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      lock.lock();
+      busy_ = false;
+      if (failure && !error_) error_ = failure;
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> tasks_;
+  bool busy_ = false;
+  bool closing_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: started once the rest exists
+};
+
 class Loader {
  public:
   Loader(const IngestOptions& options, const ProgressFn& progress, const std::atomic<bool>& stop)
@@ -151,15 +237,10 @@ class Loader {
         stream_(options.stream.empty() ? DefaultStream(options.format) : options.stream),
         progress_(progress),
         stop_(stop),
-        requests_("http_requests",
-                  {"ts", "key_hi", "key_lo", "stream", "client", "user_name", "method", "path",
-                   "route", "query", "protocol", "status", "bytes", "referrer", "user_agent",
-                   "request_time", "run_id", "source", "line"}),
-        events_("error_events", {"ts", "key_hi", "key_lo", "stream", "level", "event", "run_id",
-                                 "fields", "source", "line"}),
-        rejects_("rejects", {"key_hi", "key_lo", "line_hash", "occurrence", "stream", "format",
-                             "source", "line", "reason", "raw", "rejected_at"}),
+        batch_(std::make_unique<Batch>()),
         bloom_(kBloomInitialCapacity, kBloomErrorRate) {}
+  // The writer first: its last tasks use the members below.
+  ~Loader() { writer_.reset(); }
 
   IngestCounters Run() {
     started_ = Clock::now();
@@ -168,6 +249,7 @@ class Loader {
     LoadBloom();
     if (options_.format == InputFormat::kReturns) LoadFunds();
     OpenSources();
+    writer_ = std::make_unique<BatchWriter>();
     last_commit_ = last_bloom_save_ = Clock::now();
     for (;;) {
       bool progressed = false;
@@ -187,17 +269,22 @@ class Loader {
           Commit();
         } else if (!progressed) {
           for (auto& source : sources_) CheckRotation(*source);
-          if (!sources_.empty() && BatchSize() == 0) MaybeSaveBloom(false);
+          if (!sources_.empty() && BatchSize() == 0 &&
+              Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds)) {
+            writer_->Drain();
+            SaveBloom();
+          }
           std::this_thread::sleep_for(Seconds(options_.poll_seconds));
         }
       }
     }
     Commit();
+    writer_->Drain();
+    writer_.reset();
     SaveBloom();
     CheckRejectRate(true);
-    counters_.seconds = Elapsed();
     Report();
-    return counters_;
+    return Snapshot();
   }
 
  private:
@@ -207,10 +294,22 @@ class Loader {
   double Elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
 
   std::size_t BatchSize() const {
-    return requests_.keys.size() + events_.keys.size() + rejects_.keys.size() + returns_.size() +
+    return batch_->Records() +
            (std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->dirty; })
                 ? 1
                 : 0);
+  }
+
+  // The reader's counters with the writer's.
+  IngestCounters Snapshot() const {
+    IngestCounters c = counters_;
+    c.records = records_.load();
+    c.duplicates = duplicates_.load();
+    c.corrections = corrections_.load();
+    c.maybe_seen = maybe_seen_.load();
+    c.batches = batches_.load();
+    c.seconds = Elapsed();
+    return c;
   }
 
   void Report(bool force = true) {
@@ -218,8 +317,7 @@ class Loader {
     const auto now = Clock::now();
     if (!force && now - last_report_ < std::chrono::milliseconds(100)) return;
     last_report_ = now;
-    counters_.seconds = Elapsed();
-    progress_(counters_);
+    progress_(Snapshot());
   }
 
   // ---- Bloom filter: kept in bloom_state, caught up from the tables ------------------------
@@ -262,11 +360,6 @@ class Loader {
                                            storage::AsText(row[2]), storage::AsText(row[3]));
       bloom_.AddHash(IdentityOf(storage::AsText(row[0]), text, 0).BloomHash());
     }
-  }
-
-  void MaybeSaveBloom(bool force) {
-    if (force || Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds))
-      SaveBloom();
   }
 
   void SaveBloom() {
@@ -564,8 +657,8 @@ class Loader {
         if (!record) return Reject(source, line, number, reason);
         const RecordKey key = IdentityOf(
             stream_, line, source.occurrences.Next(LineHash(line), record->time, line_offset));
-        if (!Admit(requests_, key, record->time)) return;
-        RowBatch& rows = requests_.rows;
+        if (!Admit(batch_->requests, key, record->time)) return;
+        RowBatch& rows = batch_->requests.rows;
         rows.Int(record->time);
         rows.Int(key.hi);
         rows.Int(key.lo);
@@ -597,8 +690,8 @@ class Loader {
         if (!event) return Reject(source, line, number, reason);
         const RecordKey key = IdentityOf(
             stream_, line, source.occurrences.Next(LineHash(line), event->time, line_offset));
-        if (!Admit(events_, key, event->time)) return;
-        RowBatch& rows = events_.rows;
+        if (!Admit(batch_->events, key, event->time)) return;
+        RowBatch& rows = batch_->events.rows;
         rows.Int(event->time);
         rows.Int(key.hi);
         rows.Int(key.lo);
@@ -625,7 +718,7 @@ class Loader {
         if (!record) return Reject(source, line, number, reason);
         const RecordKey key = IdentityOf(stream_, ReturnKeyText(*record), 0);
         const bool maybe = bloom_.AddHash(key.BloomHash());
-        returns_.push_back({key, std::move(*record), source.key, number, maybe});
+        batch_->returns.push_back({key, std::move(*record), source.key, number, maybe});
         break;
       }
     }
@@ -648,8 +741,8 @@ class Loader {
     const RecordKey key = IdentityOf(stream_, fmt::format("\x01reject\x01{}", line), occurrence);
     ++counters_.rejects;
     ++source.rejects;
-    Admit(rejects_, key, 0);
-    RowBatch& rows = rejects_.rows;
+    Admit(batch_->rejects, key, 0);
+    RowBatch& rows = batch_->rejects.rows;
     rows.Int(key.hi);
     rows.Int(key.lo);
     rows.Int(static_cast<std::int64_t>(hash));
@@ -676,57 +769,64 @@ class Loader {
 
   // ---- Commit -------------------------------------------------------------------------------
 
+  // Hands the batch, with every source's read position, to the writer; the next one starts.
   void Commit() {
     if (BatchSize() == 0) return;
+    for (auto& source : sources_) {
+      if (source->dirty) batch_->checkpoints.push_back(CheckpointRow(*source));
+      source->dirty = false;
+    }
+    std::shared_ptr<Batch> batch(std::move(batch_));
+    batch_ = std::make_unique<Batch>();
+    writer_->Submit([this, batch] { WriteBatch(*batch); });
+    last_commit_ = Clock::now();
+    CheckRejectRate(false);
+    Report();
+  }
+
+  // On the writer thread.
+  void WriteBatch(const Batch& batch) {
     for (int attempt = 0;; ++attempt) {
       try {
-        CommitOnce(attempt > 0);
+        WriteBatchOnce(batch, attempt > 0);
         break;
       } catch (const storage::DuplicateKeyError&) {
         // Another loader added some of these since our filter was loaded: confirm every key.
         if (attempt > 0) throw;
       }
     }
-    requests_.clear();
-    events_.clear();
-    rejects_.clear();
-    returns_.clear();
-    for (auto& source : sources_) source->dirty = false;
-    ++counters_.batches;
-    last_commit_ = Clock::now();
-    CheckRejectRate(false);
-    Report();
+    ++batches_;
   }
 
-  void CommitOnce(bool confirm_all) {
+  void WriteBatchOnce(const Batch& batch, bool confirm_all) {
     storage::Transaction transaction(*connection_);
     std::uint64_t records = 0, duplicates = 0, corrections = 0;
-    for (TableBatch* batch : {&requests_, &events_, &rejects_}) {
-      if (batch->keys.empty()) continue;
-      const std::vector<bool> keep = Confirm(*batch, confirm_all);
+    for (const TableBatch* table : {&batch.requests, &batch.events, &batch.rejects}) {
+      if (table->keys.empty()) continue;
+      const std::vector<bool> keep = Confirm(*table, confirm_all);
       const std::size_t kept = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
       if (kept == keep.size()) {
-        connection_->AppendRows(batch->table, batch->rows);
+        connection_->AppendRows(table->table, table->rows);
       } else {
-        RowBatch filtered(batch->rows.columns());
+        RowBatch filtered(table->rows.columns());
         for (std::size_t i = 0; i < keep.size(); ++i) {
-          if (keep[i]) filtered.CopyRow(batch->rows, i);
+          if (keep[i]) filtered.CopyRow(table->rows, i);
         }
-        connection_->AppendRows(batch->table, filtered);
+        connection_->AppendRows(table->table, filtered);
       }
-      if (batch != &rejects_) {
+      if (table != &batch.rejects) {
         records += kept;
         duplicates += keep.size() - kept;
       }
     }
-    if (!returns_.empty()) CommitReturns(confirm_all, records, duplicates, corrections);
-    for (auto& source : sources_) {
-      if (source->dirty) SaveCheckpoint(*source);
+    if (!batch.returns.empty()) {
+      CommitReturns(batch.returns, confirm_all, records, duplicates, corrections);
     }
+    for (const auto& row : batch.checkpoints) SaveCheckpoint(row);
     transaction.Commit();
-    counters_.records += records;
-    counters_.duplicates += duplicates;
-    counters_.corrections += corrections;
+    records_ += records;
+    duplicates_ += duplicates;
+    corrections_ += corrections;
   }
 
   // Which rows of the batch to insert: the Bloom filter's "definitely new" ones, and those of
@@ -748,7 +848,7 @@ class Loader {
         candidates.push_back(i);
       }
     }
-    counters_.maybe_seen += candidates.size();
+    maybe_seen_ += candidates.size();
     const bool by_time = batch.table != std::string_view("rejects");
     for (std::size_t start = 0; start < candidates.size(); start += kKeysPerLookup) {
       const std::size_t end = std::min(candidates.size(), start + kKeysPerLookup);
@@ -780,15 +880,16 @@ class Loader {
   // Returns: new (date, fund, source) keys are inserted; a different value for a key already
   // held is a correction (the value replaced, the change kept in returns_history); the same
   // value again is a duplicate.
-  void CommitReturns(bool confirm_all, std::uint64_t& records, std::uint64_t& duplicates,
+  void CommitReturns(const std::vector<PendingReturn>& returns, bool confirm_all,
+                     std::uint64_t& records, std::uint64_t& duplicates,
                      std::uint64_t& corrections) {
     // Current values of the keys the filter may have seen.
     std::unordered_map<std::string, std::optional<double>> current;
     std::vector<const PendingReturn*> lookups;
-    for (const auto& pending : returns_) {
+    for (const auto& pending : returns) {
       if (pending.maybe || confirm_all) lookups.push_back(&pending);
     }
-    counters_.maybe_seen += lookups.size();
+    maybe_seen_ += lookups.size();
     for (std::size_t start = 0; start < lookups.size(); start += kKeysPerLookup / 3) {
       const std::size_t end = std::min(lookups.size(), start + kKeysPerLookup / 3);
       std::string sql =
@@ -813,6 +914,12 @@ class Loader {
     RowBatch history({"stream", "date", "fund", "source", "value", "previous", "change",
                       "ingested_at", "file", "line"});
     RowBatch new_funds({"stream", "fund", "seq"});
+    // Funds first seen in this batch: kept aside until it commits (a retried batch sees them
+    // again as new).
+    std::unordered_map<std::string, std::int64_t> added_funds;
+    auto known_fund = [&](const std::string& fund) {
+      return funds_.contains(fund) || added_funds.contains(fund);
+    };
     std::map<std::string, std::size_t>
         inserted_row;  // key -> row in `inserts`, for later changes in the batch
     std::vector<std::optional<double>> insert_values;
@@ -825,7 +932,7 @@ class Loader {
       }
     };
     std::vector<std::pair<std::string, const PendingReturn*>> updates;
-    for (const auto& pending : returns_) {
+    for (const auto& pending : returns) {
       const ReturnRecord& r = pending.record;
       const std::string key = ReturnKeyText(r);
       const auto held = current.find(key);
@@ -837,11 +944,12 @@ class Loader {
         inserted_row[key] = insert_values.size();
         insert_values.push_back(r.value);
         ++records;
-        if (!funds_.contains(r.fund)) {
-          funds_[r.fund] = next_fund_seq_;
+        if (!known_fund(r.fund)) {
+          const std::int64_t seq = next_fund_seq_ + static_cast<std::int64_t>(added_funds.size());
+          added_funds[r.fund] = seq;
           new_funds.Text(stream_);
           new_funds.Text(r.fund);
-          new_funds.Int(next_fund_seq_++);
+          new_funds.Int(seq);
         }
       } else if (held->second == r.value ||
                  (held->second && r.value &&
@@ -873,7 +981,7 @@ class Loader {
     }
     // New rows in first-seen order, with the last value the batch gave them.
     std::vector<bool> emitted(insert_values.size(), false);
-    for (const auto& pending : returns_) {
+    for (const auto& pending : returns) {
       const auto it = inserted_row.find(ReturnKeyText(pending.record));
       if (it == inserted_row.end() || emitted[it->second]) continue;
       emitted[it->second] = true;
@@ -903,24 +1011,27 @@ class Loader {
     connection_->AppendRows("returns_history", history);
   }
 
-  void SaveCheckpoint(Source& source) {
+  // The source's read position now, as the checkpoint row the batch commits.
+  std::vector<SqlValue> CheckpointRow(Source& source) {
     source.occurrences.Evict();
     const std::uint64_t fingerprint_length =
         std::min<std::uint64_t>(source.offset, source.head.size());
-    const std::vector<SqlValue> row = {
-        stream_,
-        source.key,
-        source.file_id,
-        Fingerprint(std::string_view(source.head).substr(0, fingerprint_length)),
-        static_cast<std::int64_t>(fingerprint_length),
-        static_cast<std::int64_t>(source.offset),
-        static_cast<std::int64_t>(source.occurrences.WindowOffset(source.offset)),
-        source.occurrences.WindowCutoff(),
-        source.occurrences.Newest(),
-        static_cast<std::int64_t>(source.line),
-        static_cast<std::int64_t>(source.lines_read),
-        static_cast<std::int64_t>(source.rejects),
-        storage::UtcTimestamp()};
+    return {stream_,
+            source.key,
+            source.file_id,
+            Fingerprint(std::string_view(source.head).substr(0, fingerprint_length)),
+            static_cast<std::int64_t>(fingerprint_length),
+            static_cast<std::int64_t>(source.offset),
+            static_cast<std::int64_t>(source.occurrences.WindowOffset(source.offset)),
+            source.occurrences.WindowCutoff(),
+            source.occurrences.Newest(),
+            static_cast<std::int64_t>(source.line),
+            static_cast<std::int64_t>(source.lines_read),
+            static_cast<std::int64_t>(source.rejects),
+            storage::UtcTimestamp()};
+  }
+
+  void SaveCheckpoint(const std::vector<SqlValue>& row) {
     connection_->Query(
         "INSERT INTO checkpoints (stream, source, file_id, fingerprint, fingerprint_length, "
         "read_offset, window_offset, window_cutoff, newest, line, lines_read, rejects, "
@@ -940,6 +1051,7 @@ class Loader {
     const double rate =
         static_cast<double>(counters_.rejects) / static_cast<double>(counters_.lines);
     if (rate > options_.max_reject_rate) {
+      if (writer_) writer_->Drain();  // what was accepted is committed before failing
       Report();
       throw RejectRateError(fmt::format(
           "{} of {} lines rejected ({:.1f}%), more than --max-reject-rate {}: is --format {} "
@@ -954,8 +1066,11 @@ class Loader {
   const ProgressFn& progress_;
   const std::atomic<bool>& stop_;
   std::unique_ptr<SqlConnection> connection_;
-  TableBatch requests_, events_, rejects_;
-  std::vector<PendingReturn> returns_;
+  std::unique_ptr<Batch> batch_;  // being filled by the reader
+  std::unique_ptr<BatchWriter> writer_;
+  // The writer's counts.
+  std::atomic<std::uint64_t> records_{0}, duplicates_{0}, corrections_{0}, maybe_seen_{0},
+      batches_{0};
   std::unordered_map<std::string, std::int64_t> funds_;
   std::int64_t next_fund_seq_ = 0;
   bloom::ScalableBloomFilter bloom_;
