@@ -255,6 +255,7 @@ class Loader {
       bool progressed = false;
       for (auto& source : sources_) {
         if (stop_.load()) break;
+        if (options_.follow) CheckRotation(*source);
         progressed |= ReadAvailable(*source);
         if (!options_.follow && !source->finished) {
           FinishSource(*source);
@@ -268,7 +269,6 @@ class Loader {
         if (Clock::now() - last_commit_ >= Seconds(options_.flush_seconds) && BatchSize() > 0) {
           Commit();
         } else if (!progressed) {
-          for (auto& source : sources_) CheckRotation(*source);
           if (!sources_.empty() && BatchSize() == 0 &&
               Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds)) {
             writer_->Drain();
@@ -624,8 +624,10 @@ class Loader {
       Commit();
       source.finished = false;
       OpenFile(source, false);
-    } else if (static_cast<std::uint64_t>(now.st_size) < source.read_to) {
-      // Truncated in place (copytruncate): the new content from the start.
+    } else if (static_cast<std::uint64_t>(now.st_size) < source.read_to ||
+               ReadAt(source.fd, 0, source.head.size()) != source.head) {
+      // Truncated in place (copytruncate), even if already written past where we were: the
+      // first bytes are not those read before. The new content from the start.
       Commit();
       OpenFile(source, false);
     }

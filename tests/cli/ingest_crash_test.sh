@@ -5,8 +5,8 @@
 # hold exactly the records of one clean load of the whole log: nothing lost, nothing twice.
 # Usage: ingest_crash_test.sh TREND MAKE_ACCESS_LOG
 set -u
-trend="$1"
-make_log="$2"
+trend=$(realpath "$1")
+make_log=$(realpath "$2")
 tmp=$(mktemp -d)
 writer_pid=""
 ingest_pid=""

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `trend ingest` into a real PostgreSQL (initdb + postgres in a temp dir, on a free loopback
+# port): the same records, returns and report as SQLite gives, re-sent files adding nothing,
+# and exactly-once across SIGKILLs while a writer appends.
+# Usage: ingest_postgres_test.sh TREND MAKE_ACCESS_LOG SOURCE_DIR
+set -u
+trend=$(realpath "$1")
+make_log=$(realpath "$2")
+source "$3/tests/support/postgres_server.sh"
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  pg_stop
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+
+chmod 755 "$tmp"  # the server runs as the postgres user when we are root
+pg_start "$tmp/pg"; status=$?
+[ "$status" -eq 77 ] && exit 77
+[ "$status" -eq 0 ] || { echo "FAIL could not start PostgreSQL"; exit 1; }
+psql_value() { psql -X -A -t -q "$PG_URL" -c "$1"; }
+cd "$tmp"
+
+"$make_log" 20000 9 30 20 >source.log
+"$trend" ingest -q --db "$PG_URL" --format combined source.log 2>err.txt || fail "load: $(cat err.txt)"
+"$trend" ingest -q --db sqlite.db --format combined source.log 2>/dev/null
+[ "$(psql_value 'SELECT COUNT(*) FROM http_requests')" = 20000 ] && ok "20,000 lines into PostgreSQL" || fail "count"
+cp source.log resent.log
+"$trend" ingest --db "$PG_URL" --format combined resent.log 2>err.txt
+grep -q "0 new, 20,000 duplicates" err.txt && ok "a re-sent file adds nothing" || fail "re-sent: $(cat err.txt)"
+pg_rows=$(psql_value "SELECT ts, key_hi, key_lo, client, method, path, status, bytes, request_time, run_id FROM http_requests ORDER BY 1, 2, 3" | md5sum)
+lite_rows=$(sqlite3 -separator '|' sqlite.db "SELECT ts, key_hi, key_lo, client, method, path, status, bytes, request_time, run_id FROM http_requests ORDER BY 1, 2, 3" | md5sum)
+[ "$pg_rows" = "$lite_rows" ] && ok "the same rows as SQLite" || fail "rows differ between PostgreSQL and SQLite"
+strip() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("database"); print(json.dumps(d, sort_keys=True))'; }
+pg_report=$("$trend" ingest report --db "$PG_URL" --json | strip)
+lite_report=$("$trend" ingest report --db sqlite.db --json | strip)
+[ -n "$pg_report" ] && [ "$pg_report" = "$lite_report" ] && ok "the same report as SQLite (percentiles, slowest, most run)" \
+  || fail "reports differ: $(diff <(echo "$pg_report" | tr ',' '\n') <(echo "$lite_report" | tr ',' '\n') | head)"
+
+# Returns: a feed, the same feed re-sent, a correction.
+printf 'date,fund,return,source\n2024-01-31,Alpha,0.01,admin\n2024-01-31,Beta,-0.02,admin\n2024-02-29,Alpha,1.5%%,admin\n' >feed.csv
+"$trend" ingest -q --db "$PG_URL" --format returns feed.csv 2>/dev/null
+"$trend" ingest -q --db "$PG_URL" --format returns feed.csv 2>/dev/null
+printf '2024-02-29,Alpha,0.02,admin\n' >fix.csv
+"$trend" ingest --db "$PG_URL" --format returns fix.csv 2>err.txt
+[ "$(psql_value 'SELECT COUNT(*) FROM returns')" = 3 ] && grep -q "1 corrections" err.txt &&
+  [ "$(psql_value "SELECT value FROM returns WHERE fund = 'Alpha' AND date = '2024-02-29'")" = 0.02 ] &&
+  [ "$(psql_value "SELECT COUNT(*) FROM returns_history WHERE fund = 'Alpha' AND date = '2024-02-29'")" = 2 ] &&
+  ok "returns: re-sent adds nothing, a correction replaces the value and keeps the history" || fail "returns: $(cat err.txt)"
+
+# Exactly once across SIGKILLs.
+"$make_log" 6000 4 30 8 >crash.log
+: >live.log
+(
+  at=1
+  while [ "$at" -le 6000 ]; do sed -n "${at},$((at + 399))p" crash.log >>live.log; at=$((at + 400)); sleep 0.1; done
+) &
+writer=$!
+kills=0
+RANDOM=5
+while kill -0 "$writer" 2>/dev/null || [ "$kills" -lt 10 ]; do
+  "$trend" ingest -q --db "$PG_URL" --stream crash --format combined --batch 97 --follow live.log 2>>crash.err &
+  pid=$!
+  sleep "0.$((RANDOM % 5))$((RANDOM % 10))"
+  kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+  wait "$pid" 2>/dev/null
+  pid=""
+done
+wait "$writer"
+"$trend" ingest -q --db "$PG_URL" --stream crash --format combined live.log 2>>crash.err || fail "final run: $(tail -n 2 crash.err)"
+"$trend" ingest -q --db clean.db --stream crash --format combined crash.log 2>/dev/null
+pg_crash=$(psql_value "SELECT ts, key_hi, key_lo FROM http_requests WHERE stream = 'crash' ORDER BY 1, 2, 3" | md5sum)
+clean=$(sqlite3 -separator '|' clean.db "SELECT ts, key_hi, key_lo FROM http_requests ORDER BY 1, 2, 3" | md5sum)
+[ "$pg_crash" = "$clean" ] && ok "$kills SIGKILLs: exactly the 6,000 records" \
+  || fail "after $kills kills: $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'crash'") rows"
+
+[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
