@@ -3,23 +3,106 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
 #include "error/input_error.hpp"
+#include "ingest/usage_report.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
 #include "server/plugins.hpp"
 #include "server/shared_cache.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sql_connection.hpp"
 
 namespace trend {
 namespace {
+
+// "a=1&b=x%20y" to its decoded pairs.
+std::map<std::string, std::string> QueryParameters(std::string_view query) {
+  auto decode = [](std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '+') {
+        out += ' ';
+      } else if (text[i] == '%' && i + 2 < text.size() &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> parameters;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    parameters[decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+  }
+  return parameters;
+}
+
+// GET /api/v1/usage?since=&until=&stream=&top=: the report of `trend ingest report --json`.
+// A connection per request: the report is rare next to its queries' cost.
+HttpResponse UsageResponse(const std::string& database, const HttpRequest& request) {
+  auto json_response = [](int status, const nlohmann::json& body) {
+    return HttpResponse{status, "application/json", body.dump(), {}, nullptr};
+  };
+  ingest::UsageQuery query;
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  const auto parameters = QueryParameters(request.query);
+  for (const auto& [name, value] : parameters) {
+    if (name == "since" || name == "until") {
+      const auto time = ingest::ParseReportTime(value, now);
+      if (!time) {
+        return json_response(
+            400, {{"error", "bad request"},
+                  {"detail", name + "='" + value +
+                                 "': expected YYYY-MM-DD, an ISO time or a span like 24h, 7d"},
+                  {"path", request.path}});
+      }
+      (name == "since" ? query.since : query.until) = time;
+    } else if (name == "stream") {
+      query.stream = value;
+    } else if (name == "top") {
+      const bool digits = !value.empty() && value.size() <= 5 &&
+                          value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(value) == 0) {
+        return json_response(400, {{"error", "bad request"},
+                                   {"detail", "top='" + value + "': expected 1 to 99999"},
+                                   {"path", request.path}});
+      }
+      query.top = std::stoul(value);
+    } else {
+      return json_response(
+          400, {{"error", "bad request"},
+                {"detail", "unknown parameter '" + name + "' (since, until, stream, top)"},
+                {"path", request.path}});
+    }
+  }
+  try {
+    auto connection = storage::Connect(database);
+    return json_response(200, ingest::UsageReport(*connection, query));
+  } catch (const storage::StorageError& error) {
+    return json_response(
+        503, {{"error", "service unavailable"}, {"detail", error.what()}, {"path", request.path}});
+  }
+}
 
 // The access token: --token FILE, else TREND_TOKEN. It goes in a header, so it must be
 // printable ASCII without spaces, and long enough not to be guessed.
@@ -88,6 +171,13 @@ int AppCommand(const AppCommandOptions& options) {
     }
     // Connections are lazy: a backend that is down only costs errors, counted in /metrics.
     std::fprintf(stderr, "trend app: results shared through %s\n", options.cache.c_str());
+  }
+  if (!options.usage_db.empty()) {
+    // Checked now, so a wrong URL fails at start rather than at the first request.
+    storage::Migrate(*storage::Connect(options.usage_db), storage::TrendSchema());
+    api_options.usage = [database = options.usage_db](const HttpRequest& request) {
+      return UsageResponse(database, request);
+    };
   }
   std::unique_ptr<TrendApi> api_holder;
   try {

@@ -32,6 +32,7 @@ struct AppCommandOptions {
   WorkLimits limits;                      // per run, as trend run's
   std::uint64_t run_timeout_ms = 60'000;  // 0: none
   std::uint64_t shutdown_grace_ms = 10'000;
+  std::string usage_db;  // GET /api/v1/usage reads this database (trend ingest's); empty: 404
 };
 
 int AppCommand(const AppCommandOptions& options);

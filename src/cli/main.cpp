@@ -166,6 +166,9 @@ int main(int argc, char** argv) {
                    "Combined-format access log: a path, - for stderr, or '' for none")
       ->capture_default_str();
 
+  app_cmd->add_option("--usage-db", serve.usage_db,
+                      "Serve GET /api/v1/usage from this database (where trend ingest loads the "
+                      "access log): a path, sqlite:///abs/path.db or postgresql://...");
   AddWorkLimitOptions(app_cmd, serve.limits);
   app_cmd
       ->add_option_function<double>(

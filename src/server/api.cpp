@@ -141,6 +141,8 @@ const char* kOpenApi = R"json({
     "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
+    "/api/v1/usage": {"get": {"summary": "Traffic from the ingested access and error logs (trend app --usage-db): requests, status mix, p50/p95/p99 per route, slowest and most-run analyses; query: since, until (YYYY-MM-DD, ISO time, or 24h/7d back), stream, top",
+      "responses": {"200": {"description": "the report, as trend ingest report --json"}, "400": {"description": "a bad since/until/top"}, "404": {"description": "no --usage-db"}}}},
     "/api/v1/config/defaults": {"get": {"summary": "The default config (config/defaults.yml) as JSON", "responses": {"200": {"description": "defaults"}}}},
     "/api/v1/config/schema": {"get": {"summary": "The config schema as JSON Schema (draft 2020-12): types, bounds, choices, defaults (x-default), sweepable keys (x-sweepable), the keys each needs to have an effect (x-needs)", "responses": {"200": {"description": "application/schema+json"}}}},
     "/api/v1/debug/pipeline": {"get": {"summary": "The pipeline proxy's recent resolutions of run", "responses": {"200": {"description": "entries"}}}},
@@ -179,6 +181,9 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
        [](TrendApi& api, Q r, Id) { return api.PostRun(r); }},
       {"GET", "/api/v1/runs/", true, true, "GET /api/v1/runs/{id}",
        [](TrendApi& api, Q r, Id id) { return api.GetRun(std::string(id), r); }},
+      // Off the event loop: it queries a database.
+      {"GET", "/api/v1/usage", false, true, "GET /api/v1/usage",
+       [](TrendApi& api, Q r, Id) { return api.Usage(r); }},
       {"GET", "/api/v1/config/defaults", false, false, "GET /api/v1/config/defaults",
        [](TrendApi& api, Q r, Id) { return api.Defaults(r); }},
       {"GET", "/api/v1/config/schema", false, false, "GET /api/v1/config/schema",
@@ -334,6 +339,17 @@ void TrendApi::CancelRuns(const std::string& reason) {
   std::lock_guard lock(runs_mutex_);
   cancelling_ = true;
   for (RunGuard* guard : runs_) guard->Cancel(reason);
+}
+
+HttpResponse TrendApi::Usage(const HttpRequest& request) {
+  if (!options_.usage) {
+    return Json(404, {{"error", "not found"},
+                      {"detail",
+                       "no usage database: start trend app with --usage-db URL (the "
+                       "database trend ingest loads the access log into)"},
+                      {"path", request.path}});
+  }
+  return options_.usage(request);
 }
 
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {

@@ -38,6 +38,10 @@ struct ApiOptions {
   // it may take (past it: cancelled, 503); zero: no deadline.
   WorkLimits limits;
   std::chrono::milliseconds run_timeout{60'000};
+  // GET /api/v1/usage: the traffic report of `trend ingest report`, when trend app was given
+  // --usage-db (the CLI supplies it, so the server knows nothing of databases); else a 404
+  // naming the flag.
+  std::function<HttpResponse(const HttpRequest&)> usage;
 };
 
 class TrendApi {
@@ -64,6 +68,7 @@ class TrendApi {
   HttpResponse PostDataset(const HttpRequest& request);
   HttpResponse GetDataset(const std::string& id, const HttpRequest& request);
   HttpResponse PostRun(const HttpRequest& request);
+  HttpResponse Usage(const HttpRequest& request);
   HttpResponse GetRun(const std::string& id, const HttpRequest& request);
   HttpResponse Defaults(const HttpRequest& request);
   HttpResponse Metrics(const HttpRequest& request);

@@ -111,16 +111,20 @@ class AccessLog {
 
   explicit AccessLog(const std::string& target) : file_(target, "access log") {}
   bool enabled() const { return file_.enabled(); }
-  void Write(const HttpRequest& req, const std::string& request_line, int status,
-             std::size_t bytes) {
+  // Combined format, then rt=<seconds from the request read to the response written> and,
+  // for an analysis, run=<its run id>: what `trend ingest` and `trend ingest report` read.
+  void Write(const HttpRequest& req, const std::string& request_line, int status, std::size_t bytes,
+             double seconds, const std::string& run_id) {
     if (!file_.enabled()) return;
     const auto header = [&](const char* name) {
       const auto it = req.headers.find(name);
       return it == req.headers.end() ? std::string("-") : it->second;
     };
-    file_.WriteLine(fmt::format("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\"\n", req.remote,
-                                UtcNow("%d/%b/%Y:%H:%M:%S +0000"), Escape(request_line), status,
-                                bytes, Escape(header("referer")), Escape(header("user-agent"))));
+    file_.WriteLine(fmt::format("{} - - [{}] \"{}\" {} {} \"{}\" \"{}\" rt={:.6f}{}{}\n",
+                                req.remote, UtcNow("%d/%b/%Y:%H:%M:%S +0000"), Escape(request_line),
+                                status, bytes, Escape(header("referer")),
+                                Escape(header("user-agent")), seconds,
+                                run_id.empty() ? "" : " run=", Escape(run_id)));
   }
 
  private:
@@ -253,6 +257,7 @@ struct HttpServer::Impl {
       co_await http::async_read(session->socket, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
       first = false;
+      const auto request_read = Clock::now();
       if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
           ec == asio::error::connection_reset || ec == asio::error::eof ||
           ec == asio::error::bad_descriptor) {
@@ -321,7 +326,10 @@ struct HttpServer::Impl {
       co_await asio::async_write(session->socket, buffers,
                                  asio::redirect_error(asio::use_awaitable, write_ec));
       if (access_log->enabled()) {
-        access_log->Write(request, request_line, response.status, send_body ? payload.size() : 0);
+        const auto run_id = response.headers.find("X-Run-Id");
+        access_log->Write(request, request_line, response.status, send_body ? payload.size() : 0,
+                          std::chrono::duration<double>(Clock::now() - request_read).count(),
+                          run_id == response.headers.end() ? std::string() : run_id->second);
       }
       if (response.status >= 500) {
         error_log->Write("error", "server_error",
