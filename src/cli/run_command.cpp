@@ -1,4 +1,5 @@
 #include "cli/run_command.hpp"
+#include "cli/returns_input.hpp"
 
 #include <fmt/format.h>
 
@@ -132,15 +133,9 @@ int RunCommand(const RunOptions& options) {
       config, options.multi_period ? RunMode::kMultiPeriod : RunMode::kSinglePeriod));
   AnalysisSettings& settings = config.settings;
   if (options.seed) settings.seed = *options.seed;
-  const std::string returns_path =
-      options.returns_path.empty() ? settings.data.csv_path : options.returns_path;
-  if (returns_path.empty()) {
-    throw InputError(
-        fmt::format("{}: data.csv_path is not set; pass --returns CSV", options.config_path));
-  }
-  CsvOptions csv;
-  csv.date_column = settings.data.date_column;
-  ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
+  ReturnsInput input = LoadReturnsInput(settings, options.returns_path, options.config_path);
+  const std::string returns_path = input.name;
+  ReturnsFrame raw = std::move(input.frame);
   if (options.multi_period)
     return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path, warnings);
   const RunGuard guard(options.limits);

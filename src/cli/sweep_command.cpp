@@ -1,4 +1,5 @@
 #include "cli/sweep_command.hpp"
+#include "cli/returns_input.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -74,10 +75,7 @@ void OnStopSignal(int signal) {
 }
 
 PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
-                           const std::string& returns_path) {
-  CsvOptions csv;
-  csv.date_column = settings.data.date_column;
-  ReturnsFrame raw = LoadReturnsCsv(returns_path, csv);
+                           ReturnsFrame raw, const std::string& returns_path) {
   if (grid.multi_period) {
     std::optional<Membership> membership;
     if (settings.data.universe_membership_path)
@@ -168,13 +166,9 @@ int SweepCommand(const SweepCommandOptions& options) {
                                    options.grid_path, options.config_path));
     }
   }
-  const std::string returns_path =
-      options.returns_path.empty() ? base.data.csv_path : options.returns_path;
-  if (returns_path.empty()) {
-    throw InputError(
-        fmt::format("{}: data.csv_path is not set; pass --returns CSV", options.config_path));
-  }
-  const PreparedReturns data = PrepareFor(base, grid, returns_path);
+  ReturnsInput input = LoadReturnsInput(base, options.returns_path, options.config_path);
+  const std::string returns_path = input.name;
+  const PreparedReturns data = PrepareFor(base, grid, std::move(input.frame), returns_path);
   if (options.scaling) return RunScaling(options, data, base, grid);
 
   CreateExportDirectory(options.out_dir);

@@ -194,7 +194,22 @@ std::vector<KeySpec> BuildSchema() {
       Section("data", "Where the returns come from and how missing values are treated."),
       Key("data.csv_path", KeyType::kPath, "",
           "Wide CSV of returns, relative to the config file (`--returns` overrides it).",
-          [](const V& v, S& s) { s.data.csv_path = v.text; }),
+          [](const V& v, S& s) { s.data.csv_path = v.text; })
+          .Needs("data.source", "to be unset (the database it names is read instead)",
+                 [](const S& s, RunMode) { return s.data.source.empty(); }),
+      Key("data.source", KeyType::kString, "",
+          "Returns from the database `trend ingest --format returns` loads: `sqlite:///abs/path.db`, "
+          "`sqlite://relative/path.db` or `postgresql://...`; the panel is the one the "
+          "equivalent wide CSV gives (`--returns` overrides it).",
+          [](const V& v, S& s) { s.data.source = v.text; }),
+      Key("data.table", KeyType::kString, "returns",
+          "With data.source: the table holding (stream, date, fund, source, value) rows.",
+          [](const V& v, S& s) { s.data.table = v.text; })
+          .Needs("data.source", "a database URL", [](const S& s, RunMode) { return !s.data.source.empty(); }),
+      Key("data.stream", KeyType::kString, "returns",
+          "With data.source: the stream (`trend ingest --stream`) to read.",
+          [](const V& v, S& s) { s.data.stream = v.text; })
+          .Needs("data.source", "a database URL", [](const S& s, RunMode) { return !s.data.source.empty(); }),
       Key("data.date_column", KeyType::kString, "Date",
           "The date column (matched case-insensitively).",
           [](const V& v, S& s) { s.data.date_column = v.text; }),

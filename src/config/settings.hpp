@@ -26,6 +26,9 @@ using NamedValues = std::vector<std::pair<std::string, double>>;
 
 struct DataSettings {
   std::string csv_path;  // resolved against the config file's folder
+  std::string source;    // a database URL (trend ingest's returns); replaces csv_path
+  std::string table = "returns";
+  std::string stream = "returns";
   std::string date_column = "Date";
   std::optional<std::string> frequency;  // informational: the cadence is detected from the dates
   MissingPolicy load_missing;            // data.missing_policy / data.missing_limit

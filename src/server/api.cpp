@@ -424,6 +424,12 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
                  "over the API",
                  request.path);
   }
+  if (!config.settings.data.source.empty()) {
+    return Error(422, "invalid config",
+                 "data.source names a database on the server; it is not read over the API (send "
+                 "the returns as csv or a dataset id)",
+                 request.path);
+  }
   const std::vector<std::string> config_warnings =
       ConfigWarnings(config, multi ? RunMode::kMultiPeriod : RunMode::kSinglePeriod);
   if (strict && !config_warnings.empty()) {

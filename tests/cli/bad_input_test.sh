@@ -28,7 +28,7 @@ printf 'Date,A,B,RF\n2020-01-31,0.01,0.02,0.001\n2020-02-29,0.02,0.01,0.001\n202
 
 expect missing_config "trend: error: $tmp/nope.yml: cannot open the config file" -- run -c "$tmp/nope.yml"
 expect malformed_yaml "trend: error: $tmp/broken.yml line 2, column 1: malformed YAML: end of sequence flow not found" -- run -c "$tmp/broken.yml"
-expect no_returns "trend: error: $tmp/ok.yml: data.csv_path is not set; pass --returns CSV" -- run -c "$tmp/ok.yml"
+expect no_returns "trend: error: $tmp/ok.yml: neither data.csv_path nor data.source is set; pass --returns CSV" -- run -c "$tmp/ok.yml"
 expect missing_csv "trend: error: $tmp/none.csv: cannot open the returns file" -- run -c "$tmp/ok.yml" --returns "$tmp/none.csv"
 expect ragged_csv "trend: error: $tmp/ragged.csv line 3: expected 3 fields, found 2" -- run -c "$tmp/ok.yml" --returns "$tmp/ragged.csv"
 expect bad_flag "The following argument was not expected: --bogus" -- run -c "$tmp/ok.yml" --bogus

@@ -53,6 +53,17 @@ printf '2024-02-29,Alpha,0.02,admin\n' >fix.csv
   [ "$(psql_value "SELECT COUNT(*) FROM returns_history WHERE fund = 'Alpha' AND date = '2024-02-29'")" = 2 ] &&
   ok "returns: re-sent adds nothing, a correction replaces the value and keeps the history" || fail "returns: $(cat err.txt)"
 
+# data.source on PostgreSQL: the run document equals the CSV run's.
+src=$(realpath "$3")
+awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i; print "date,fund,return"; next }
+         { for (i = 2; i <= NF; i++) print $1 "," name[i] "," $i }' "$src/demo/demo_returns.csv" >long.csv
+"$trend" ingest -q --db "$PG_URL" --stream demo --format returns long.csv 2>/dev/null
+sed "s|csv_path: ../demo/demo_returns.csv|csv_path: $src/demo/demo_returns.csv|" "$src/config/demo.yml" >csv.yml
+sed "s|csv_path: ../demo/demo_returns.csv|source: $PG_URL\n  stream: demo|" "$src/config/demo.yml" >pg.yml
+"$trend" run -c csv.yml --json csv.json -q --no-export 2>/dev/null
+"$trend" run -c pg.yml --json pg.json -q --no-export 2>err.txt || fail "run on PostgreSQL: $(cat err.txt)"
+cmp -s csv.json pg.json && ok "trend run --json from data.source: postgresql:// = from the CSV" || fail "PostgreSQL run differs"
+
 # Exactly once across SIGKILLs.
 "$make_log" 6000 4 30 8 >crash.log
 : >live.log

@@ -171,6 +171,22 @@ TEST(HttpApi, WarningsInTheResultAndStrictRefusesThem) {
   EXPECT_EQ(json::parse(ran.body)["warnings"].size(), 1u);
 }
 
+// Files and databases on the server are not the API's to read: a 422 naming the key.
+TEST(HttpApi, ServerSideSourcesAreRefused) {
+  AppServer app;
+  for (const char* key :
+       {"source: sqlite:///etc/trend.db", "universe_membership_path: /etc/m.csv"}) {
+    json body = DemoRunBody();
+    body["config"] = fmt::format("data: {{risk_free_column: SPX, {}}}\n", key);
+    const Reply reply = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+    EXPECT_EQ(reply.status, 422) << key << ": " << reply.body;
+    EXPECT_NE(reply.body.find("not read over the API"), std::string::npos) << reply.body;
+  }
+  const Reply usage = Send(app.port(), http::verb::get, "/api/v1/usage", "");
+  EXPECT_EQ(usage.status, 404);
+  EXPECT_NE(usage.body.find("--usage-db"), std::string::npos);
+}
+
 TEST(HttpApi, WrongFlagTypesAre422NotServerErrors) {
   AppServer app;
   for (const char* flag : {"multi_period", "strict"}) {
