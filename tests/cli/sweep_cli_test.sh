@@ -52,8 +52,9 @@ grep -q "configuration 0: .*portfolio.weighting_scheme has no effect: it needs p
 python3 -c 'print("seed: [" + ", ".join(str(i) for i in range(200000)) + "]")' > "$tmp/long.yml"
 "$trend" sweep -c "$config" --grid "$tmp/long.yml" --out "$tmp/long" -q 2> "$tmp/long.err" &
 sweep_pid=$!
-for _ in $(seq 200); do
-  [ -s "$tmp/long/results.jsonl" ] && break  # the first batch is out
+for _ in $(seq 400); do
+  # The first batch is out (into the temporary file, renamed into place at the end).
+  compgen -G "$tmp/long/results.jsonl.tmp.*" >/dev/null && [ -s "$(ls "$tmp"/long/results.jsonl.tmp.* | head -n 1)" ] && break
   sleep 0.05
 done
 kill -INT "$sweep_pid"
