@@ -60,6 +60,20 @@ cp source.log copy-a.log; cp source.log copy-b.log
 grep -q "2,000 lines in .* 700 new, 1,300 duplicates" g.err && ok "a glob of re-sent copies: only the new records" \
   || fail "glob: $(cat g.err)"
 
+# --- two loaders at once on the same database, the same records: each batch the other got to
+# first fails on the unique key and is retried with every key confirmed.
+"$make_log" 20000 8 100 50 >big.log
+cp big.log big-copy.log
+"$trend" ingest -q --db two.db --format combined --batch 500 big.log 2>two-a.err &
+a=$!
+"$trend" ingest -q --db two.db --format combined --batch 500 big-copy.log 2>two-b.err &
+b=$!
+wait "$a"; status_a=$?
+wait "$b"; status_b=$?
+[ "$status_a" -eq 0 ] && [ "$status_b" -eq 0 ] && [ "$(rows two.db)" = 20000 ] &&
+  ok "two loaders at once: 20,000 rows, each record once" ||
+  fail "two loaders: status $status_a/$status_b, $(rows two.db) rows: $(cat two-a.err two-b.err)"
+
 # --- the report
 out=$("$trend" ingest report --db s.db --top 3)
 echo "$out" | grep -q "^1000 requests from" && echo "$out" | grep -q "p99 ms" && ok "report" || fail "report: $out"

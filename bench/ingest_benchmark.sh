@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# trend ingest against the peers, side by side in one run, on one generated combined-format log
+# (tests/ingest/make_access_log: trend app-shaped traffic at 200 lines/s, 1 line in 1,000 a
+# same-second repeat):
+#   trend ingest -> SQLite (unique key enforced), the same file again (every record a duplicate),
+#   trend ingest -> PostgreSQL (a throwaway server, as the tests start), the Python ETL
+#   (bench/python_etl.py: regex + sqlite3.executemany, no de-duplication) and GoAccess's parser.
+# Usage: bash bench/ingest_benchmark.sh [LINES]   (default 10,000,000; after `make build`)
+# Writes the table to stdout and bench/results/ingest.md. Needs goaccess (Debian) for its row.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines=${1:-10000000}
+bin=build/release
+trend=$bin/src/cli/trend
+work=$(mktemp -d /tmp/trend-ingest-bench.XXXXXX)
+chmod 755 "$work"
+source tests/support/postgres_server.sh
+trap 'pg_stop; rm -rf "$work"' EXIT
+
+echo "generating $lines lines..." >&2
+"$bin/tests/make_access_log" "$lines" 1 200 >"$work/access.log"
+size=$(stat -c %s "$work/access.log")
+
+rows=()
+# time_it LABEL COMMAND...: wall seconds of the command
+time_it() {
+  local label=$1
+  shift
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>"$work/last.err" || { echo "$label failed: $(tail -n 3 "$work/last.err")" >&2; return 1; }
+  end=$(date +%s.%N)
+  local seconds
+  seconds=$(echo "$end - $start" | bc -l)
+  rows+=("$label|$seconds")
+  printf '%-44s %8.2f s  %10.0f lines/s\n' "$label" "$seconds" "$(echo "$lines / $seconds" | bc -l)" >&2
+}
+
+time_it "trend ingest -> SQLite" "$trend" ingest -q --db "$work/trend.db" --format combined "$work/access.log"
+cp "$work/access.log" "$work/resent.log"  # another name: read from its start, every record a duplicate
+time_it "trend ingest -> SQLite, the file re-sent" "$trend" ingest -q --db "$work/trend.db" --format combined "$work/resent.log"
+[ "$(sqlite3 "$work/trend.db" 'SELECT COUNT(*) FROM http_requests')" -eq "$lines" ] || { echo "SQLite row count wrong" >&2; exit 1; }
+time_it "Python ETL (regex + executemany) -> SQLite" /usr/bin/python3 bench/python_etl.py "$work/python.db" "$work/access.log"
+if command -v goaccess >/dev/null; then
+  time_it "GoAccess 1.7 (parse + JSON report)" goaccess "$work/access.log" --log-format=COMBINED --no-progress -o "$work/goaccess.json"
+fi
+if pg_start "$work/pg"; then
+  time_it "trend ingest -> PostgreSQL" "$trend" ingest -q --db "$PG_URL" --format combined "$work/access.log"
+  pg_stop
+else
+  echo "PostgreSQL did not start: its row is missing" >&2
+fi
+
+python_seconds=""
+for row in "${rows[@]}"; do
+  [[ "$row" == Python* ]] && python_seconds=${row#*|}
+done
+{
+  echo "# trend ingest: $lines-line combined log ($(echo "$size / 1000000" | bc) MB), $(date -u +%Y-%m-%d), $(nproc) cores"
+  echo
+  echo "| implementation | seconds | lines/s | vs Python ETL |"
+  echo "|---|---|---|---|"
+  for row in "${rows[@]}"; do
+    label=${row%|*}
+    seconds=${row#*|}
+    ratio=""
+    [ -n "$python_seconds" ] && ratio=$(printf '%.1f x' "$(echo "$python_seconds / $seconds" | bc -l)")
+    printf '| %s | %.1f | %.0f | %s |\n' "$label" "$seconds" "$(echo "$lines / $seconds" | bc -l)" "$ratio"
+  done
+} | tee bench/results/ingest.md
