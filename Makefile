@@ -7,7 +7,7 @@ TREND := build/release/src/cli/trend
 
 # Seconds per fuzz target: `make fuzz` (default 10 minutes each), and the smoke run in `make test`.
 FUZZ_SECONDS ?= 600
-FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 30
 
 bootstrap:
 	@bash scripts/bootstrap.sh

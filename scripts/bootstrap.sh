@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
   chromium clang libclang-rt-dev
   libxxhash-dev libsqlite3-dev sqlite3 libpq-dev postgresql python3-xxhash python3-bitarray
+  goaccess bc
 )
 
 missing=()
