@@ -40,7 +40,7 @@ test-release: build
 test-asan: build-asan
 	ctest --preset asan -j $(JOBS)
 
-# Each fuzz target for a minute from its seed corpus: a crash, a sanitizer report or a hang fails.
+# Each fuzz target for 30 s from its seed corpus: a crash, a sanitizer report or a hang fails.
 test-fuzz: build-fuzz
 	bash tests/fuzz/run_fuzzers.sh build/fuzz $(FUZZ_SMOKE_SECONDS) $(JOBS)
 
