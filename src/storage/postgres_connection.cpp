@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <cstdio>
 #include <memory>
-#include <regex>
 
 namespace trend::storage {
 namespace {
@@ -18,8 +17,12 @@ constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat
 
 // The URL without its password, for messages.
 std::string Redacted(const std::string& url) {
-  static const std::regex kPassword(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
-  return std::regex_replace(url, kPassword, "$1:***@");
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  const std::size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;  // no password
+  return url.substr(0, colon) + ":***" + url.substr(at);
 }
 
 std::string FirstWords(std::string_view sql) {

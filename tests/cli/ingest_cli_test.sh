@@ -94,7 +94,9 @@ printf 'definitely\nnot\na\nlog\n' >junk.log
 for i in $(seq 30); do echo "junk line $i" >>junk.log; done
 expect reject_rate "lines rejected (100.0%), more than --max-reject-rate 0.5: is --format combined right?" -- \
   ingest --db x.db --format combined junk.log
-expect bad_pg "cannot connect to PostgreSQL" -- ingest --db postgresql://nobody@127.0.0.1:1/x --format combined source.log
+expect bad_pg "postgresql://nobody:***@127.0.0.1:1/x: cannot connect to PostgreSQL" -- \
+  ingest --db postgresql://nobody:secret@127.0.0.1:1/x --format combined source.log
+grep -q secret err.txt && fail "the password is in the message: $(cat err.txt)"
 expect bad_since "--since 'yesterday': expected YYYY-MM-DD" -- ingest report --db s.db --since yesterday
 mkdir notadb.db
 expect bad_sqlite "notadb.db: cannot open the SQLite database" -- ingest --db notadb.db --format combined source.log
