@@ -780,6 +780,11 @@ class Loader {
     }
     std::shared_ptr<Batch> batch(std::move(batch_));
     batch_ = std::make_unique<Batch>();
+    // The next batch of this kind will look like this one: room for it up front.
+    batch_->requests.rows.Reserve(batch->requests.rows.rows(), batch->requests.rows.TextBytes());
+    batch_->requests.keys.reserve(batch->requests.keys.size());
+    batch_->events.rows.Reserve(batch->events.rows.rows(), batch->events.rows.TextBytes());
+    batch_->events.keys.reserve(batch->events.keys.size());
     writer_->Submit([this, batch] { WriteBatch(*batch); });
     last_commit_ = Clock::now();
     CheckRejectRate(false);
@@ -861,14 +866,17 @@ class Loader {
         values += by_time ? fmt::format("({},{},{})", pending.time, pending.key.hi, pending.key.lo)
                           : fmt::format("({},{})", pending.key.hi, pending.key.lo);
       }
-      // Integers only, so the values are written into the statement.
+      // Integers only, so the values are written into the statement. A join on a VALUES list
+      // (not "IN (VALUES ...)", which SQLite answers by scanning the whole index) looks each
+      // key up in the unique index, in SQLite and PostgreSQL alike.
       const auto found = connection_->Query(
           by_time
-              ? fmt::format(
-                    "SELECT key_hi, key_lo FROM {} WHERE (ts, key_hi, key_lo) IN (VALUES {})",
-                    batch.table, values)
-              : fmt::format("SELECT key_hi, key_lo FROM {} WHERE (key_hi, key_lo) IN (VALUES {})",
-                            batch.table, values));
+              ? fmt::format("SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
+                            "t.ts = v.column1 AND t.key_hi = v.column2 AND t.key_lo = v.column3",
+                            values, batch.table)
+              : fmt::format("SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
+                            "t.key_hi = v.column1 AND t.key_lo = v.column2",
+                            values, batch.table));
       std::unordered_set<RecordKey, RecordKeyHash> existing;
       for (const auto& row : found)
         existing.insert({storage::AsInt(row[0]), storage::AsInt(row[1])});
@@ -894,17 +902,19 @@ class Loader {
     maybe_seen_ += lookups.size();
     for (std::size_t start = 0; start < lookups.size(); start += kKeysPerLookup / 3) {
       const std::size_t end = std::min(lookups.size(), start + kKeysPerLookup / 3);
-      std::string sql =
-          "SELECT date, fund, source, value FROM returns WHERE stream = ? AND (date, fund, source) "
-          "IN (VALUES ";
-      std::vector<SqlValue> params = {stream_};
+      // A join on the VALUES list, so each key is a primary-key lookup (see Confirm).
+      std::string sql = "SELECT r.date, r.fund, r.source, r.value FROM (VALUES ";
+      std::vector<SqlValue> params;
       for (std::size_t i = start; i < end; ++i) {
         sql += i > start ? ",(?,?,?)" : "(?,?,?)";
         params.emplace_back(FormatDate(lookups[i]->record.date));
         params.emplace_back(lookups[i]->record.fund);
         params.emplace_back(lookups[i]->record.source);
       }
-      sql += ")";
+      sql +=
+          ") AS v JOIN returns AS r ON r.stream = ? AND r.date = v.column1 AND "
+          "r.fund = v.column2 AND r.source = v.column3";
+      params.emplace_back(stream_);
       for (const auto& row : connection_->Query(sql, params)) {
         const std::string key = fmt::format("{}\x1f{}\x1f{}", storage::AsText(row[0]),
                                             storage::AsText(row[1]), storage::AsText(row[2]));

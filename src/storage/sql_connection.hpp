@@ -46,11 +46,17 @@ class RowBatch {
   void Text(std::string_view value);
   void Null() { cells_.push_back({Kind::kNull, 0, 0, 0}); }
   void OptionalText(std::string_view value) { value.empty() ? Null() : Text(value); }
+  // Room for `rows` rows and `text_bytes` of text, so a batch grows without reallocating.
+  void Reserve(std::size_t rows, std::size_t text_bytes) {
+    cells_.reserve(rows * columns_.size());
+    arena_.reserve(text_bytes);
+  }
   // Appends row `row` of `from`, which has the same columns.
   void CopyRow(const RowBatch& from, std::size_t row);
 
   const std::vector<std::string>& columns() const { return columns_; }
   std::size_t rows() const { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
+  std::size_t TextBytes() const { return arena_.size(); }
   bool empty() const { return cells_.empty(); }
   void clear() {
     cells_.clear();
