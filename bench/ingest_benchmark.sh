@@ -53,7 +53,7 @@ fi
 
 python_seconds=""
 for row in "${rows[@]}"; do
-  [[ "$row" == Python* ]] && python_seconds=${row#*|}
+  if [[ "$row" == Python* ]]; then python_seconds=${row#*|}; fi
 done
 {
   echo "# trend ingest: $lines-line combined log ($(echo "$size / 1000000" | bc) MB), $(date -u +%Y-%m-%d), $(nproc) cores"
@@ -64,7 +64,7 @@ done
     label=${row%|*}
     seconds=${row#*|}
     ratio=""
-    [ -n "$python_seconds" ] && ratio=$(printf '%.1f x' "$(echo "$python_seconds / $seconds" | bc -l)")
+    if [ -n "$python_seconds" ]; then ratio=$(printf '%.1f x' "$(echo "$python_seconds / $seconds" | bc -l)"); fi
     printf '| %s | %.1f | %.0f | %s |\n' "$label" "$seconds" "$(echo "$lines / $seconds" | bc -l)" "$ratio"
   done
 } | tee bench/results/ingest.md
