@@ -12,8 +12,7 @@
 #include <utility>
 
 #include "bloom/bloom_error.hpp"
-
-static_assert(std::endian::native == std::endian::little, "filter files are little-endian");
+#include "bloom/file_fields.hpp"
 
 namespace trend::bloom {
 namespace {
@@ -173,17 +172,6 @@ constexpr auto MakeKernels(std::index_sequence<I...>) {
 }
 constexpr auto kKernels = MakeKernels(std::make_index_sequence<kMaxHashes>());
 
-template <typename T>
-void Put(std::string& out, std::size_t at, T value) {
-  std::memcpy(out.data() + at, &value, sizeof value);
-}
-template <typename T>
-T Get(std::string_view in, std::size_t at) {
-  T value;
-  std::memcpy(&value, in.data() + at, sizeof value);
-  return value;
-}
-
 std::uint64_t Checksum(std::string_view header, const FileBytes& bits) {
   XXH3_state_t state;
   XXH3_64bits_reset(&state);
@@ -217,7 +205,8 @@ bool BloomFilter::AddHash(std::uint64_t hash) {
   if (count_ >= capacity_) {
     throw CapacityError(fmt::format("BloomFilter is at capacity ({} keys)", capacity_));
   }
-  const bool present = kKernels.add[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
+  const bool present =
+      kKernels.add[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
   if (!present) ++count_;
   return present;
 }
@@ -311,15 +300,15 @@ BloomFilter BloomFilter::Intersection(const BloomFilter& other) const {
 std::string BloomFilter::Header() const {
   std::string header(kHeaderBytes, '\0');
   std::memcpy(header.data(), kMagic, sizeof kMagic);
-  Put(header, 8, kVersion);
-  Put(header, 12, kKindFixed);
-  Put(header, 16, error_rate_);
-  Put(header, 24, capacity_);
-  Put(header, 32, count_);
-  Put(header, 40, layout_.num_blocks);
-  Put(header, 48, layout_.block_bits);
-  Put(header, 52, layout_.hashes);
-  Put(header, 56, Checksum(std::string_view(header).substr(0, 56), bits_));
+  PutField(header, 8, kVersion);
+  PutField(header, 12, kKindFixed);
+  PutField(header, 16, error_rate_);
+  PutField(header, 24, capacity_);
+  PutField(header, 32, count_);
+  PutField(header, 40, layout_.num_blocks);
+  PutField(header, 48, layout_.block_bits);
+  PutField(header, 52, layout_.hashes);
+  PutField(header, 56, Checksum(std::string_view(header).substr(0, 56), bits_));
   return header;
 }
 
@@ -353,18 +342,19 @@ BloomFilter BloomFilter::Parse(const FileBytes& bytes, std::size_t& offset,
   if (std::memcmp(header.data(), kMagic, sizeof kMagic) != 0) {
     throw FilterFileError(fmt::format("{}: not a Trend Engine filter (byte {})", name, offset));
   }
-  if (Get<std::uint32_t>(header, 8) != kVersion || Get<std::uint32_t>(header, 12) != kKindFixed) {
+  if (GetField<std::uint32_t>(header, 8) != kVersion ||
+      GetField<std::uint32_t>(header, 12) != kKindFixed) {
     throw FilterFileError(fmt::format("{}: unsupported filter version {} kind {} at byte {}", name,
-                                      Get<std::uint32_t>(header, 8), Get<std::uint32_t>(header, 12),
-                                      offset));
+                                      GetField<std::uint32_t>(header, 8),
+                                      GetField<std::uint32_t>(header, 12), offset));
   }
   BloomFilter filter;
-  filter.error_rate_ = Get<double>(header, 16);
-  filter.capacity_ = Get<std::uint64_t>(header, 24);
-  filter.count_ = Get<std::uint64_t>(header, 32);
-  filter.layout_.num_blocks = Get<std::uint64_t>(header, 40);
-  filter.layout_.block_bits = Get<std::uint32_t>(header, 48);
-  filter.layout_.hashes = Get<std::uint32_t>(header, 52);
+  filter.error_rate_ = GetField<double>(header, 16);
+  filter.capacity_ = GetField<std::uint64_t>(header, 24);
+  filter.count_ = GetField<std::uint64_t>(header, 32);
+  filter.layout_.num_blocks = GetField<std::uint64_t>(header, 40);
+  filter.layout_.block_bits = GetField<std::uint32_t>(header, 48);
+  filter.layout_.hashes = GetField<std::uint32_t>(header, 52);
   const auto& layout = filter.layout_;
   const bool block_ok = layout.block_bits >= 512 && layout.block_bits <= 4096 &&
                         std::has_single_bit(layout.block_bits);
@@ -380,7 +370,7 @@ BloomFilter BloomFilter::Parse(const FileBytes& bytes, std::size_t& offset,
   }
   const std::size_t bit_bytes = layout.num_blocks * (layout.block_bits / 8);
   filter.bits_ = FileBytes{bytes.owner, bytes.data + offset + kHeaderBytes, bit_bytes};
-  if (Checksum(header.substr(0, 56), filter.bits_) != Get<std::uint64_t>(header, 56)) {
+  if (Checksum(header.substr(0, 56), filter.bits_) != GetField<std::uint64_t>(header, 56)) {
     throw FilterFileError(
         fmt::format("{}: checksum mismatch in the filter at byte {}", name, offset));
   }

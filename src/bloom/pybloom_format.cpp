@@ -10,22 +10,10 @@
 #include <cstring>
 
 #include "bloom/bloom_error.hpp"
+#include "bloom/file_fields.hpp"
 
 namespace trend::bloom {
 namespace {
-
-template <typename T>
-void Append(std::string& out, T value) {
-  char bytes[sizeof value];
-  std::memcpy(bytes, &value, sizeof value);
-  out.append(bytes, sizeof value);
-}
-template <typename T>
-T Get(std::string_view in, std::size_t at) {
-  T value;
-  std::memcpy(&value, in.data() + at, sizeof value);
-  return value;
-}
 
 std::string Sha(const EVP_MD* md, std::string_view a, std::string_view b) {
   EVP_MD_CTX* context = EVP_MD_CTX_new();
@@ -224,11 +212,11 @@ PybloomFilter PybloomFilter::Intersection(const PybloomFilter& other) const {
 std::string PybloomFilter::Serialize() const {
   std::string out;
   out.reserve(kHeaderBytes + bits_.size());
-  Append(out, error_rate_);
-  Append(out, num_slices_);
-  Append(out, bits_per_slice_);
-  Append(out, capacity_);
-  Append(out, count_);
+  AppendField(out, error_rate_);
+  AppendField(out, num_slices_);
+  AppendField(out, bits_per_slice_);
+  AppendField(out, capacity_);
+  AppendField(out, count_);
   out += bits_;
   return out;
 }
@@ -249,11 +237,11 @@ PybloomFilter PybloomFilter::Parse(std::string_view bytes, std::size_t offset, s
         fmt::format("{}: truncated pybloom-live filter at byte {}", name, offset));
   }
   const std::string_view record = bytes.substr(offset, length);
-  const auto error_rate = Get<double>(record, 0);
-  const auto slices = Get<std::uint64_t>(record, 8);
-  const auto bits_per_slice = Get<std::uint64_t>(record, 16);
-  const auto capacity = Get<std::uint64_t>(record, 24);
-  const auto count = Get<std::uint64_t>(record, 32);
+  const auto error_rate = GetField<double>(record, 0);
+  const auto slices = GetField<std::uint64_t>(record, 8);
+  const auto bits_per_slice = GetField<std::uint64_t>(record, 16);
+  const auto capacity = GetField<std::uint64_t>(record, 24);
+  const auto count = GetField<std::uint64_t>(record, 32);
   // pybloom-live checks nothing here but the bit length; we refuse what no filter it makes
   // could hold, before allocating anything from the header's numbers.
   if (!(error_rate > 0 && error_rate < 1) || slices == 0 || slices > 64 || bits_per_slice == 0 ||
@@ -355,15 +343,15 @@ PybloomScalableFilter PybloomScalableFilter::Union(const PybloomScalableFilter& 
 
 std::string PybloomScalableFilter::Serialize() const {
   std::string out;
-  Append(out, scale_);
-  Append(out, ratio_);
-  Append(out, initial_capacity_);
-  Append(out, error_rate_);
-  Append(out, static_cast<std::int32_t>(filters_.size()));
+  AppendField(out, scale_);
+  AppendField(out, ratio_);
+  AppendField(out, initial_capacity_);
+  AppendField(out, error_rate_);
+  AppendField(out, static_cast<std::int32_t>(filters_.size()));
   std::vector<std::string> records;
   for (const auto& filter : filters_) {
     records.push_back(filter.Serialize());
-    Append(out, static_cast<std::uint64_t>(records.back().size()));
+    AppendField(out, static_cast<std::uint64_t>(records.back().size()));
   }
   for (const auto& record : records) out += record;
   return out;
@@ -384,11 +372,11 @@ PybloomScalableFilter PybloomScalableFilter::Parse(std::string_view bytes,
     throw FilterFileError(fmt::format("{}: truncated pybloom-live ScalableBloomFilter", name));
   }
   PybloomScalableFilter filter;
-  filter.scale_ = Get<std::int32_t>(bytes, 0);
-  filter.ratio_ = Get<double>(bytes, 4);
-  filter.initial_capacity_ = Get<std::uint64_t>(bytes, 12);
-  filter.error_rate_ = Get<double>(bytes, 20);
-  const auto count = Get<std::int32_t>(bytes, 28);
+  filter.scale_ = GetField<std::int32_t>(bytes, 0);
+  filter.ratio_ = GetField<double>(bytes, 4);
+  filter.initial_capacity_ = GetField<std::uint64_t>(bytes, 12);
+  filter.error_rate_ = GetField<double>(bytes, 20);
+  const auto count = GetField<std::int32_t>(bytes, 28);
   if (filter.scale_ < 2 || !(filter.ratio_ > 0 && filter.ratio_ < 1) ||
       filter.initial_capacity_ == 0 || !(filter.error_rate_ > 0 && filter.error_rate_ < 1) ||
       count < 0 || static_cast<std::size_t>(count) > (bytes.size() - 32) / 8) {
@@ -397,7 +385,7 @@ PybloomScalableFilter PybloomScalableFilter::Parse(std::string_view bytes,
   }
   std::size_t offset = 32 + 8 * static_cast<std::size_t>(count);
   for (std::int32_t i = 0; i < count; ++i) {
-    const auto length = Get<std::uint64_t>(bytes, 32 + 8 * static_cast<std::size_t>(i));
+    const auto length = GetField<std::uint64_t>(bytes, 32 + 8 * static_cast<std::size_t>(i));
     if (length > bytes.size() - offset) {
       throw FilterFileError(
           fmt::format("{}: sub-filter {} runs past the end of the file", name, i));

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bloom/bloom_error.hpp"
+#include "bloom/file_fields.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -29,17 +30,6 @@ void CheckParameters(std::uint64_t initial_capacity, double error_rate, double g
   if (!(tightening > 0 && tightening < 1)) {
     throw ShapeError(fmt::format("tightening {} is outside (0, 1)", tightening));
   }
-}
-
-template <typename T>
-void Put(std::string& out, std::size_t at, T value) {
-  std::memcpy(out.data() + at, &value, sizeof value);
-}
-template <typename T>
-T Get(std::string_view in, std::size_t at) {
-  T value;
-  std::memcpy(&value, in.data() + at, sizeof value);
-  return value;
 }
 
 }  // namespace
@@ -154,14 +144,14 @@ void ScalableBloomFilter::Save(const std::string& path) const {
 std::string ScalableBloomFilter::Serialize() const {
   std::string header(kHeaderBytes, '\0');
   std::memcpy(header.data(), kMagic, sizeof kMagic);
-  Put(header, 8, kVersion);
-  Put(header, 12, kKindScalable);
-  Put(header, 16, error_rate_);
-  Put(header, 24, initial_capacity_);
-  Put(header, 32, growth_);
-  Put(header, 40, tightening_);
-  Put(header, 48, static_cast<std::uint32_t>(filters_.size()));
-  Put(header, 56, XXH3_64bits(header.data(), 56));
+  PutField(header, 8, kVersion);
+  PutField(header, 12, kKindScalable);
+  PutField(header, 16, error_rate_);
+  PutField(header, 24, initial_capacity_);
+  PutField(header, 32, growth_);
+  PutField(header, 40, tightening_);
+  PutField(header, 48, static_cast<std::uint32_t>(filters_.size()));
+  PutField(header, 56, XXH3_64bits(header.data(), 56));
   std::string body = header;
   for (const auto& filter : filters_) body += filter.Serialize();
   return body;
@@ -176,24 +166,25 @@ ScalableBloomFilter ScalableBloomFilter::Parse(const FileBytes& bytes, const std
   if (all.size() < kHeaderBytes || std::memcmp(all.data(), kMagic, sizeof kMagic) != 0) {
     throw FilterFileError(fmt::format("{}: not a Trend Engine filter", path));
   }
-  if (Get<std::uint32_t>(all, 8) != kVersion || Get<std::uint32_t>(all, 12) != kKindScalable) {
+  if (GetField<std::uint32_t>(all, 8) != kVersion ||
+      GetField<std::uint32_t>(all, 12) != kKindScalable) {
     throw FilterFileError(fmt::format("{}: not a version {} scalable filter", path, kVersion));
   }
-  if (XXH3_64bits(all.data(), 56) != Get<std::uint64_t>(all, 56)) {
+  if (XXH3_64bits(all.data(), 56) != GetField<std::uint64_t>(all, 56)) {
     throw FilterFileError(fmt::format("{}: checksum mismatch in the scalable filter header", path));
   }
   ScalableBloomFilter filter;
-  filter.error_rate_ = Get<double>(all, 16);
-  filter.initial_capacity_ = Get<std::uint64_t>(all, 24);
-  filter.growth_ = Get<double>(all, 32);
-  filter.tightening_ = Get<double>(all, 40);
+  filter.error_rate_ = GetField<double>(all, 16);
+  filter.initial_capacity_ = GetField<std::uint64_t>(all, 24);
+  filter.growth_ = GetField<double>(all, 32);
+  filter.tightening_ = GetField<double>(all, 40);
   try {
     CheckParameters(filter.initial_capacity_, filter.error_rate_, filter.growth_,
                     filter.tightening_);
   } catch (const ShapeError& error) {
     throw FilterFileError(fmt::format("{}: {}", path, error.what()));
   }
-  const auto count = Get<std::uint32_t>(all, 48);
+  const auto count = GetField<std::uint32_t>(all, 48);
   std::size_t offset = kHeaderBytes;
   for (std::uint32_t i = 0; i < count; ++i) {
     filter.filters_.push_back(BloomFilter::Parse(bytes, offset, path));

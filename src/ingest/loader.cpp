@@ -659,7 +659,7 @@ class Loader {
         if (!record) return Reject(source, line, number, reason);
         const RecordKey key = IdentityOf(
             stream_, line, source.occurrences.Next(LineHash(line), record->time, line_offset));
-        if (!Admit(batch_->requests, key, record->time)) return;
+        Admit(batch_->requests, key, record->time);
         RowBatch& rows = batch_->requests.rows;
         rows.Int(record->time);
         rows.Int(key.hi);
@@ -692,7 +692,7 @@ class Loader {
         if (!event) return Reject(source, line, number, reason);
         const RecordKey key = IdentityOf(
             stream_, line, source.occurrences.Next(LineHash(line), event->time, line_offset));
-        if (!Admit(batch_->events, key, event->time)) return;
+        Admit(batch_->events, key, event->time);
         RowBatch& rows = batch_->events.rows;
         rows.Int(event->time);
         rows.Int(key.hi);
@@ -727,13 +727,11 @@ class Loader {
     if (BatchSize() >= options_.batch_records) Commit();
   }
 
-  // Decides what the Bloom filter says of a key; false when the key is a repeat inside this
-  // batch, which is dropped at once.
-  bool Admit(TableBatch& batch, const RecordKey& key, std::int64_t time) {
+  // Records the key with the Bloom filter's answer: "maybe" keys are confirmed at commit.
+  void Admit(TableBatch& batch, const RecordKey& key, std::int64_t time) {
     const bool maybe = bloom_.AddHash(key.BloomHash());
     batch.keys.push_back({key, time, maybe});
     if (maybe) ++batch.maybes;
-    return true;
   }
 
   void Reject(Source& source, std::string_view line, std::uint64_t number,
