@@ -40,4 +40,29 @@ class MembershipFilter {
 
 const char* FormatName(FileFormat format);
 
+// A chain of sub-filters (either format's scalable filter) as one: capacities, counts and bits
+// add up, and a key never added is a false positive unless every sub-filter says no.
+template <typename SubFilter>
+FilterInfo ChainInfo(const std::vector<SubFilter>& filters, FileFormat format, double error_rate,
+                     double growth, double tightening) {
+  FilterInfo info;
+  info.kind = "scalable";
+  info.format = format;
+  info.error_rate = error_rate;
+  info.growth = growth;
+  info.tightening = tightening;
+  double all_miss = 1;
+  for (const auto& filter : filters) {
+    const FilterInfo part = filter.Info();
+    info.capacity += part.capacity;
+    info.count += part.count;
+    info.bits += part.bits;
+    info.hashes.push_back(part.hashes.front());
+    info.block_bits = part.block_bits;
+    all_miss *= 1 - part.expected_false_positive_rate;
+  }
+  info.expected_false_positive_rate = 1 - all_miss;
+  return info;
+}
+
 }  // namespace trend::bloom

@@ -306,23 +306,7 @@ std::uint64_t PybloomScalableFilter::Capacity() const {
 }
 
 FilterInfo PybloomScalableFilter::Info() const {
-  FilterInfo info;
-  info.kind = "scalable";
-  info.format = FileFormat::kPybloom;
-  info.capacity = Capacity();
-  info.error_rate = error_rate_;
-  info.count = Count();
-  info.growth = scale_;
-  info.tightening = ratio_;
-  double all_miss = 1;
-  for (const auto& filter : filters_) {
-    const FilterInfo part = filter.Info();
-    info.bits += part.bits;
-    info.hashes.push_back(part.hashes.front());
-    all_miss *= 1 - part.expected_false_positive_rate;
-  }
-  info.expected_false_positive_rate = 1 - all_miss;
-  return info;
+  return ChainInfo(filters_, FileFormat::kPybloom, error_rate_, scale_, ratio_);
 }
 
 PybloomScalableFilter PybloomScalableFilter::Union(const PybloomScalableFilter& other) const {

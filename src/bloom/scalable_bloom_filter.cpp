@@ -90,24 +90,7 @@ std::uint64_t ScalableBloomFilter::Capacity() const {
 }
 
 FilterInfo ScalableBloomFilter::Info() const {
-  FilterInfo info;
-  info.kind = "scalable";
-  info.format = FileFormat::kNative;
-  info.capacity = Capacity();
-  info.error_rate = error_rate_;
-  info.count = Count();
-  info.growth = growth_;
-  info.tightening = tightening_;
-  double all_miss = 1;
-  for (const auto& filter : filters_) {
-    const FilterInfo part = filter.Info();
-    info.bits += part.bits;
-    info.hashes.push_back(part.hashes.front());
-    info.block_bits = part.block_bits;
-    all_miss *= 1 - part.expected_false_positive_rate;
-  }
-  info.expected_false_positive_rate = 1 - all_miss;
-  return info;
+  return ChainInfo(filters_, FileFormat::kNative, error_rate_, growth_, tightening_);
 }
 
 ScalableBloomFilter ScalableBloomFilter::Copy() const {
