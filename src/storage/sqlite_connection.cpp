@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "storage/sql_connection.hpp"
 #include "storage/sqlite_connection.hpp"
@@ -38,9 +40,18 @@ class SqliteConnection final : public SqlConnection {
     }
     sqlite3_busy_timeout(db_, 30'000);
     sqlite3_extended_result_codes(db_, 1);
-    Execute(
+    // Switching to WAL needs a moment alone with the file, which the busy handler does not
+    // wait for: another process creating or switching the same database answers "locked".
+    // Retried for as long as the busy timeout.
+    const char* setup =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
-        "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF");
+        "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
+    for (int attempt = 0;; ++attempt) {
+      const int status = sqlite3_exec(db_, setup, nullptr, nullptr, nullptr);
+      if (status == SQLITE_OK) break;
+      if ((status & 0xFF) != SQLITE_BUSY || attempt >= 600) Execute(setup);  // reports the error
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   ~SqliteConnection() override {
     statements_.clear();

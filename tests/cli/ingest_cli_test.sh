@@ -52,6 +52,14 @@ same() { sqlite3 "$1" "SELECT ts, key_hi, key_lo FROM http_requests ORDER BY 1, 
 "$trend" ingest -q --db f.db --format combined app.log.1 app.log 2>err.txt
 [ "$(rows f.db)" = 1000 ] && ok "re-reading rotated files adds nothing" || fail "re-read: $(rows f.db)"
 
+# --- following a file that does not exist yet
+"$trend" ingest -q --db late.db --format combined --follow late.log 2>late.err &
+pid=$!
+sleep 0.5
+part 1 50 >late.log
+wait_rows late.db 50 && ok "follow: a file that appears later" || fail "late file: $(rows late.db 2>&1) $(cat late.err)"
+kill -TERM "$pid"; wait "$pid"; pid=""
+
 # --- stdin, a glob, the summary line
 part 1 300 | "$trend" ingest --db s.db --format combined - 2>s.err
 grep -q "300 lines in .* 300 new, 0 duplicates, 0 corrections, 0 rejected" s.err && ok "stdin" || fail "stdin: $(cat s.err)"

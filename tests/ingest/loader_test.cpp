@@ -136,6 +136,18 @@ TEST_F(LoaderTest, ALogLineWithoutItsNewlineWaitsForTheNextRun) {
   EXPECT_EQ(Scalar("SELECT bytes FROM http_requests"), 150);
 }
 
+TEST_F(LoaderTest, AReturnsFileWithoutItsLastNewlineIsLoadedWhole) {
+  const std::string path =
+      Write("feed.csv", "date,fund,return\n2024-01-31,A,0.01\n2024-01-31,B,0.02");
+  EXPECT_EQ(Load(InputFormat::kReturns, {path}).records, 2u);
+  Write("feed.csv", "\n2024-02-29,A,0.03\n", true);
+  const auto again = Load(InputFormat::kReturns, {path});
+  EXPECT_EQ(again.records,
+            1u);  // B's row is read again (the position stayed before it): a duplicate
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 3);
+}
+
 TEST_F(LoaderTest, ErrorLogEvents) {
   const std::string log =
       R"({"time":"2026-12-01T06:00:00Z","level":"info","event":"listening","port":"8501"})"
