@@ -77,11 +77,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* value = argv[++a];
-    if (flag == "--n") n = std::strtoull(value, nullptr, 10);
-    else if (flag == "--p") p = std::strtod(value, nullptr);
-    else if (flag == "--lookups") lookups = std::strtoull(value, nullptr, 10);
-    else if (flag == "--absent") absent = std::strtoull(value, nullptr, 10);
-    else if (flag == "--seed") seed = std::strtoull(value, nullptr, 10);
+    if (flag == "--n")
+      n = std::strtoull(value, nullptr, 10);
+    else if (flag == "--p")
+      p = std::strtod(value, nullptr);
+    else if (flag == "--lookups")
+      lookups = std::strtoull(value, nullptr, 10);
+    else if (flag == "--absent")
+      absent = std::strtoull(value, nullptr, 10);
+    else if (flag == "--seed")
+      seed = std::strtoull(value, nullptr, 10);
     else {
       std::fprintf(stderr, "bloom_driver: unknown option %s\n", flag.c_str());
       return 2;
@@ -93,7 +98,8 @@ int main(int argc, char** argv) {
   }
   // Keys are made before timing, so only the filter's work is measured.
   const KeySet present(n, seed, [](std::uint64_t j) { return j; });
-  const KeySet probes(lookups, seed, [n](std::uint64_t j) { return j % 2 == 0 ? j / 2 : n + j / 2; });
+  const KeySet probes(lookups, seed,
+                      [n](std::uint64_t j) { return j % 2 == 0 ? j / 2 : n + j / 2; });
   const KeySet never(absent, seed, [n](std::uint64_t j) { return n + j; });
 
   trend::bloom::BloomFilter filter(n, p);
@@ -106,7 +112,8 @@ int main(int argc, char** argv) {
   }
   const double t1 = Seconds();
   if (one_at_a_time) {
-    for (std::uint64_t j = 0; j < lookups; ++j) answers[j] = filter.Contains(probes.views[j]) ? 1 : 0;
+    for (std::uint64_t j = 0; j < lookups; ++j)
+      answers[j] = filter.Contains(probes.views[j]) ? 1 : 0;
   } else {
     filter.ContainsMany(probes.views, answers);
   }
