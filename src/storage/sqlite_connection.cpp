@@ -40,11 +40,13 @@ class SqliteConnection final : public SqlConnection {
     }
     sqlite3_busy_timeout(db_, 30'000);
     sqlite3_extended_result_codes(db_, 1);
-    // Switching to WAL needs a moment alone with the file, which the busy handler does not
-    // wait for: another process creating or switching the same database answers "locked".
+    // 16 KiB pages (taken only by a new database): a fifth fewer page writes per row loaded
+    // than 4 KiB. Switching to WAL needs a moment alone with the file, which the busy handler does
+    // not wait for: another process creating or switching the same database answers "locked".
     // Retried for as long as the busy timeout.
     const char* setup =
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144; "
+        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
+        "cache_size=-262144; "
         "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
     for (int attempt = 0;; ++attempt) {
       const int status = sqlite3_exec(db_, setup, nullptr, nullptr, nullptr);
@@ -118,10 +120,17 @@ class SqliteConnection final : public SqlConnection {
 
   void AppendRows(std::string_view table, const RowBatch& rows) override {
     const std::size_t columns = rows.columns().size();
+    if (rows.rows() == 0) return;
+    // Looked up once per call: the statements are the same for every group of rows.
+    sqlite3_stmt* many = rows.rows() >= kRowsPerInsert
+                             ? Prepared(InsertSql(table, rows.columns(), kRowsPerInsert))
+                             : nullptr;
+    sqlite3_stmt* one =
+        rows.rows() % kRowsPerInsert != 0 ? Prepared(InsertSql(table, rows.columns(), 1)) : nullptr;
     std::size_t row = 0;
     while (row < rows.rows()) {
       const std::size_t group = rows.rows() - row >= kRowsPerInsert ? kRowsPerInsert : 1;
-      sqlite3_stmt* statement = Prepared(InsertSql(table, rows.columns(), group));
+      sqlite3_stmt* statement = group == kRowsPerInsert ? many : one;
       int parameter = 1;
       for (std::size_t r = row; r < row + group; ++r) {
         for (std::size_t c = 0; c < columns; ++c)
