@@ -4,7 +4,8 @@
 # same-second repeat):
 #   trend ingest -> SQLite (unique key enforced), the same file again (every record a duplicate),
 #   trend ingest -> PostgreSQL (a throwaway server, as the tests start), the Python ETL
-#   (bench/python_etl.py: regex + sqlite3.executemany, no de-duplication) and GoAccess's parser.
+#   (bench/python_etl.py: regex + sqlite3.executemany, no de-duplication) and GoAccess's parser;
+#   and each database alone taking the same rows (bench/storage_write_ceiling: writes only).
 # Usage: bash bench/ingest_benchmark.sh [LINES]   (default 10,000,000; after `make build`)
 # Writes the table to stdout and bench/results/ingest.md. Needs goaccess (Debian) for its row.
 set -euo pipefail
@@ -40,12 +41,25 @@ time_it "trend ingest -> SQLite" "$trend" ingest -q --db "$work/trend.db" --form
 cp "$work/access.log" "$work/resent.log"  # another name: read from its start, every record a duplicate
 time_it "trend ingest -> SQLite, the file re-sent" "$trend" ingest -q --db "$work/trend.db" --format combined "$work/resent.log"
 [ "$(sqlite3 "$work/trend.db" 'SELECT COUNT(*) FROM http_requests')" -eq "$lines" ] || { echo "SQLite row count wrong" >&2; exit 1; }
+# ceiling LABEL URL: the database alone taking the same rows (storage_write_ceiling: parsing
+# outside the clock, only the writes timed); its seconds are the write time.
+ceiling() {
+  local out
+  out=$("$bin/bench/storage_write_ceiling" "$2" "$work/access.log") || { echo "$1 failed" >&2; return 1; }
+  local seconds
+  seconds=$(echo "$out" | sed -n 's/.* in \([0-9.]*\) s of writing.*/\1/p')
+  rows+=("$1|$seconds")
+  printf '%-44s %8.2f s  %10.0f lines/s\n' "$1" "$seconds" "$(echo "$lines / $seconds" | bc -l)" >&2
+}
+ceiling "SQLite alone: the same rows, writes only" "$work/ceiling.db"
 time_it "Python ETL (regex + executemany) -> SQLite" /usr/bin/python3 bench/python_etl.py "$work/python.db" "$work/access.log"
 if command -v goaccess >/dev/null; then
   time_it "GoAccess 1.7 (parse + JSON report)" goaccess "$work/access.log" --log-format=COMBINED --no-progress -o "$work/goaccess.json"
 fi
 if pg_start "$work/pg"; then
   time_it "trend ingest -> PostgreSQL" "$trend" ingest -q --db "$PG_URL" --format combined "$work/access.log"
+  "$PG_BIN/psql" -q "$PG_URL" -c "CREATE DATABASE ceiling" >/dev/null
+  ceiling "PostgreSQL alone: the same rows, writes only" "${PG_URL%/*}/ceiling"
   pg_stop
 else
   echo "PostgreSQL did not start: its row is missing" >&2
