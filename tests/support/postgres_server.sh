@@ -43,7 +43,9 @@ pg_stop() {
   [ -n "${PG_PID:-}" ] || return 0
   kill -INT "$PG_PID" 2>/dev/null   # fast shutdown
   for _ in $(seq 100); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$PG_PID" 2>/dev/null
-  wait "$PG_PID" 2>/dev/null
+  # Under `set -e` a server already gone must not end the caller (it ended the benchmark
+  # before its table was written).
+  kill -9 "$PG_PID" 2>/dev/null || true
+  wait "$PG_PID" 2>/dev/null || true
   PG_PID=""
 }
