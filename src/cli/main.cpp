@@ -10,6 +10,7 @@
 #include "cli/ingest_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
+#include "cli/worker_command.hpp"
 #include "config/schema.hpp"
 #include "error/input_error.hpp"
 
@@ -267,6 +268,33 @@ int main(int argc, char** argv) {
   ingest_report->add_flag("--json", ingest.json, "The report as JSON (as GET /api/v1/usage)");
   ingest_report->callback([&ingest] { ingest.report = true; });
 
+  trend::WorkerCommandOptions worker;
+  CLI::App* worker_cmd = app.add_subcommand(
+      "worker", "Run Celery tasks (trend.run, trend.sweep_chunk) from a Redis broker");
+  worker_cmd->add_option("--broker", worker.broker, "Broker URL: redis://host:port/db")->required();
+  worker_cmd->add_option("--backend,--result-backend", worker.backend,
+                         "Result backend URL: redis://host:port/db (default: the broker)");
+  worker_cmd->add_option("--queues,--queue,-Q", worker.queues, "Queues to consume, comma-separated")
+      ->capture_default_str();
+  worker_cmd->add_option("--concurrency,-c", worker.concurrency,
+                         "Worker processes (default: one per core)");
+  worker_cmd->add_option("--prefetch", worker.prefetch, "Messages a process takes at a time")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->capture_default_str();
+  worker_cmd
+      ->add_option("--visibility-timeout", worker.visibility_timeout,
+                   "Seconds before a dead worker's unacknowledged task is delivered again")
+      ->check(CLI::Range(1u, 86'400u * 30))
+      ->capture_default_str();
+  worker_cmd->add_option("--name,-n", worker.name, "Worker name (default: trend@HOST)");
+  worker_cmd
+      ->add_option("--metrics-port", worker.metrics_port,
+                   "Serve /metrics and /healthz on 127.0.0.1:PORT (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  worker_cmd->add_flag("--bench-tasks", worker.bench_tasks,
+                       "Also run the queue benchmark's bench.noop and bench.record");
+  AddWorkLimitOptions(worker_cmd, worker.limits);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -276,11 +304,13 @@ int main(int argc, char** argv) {
   WarnLiftedLimits(run_cmd, run.limits);
   WarnLiftedLimits(sweep_cmd, sweep.limits);
   WarnLiftedLimits(app_cmd, serve.limits);
+  WarnLiftedLimits(worker_cmd, worker.limits);
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
     if (app_cmd->parsed()) return trend::AppCommand(serve);
     if (bloom_cmd->parsed()) return trend::BloomCommand(bloom);
+    if (worker_cmd->parsed()) return trend::WorkerCommand(worker);
     if (ingest_cmd->parsed()) {
       if (!ingest.report && (ingest.load.database.empty() || ingest.load.inputs.empty())) {
         throw trend::InputError(

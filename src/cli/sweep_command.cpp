@@ -76,21 +76,11 @@ void OnStopSignal(int signal) {
 
 PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
                            ReturnsFrame raw, const std::string& returns_path) {
-  if (grid.multi_period) {
-    std::optional<Membership> membership;
-    if (settings.data.universe_membership_path)
-      membership = LoadMembership(*settings.data.universe_membership_path);
-    PreparedReturns p = PrepareReturns(
-        std::move(raw), MultiPeriodPrepareOptions(settings, membership ? &*membership : nullptr),
-        returns_path);
-    p.valid = ValidCounts(p.monthly.values);
-    return p;
-  }
-  PrepareOptions options;
-  options.load_policy = settings.data.load_missing;
-  options.panel_policy = settings.preprocessing_missing;
-  options.enforce_completeness = !settings.data.allow_risk_free_fallback;
-  return PrepareReturns(std::move(raw), options, returns_path);
+  std::optional<Membership> membership;
+  if (grid.multi_period && settings.data.universe_membership_path)
+    membership = LoadMembership(*settings.data.universe_membership_path);
+  return PrepareSweepReturns(settings, grid, std::move(raw), returns_path,
+                             membership ? &*membership : nullptr);
 }
 
 int RunScaling(const SweepCommandOptions& options, const PreparedReturns& data,

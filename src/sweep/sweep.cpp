@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/config_loader.hpp"
+#include "data/valid_counts.hpp"
 #include "error/input_error.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
@@ -135,6 +136,22 @@ void FitAmdahl(ScalingReport& report) {
     denominator += x * x;
   }
   report.parallel_fraction = denominator > 0 ? std::clamp(numerator / denominator, 0.0, 1.0) : 0.0;
+}
+
+PreparedReturns PrepareSweepReturns(const AnalysisSettings& settings, const SweepGrid& grid,
+                                    ReturnsFrame raw, std::string_view source,
+                                    const Membership* membership) {
+  if (grid.multi_period) {
+    PreparedReturns p =
+        PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings, membership), source);
+    p.valid = ValidCounts(p.monthly.values);
+    return p;
+  }
+  PrepareOptions options;
+  options.load_policy = settings.data.load_missing;
+  options.panel_policy = settings.preprocessing_missing;
+  options.enforce_completeness = !settings.data.allow_risk_free_fallback;
+  return PrepareReturns(std::move(raw), options, source);
 }
 
 }  // namespace trend

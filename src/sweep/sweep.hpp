@@ -9,9 +9,11 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/sweep_grid.hpp"
+#include "data/membership.hpp"
 #include "data/prepare.hpp"
 #include "metrics/metrics.hpp"
 #include "pipeline/run_guard.hpp"
@@ -45,6 +47,12 @@ struct SweepOptions {
 using SweepSink = std::function<void(const SweepRow&)>;
 // Called from worker threads with the number of finished configurations.
 using SweepProgress = std::function<void(std::size_t done)>;
+
+// The returns prepared once for the whole grid: as a multi-period run prepares them when
+// grid.multi_period (with `membership` when the config names one), else as a single run does.
+PreparedReturns PrepareSweepReturns(const AnalysisSettings& settings, const SweepGrid& grid,
+                                    ReturnsFrame raw, std::string_view source,
+                                    const Membership* membership = nullptr);
 
 // Runs the grid over data prepared once (PrepareReturns for single-period grids, with
 // MultiPeriodPrepareOptions when grid.multi_period).

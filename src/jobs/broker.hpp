@@ -1,0 +1,59 @@
+// Where tasks wait: a broker holding queues of Celery messages. Transports (Redis, AMQP) sit
+// behind this one interface; the worker and the client never know which one they talk to.
+// Delivery is at least once: a fetched message stays the worker's until acknowledged, and a
+// worker that dies leaves it to be delivered again (Redis: after the visibility timeout;
+// AMQP: when the connection drops).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobs/celery_message.hpp"
+#include "jobs/reconnector.hpp"
+
+namespace trend::jobs {
+
+struct Delivery {
+  std::string tag;                     // the transport's handle for Ack / Requeue / Touch
+  std::optional<TaskMessage> message;  // unset: a poison message, `poison` says why
+  std::optional<PoisonMessage> poison;
+};
+
+struct BrokerOptions {
+  std::vector<std::string> queues = {"trend"};
+  std::chrono::seconds visibility_timeout{3600};  // Redis: unacked this long is redelivered
+  std::chrono::milliseconds timeout{5000};        // connect and per command
+  // Set when the worker is stopping: a broker waiting to reconnect gives up and throws.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+class Broker {
+ public:
+  virtual ~Broker() = default;
+  // Up to `max` messages, in the order they were sent; waits at most `wait` for the first.
+  // A broken connection is re-established with backoff (logged), not thrown.
+  virtual std::vector<Delivery> Fetch(std::size_t max, std::chrono::milliseconds wait) = 0;
+  // Done with these: they will not be delivered again.
+  virtual void Ack(const std::vector<std::string>& tags) = 0;
+  // Not started: back to the front of their queue for another worker (a worker stopping).
+  virtual void Requeue(const std::vector<std::string>& tags) = 0;
+  // Still running: keeps them from being redelivered while their worker lives.
+  virtual void Touch(const std::vector<std::string>& tags) = 0;
+  // Delivers again what dead workers left unacknowledged past the visibility timeout; returns
+  // how many. Nothing to do where the broker does it itself (AMQP).
+  virtual std::size_t RestoreExpired() = 0;
+  virtual void Publish(const OutgoingTask& task) = 0;
+  // Messages waiting in `queue` (not counting those delivered and unacknowledged).
+  virtual std::size_t QueueLength(const std::string& queue) = 0;
+  virtual std::string url() const = 0;
+};
+
+// redis://... (kombu's Redis transport). Throws std::invalid_argument for an unknown scheme
+// or a malformed URL.
+std::unique_ptr<Broker> ConnectBroker(const std::string& url, const BrokerOptions& options);
+
+}  // namespace trend::jobs

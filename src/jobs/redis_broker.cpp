@@ -1,0 +1,236 @@
+#include "jobs/redis_broker.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <thread>
+
+namespace trend::jobs {
+namespace {
+
+constexpr const char* kUnacked = "unacked";
+constexpr const char* kUnackedIndex = "unacked_index";
+constexpr const char* kPrioritySeparator = "\x06\x16";
+constexpr int kPriorities[] = {0, 3, 6, 9};  // kombu's priority_steps; 0 is served first
+
+// KEYS: unacked, unacked_index, then the lists in order. ARGV: max messages.
+// Returns tag1, message1, tag2, message2, ... A message kombu did not write (no delivery tag)
+// gets one made up, so that it can be acknowledged like any other.
+const std::string kFetchScript = R"lua(
+local out = {}
+local max = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local made = 0
+for i = 3, #KEYS do
+  while #out < 2 * max do
+    local m = redis.call('RPOP', KEYS[i])
+    if not m then break end
+    local tag, ex, rk
+    local ok, doc = pcall(cjson.decode, m)
+    if ok and type(doc) == 'table' and type(doc.properties) == 'table' then
+      tag = doc.properties.delivery_tag
+      local info = doc.properties.delivery_info
+      if type(info) == 'table' then ex = info.exchange; rk = info.routing_key end
+    end
+    if type(tag) ~= 'string' or tag == '' then
+      made = made + 1
+      tag = 'trend-' .. t[1] .. '.' .. t[2] .. '.' .. made
+    end
+    if type(ex) ~= 'string' then ex = '' end
+    if type(rk) ~= 'string' then rk = string.gsub(KEYS[i], '\6\22.*$', '') end
+    redis.call('HSET', KEYS[1], tag, '[' .. m .. ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']')
+    redis.call('ZADD', KEYS[2], now, tag)
+    out[#out + 1] = tag
+    out[#out + 1] = m
+  end
+end
+return out
+)lua";
+
+// Puts unacknowledged messages back on their queues, marked redelivered, as kombu's
+// restore_by_tag does (RPUSH: the next to be popped). KEYS: unacked, unacked_index.
+// ARGV[1] = 'expired' (ARGV[2]: visibility timeout in seconds, ARGV[3]: at most this many) or
+// 'tags' (ARGV[2..]: the tags). Returns how many went back.
+const std::string kRestoreScript = R"lua(
+local tags
+if ARGV[1] == 'expired' then
+  local t = redis.call('TIME')
+  local ceiling = tonumber(t[1]) + tonumber(t[2]) / 1000000 - tonumber(ARGV[2])
+  tags = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ceiling, 'LIMIT', 0, tonumber(ARGV[3]))
+else
+  tags = {}
+  for i = 2, #ARGV do tags[#tags + 1] = ARGV[i] end
+end
+local restored = 0
+for _, tag in ipairs(tags) do
+  local p = redis.call('HGET', KEYS[1], tag)
+  redis.call('HDEL', KEYS[1], tag)
+  redis.call('ZREM', KEYS[2], tag)
+  if p then
+    local ok, entry = pcall(cjson.decode, p)
+    if ok and type(entry) == 'table' and type(entry[1]) == 'table' then
+      local ex, rk = entry[2], entry[3]
+      if type(ex) ~= 'string' then ex = '' end
+      if type(rk) ~= 'string' then rk = '' end
+      local suffix = ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']'
+      local m
+      if string.sub(p, -#suffix) == suffix then
+        m = string.sub(p, 2, #p - #suffix)
+      else
+        m = cjson.encode(entry[1])
+      end
+      -- Marked first: JSON readers keep the last of repeated keys, and kombu only adds true.
+      m = string.gsub(m, '"headers":%s*{%s*}', '"headers": {"redelivered": true}', 1)
+      m = string.gsub(m, '"headers":%s*{(%s*")', '"headers": {"redelivered": true, %1', 1)
+      m = string.gsub(m, '"delivery_info":%s*{(%s*")', '"delivery_info": {"redelivered": true, %1', 1)
+      local queues = {}
+      if ex ~= '' then
+        for _, binding in ipairs(redis.call('SMEMBERS', '_kombu.binding.' .. ex)) do
+          local key, _, queue = string.match(binding, '^(.-)\6\22(.-)\6\22(.*)$')
+          if key == rk and queue then queues[#queues + 1] = queue end
+        end
+      end
+      if #queues == 0 and rk ~= '' then queues[1] = rk end
+      for _, queue in ipairs(queues) do redis.call('RPUSH', queue, m) end
+      restored = restored + 1
+    end
+  end
+end
+return restored
+)lua";
+
+// Refreshes the time of messages still being worked on. KEYS: unacked_index; ARGV: tags.
+const std::string kTouchScript = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for i = 1, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[i]) end
+return #ARGV
+)lua";
+
+}  // namespace
+
+RedisBroker::RedisBroker(const std::string& url, BrokerOptions options)
+    : options_(std::move(options)),
+      redis_(ParseRedisUrl(url), options_.timeout, "broker", options_.stop) {
+  if (options_.queues.empty()) throw std::invalid_argument("no queue to consume from");
+  for (int priority : kPriorities) {
+    for (const auto& queue : options_.queues) {
+      lists_.push_back(priority == 0 ? queue
+                                     : fmt::format("{}{}{}", queue, kPrioritySeparator, priority));
+    }
+  }
+}
+
+std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseconds wait) {
+  std::vector<std::string_view> keys = {kUnacked, kUnackedIndex};
+  keys.insert(keys.end(), lists_.begin(), lists_.end());
+  const std::string count = std::to_string(std::max<std::size_t>(max, 1));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  RedisReply reply;
+  for (;;) {
+    reply = redis_.Run([&](RedisClient& c) {
+      RedisReply r = c.Script(kFetchScript, keys, {count});
+      CheckReply(r, "fetching tasks");
+      return r;
+    });
+    if (!reply.elements.empty()) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || (options_.stop && options_.stop->load())) return {};
+    // Wait for a message without taking it: BLMOVE from the tail to the tail of the same list
+    // blocks while the list is empty and leaves it as it was. With several lists (priorities,
+    // queues) only the first is watched; the others are seen at the next fetch, at most
+    // 200 ms later.
+    const auto step = std::min(left, std::chrono::milliseconds(200));
+    const std::string seconds = fmt::format("{:.3f}", static_cast<double>(step.count()) / 1000);
+    redis_.Run([&](RedisClient& c) {
+      c.SetTimeout(options_.timeout + step);
+      const RedisReply r = c.Command({"BLMOVE", lists_[0], lists_[0], "RIGHT", "RIGHT", seconds});
+      c.SetTimeout(options_.timeout);
+      CheckReply(r, "waiting for tasks");
+      return 0;
+    });
+  }
+  std::vector<Delivery> deliveries;
+  deliveries.reserve(reply.elements.size() / 2);
+  for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    Delivery d;
+    d.tag = std::move(reply.elements[i].text);
+    try {
+      d.message = DecodeRedisEnvelope(reply.elements[i + 1].text);
+    } catch (const PoisonMessage& poison) {
+      d.poison = poison;
+    }
+    deliveries.push_back(std::move(d));
+  }
+  return deliveries;
+}
+
+void RedisBroker::Ack(const std::vector<std::string>& tags) {
+  if (tags.empty()) return;
+  std::vector<std::string_view> hdel = {"HDEL", kUnacked};
+  std::vector<std::string_view> zrem = {"ZREM", kUnackedIndex};
+  hdel.insert(hdel.end(), tags.begin(), tags.end());
+  zrem.insert(zrem.end(), tags.begin(), tags.end());
+  redis_.Run([&](RedisClient& c) {
+    c.Append(hdel);
+    c.Append(zrem);
+    for (const auto& r : c.Flush()) CheckReply(r, "acknowledging tasks");
+    return 0;
+  });
+}
+
+void RedisBroker::Requeue(const std::vector<std::string>& tags) {
+  if (tags.empty()) return;
+  std::vector<std::string_view> args = {"tags"};
+  args.insert(args.end(), tags.begin(), tags.end());
+  redis_.Run([&](RedisClient& c) {
+    CheckReply(c.Script(kRestoreScript, {kUnacked, kUnackedIndex}, args), "requeueing tasks");
+    return 0;
+  });
+}
+
+void RedisBroker::Touch(const std::vector<std::string>& tags) {
+  if (tags.empty()) return;
+  std::vector<std::string_view> args(tags.begin(), tags.end());
+  redis_.Run([&](RedisClient& c) {
+    CheckReply(c.Script(kTouchScript, {kUnackedIndex}, args), "refreshing running tasks");
+    return 0;
+  });
+}
+
+std::size_t RedisBroker::RestoreExpired() {
+  const std::string timeout = std::to_string(options_.visibility_timeout.count());
+  return redis_.Run([&](RedisClient& c) {
+    const RedisReply r =
+        c.Script(kRestoreScript, {kUnacked, kUnackedIndex}, {"expired", timeout, "1000"});
+    CheckReply(r, "restoring unacknowledged tasks");
+    return static_cast<std::size_t>(r.integer);
+  });
+}
+
+void RedisBroker::Publish(const OutgoingTask& task) {
+  const std::string envelope = EncodeRedisEnvelope(task, "trend");
+  redis_.Run([&](RedisClient& c) {
+    CheckReply(c.Command({"LPUSH", task.queue, envelope}), "sending a task");
+    return 0;
+  });
+}
+
+std::size_t RedisBroker::QueueLength(const std::string& queue) {
+  return redis_.Run([&](RedisClient& c) {
+    std::size_t total = 0;
+    for (int priority : kPriorities) {
+      const std::string list =
+          priority == 0 ? queue : fmt::format("{}{}{}", queue, kPrioritySeparator, priority);
+      c.Append({"LLEN", list});
+    }
+    for (const auto& r : c.Flush()) {
+      CheckReply(r, "counting queued tasks");
+      total += static_cast<std::size_t>(r.integer);
+    }
+    return total;
+  });
+}
+
+}  // namespace trend::jobs

@@ -1,0 +1,41 @@
+// kombu's Redis transport, as Celery's workers use it: a queue is a list (LPUSH to send, pop
+// from the right), priorities 3/6/9 are lists named queue + "\x06\x16" + priority, and a
+// fetched message is kept in the `unacked` hash (tag -> [message, exchange, routing_key]) with
+// its time in the `unacked_index` sorted set until acknowledged. What a dead worker left there
+// longer than the visibility timeout goes back to its queue, marked redelivered.
+//
+// Unlike kombu, the pop and the bookkeeping are one Lua script: a worker killed between the
+// two cannot lose the message. And a running task's time is refreshed (Touch), so a long task
+// is not redelivered while its worker lives, while a dead worker's is, one visibility timeout
+// after its last refresh.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jobs/broker.hpp"
+#include "jobs/resilient_redis.hpp"
+
+namespace trend::jobs {
+
+class RedisBroker final : public Broker {
+ public:
+  RedisBroker(const std::string& url, BrokerOptions options);
+
+  std::vector<Delivery> Fetch(std::size_t max, std::chrono::milliseconds wait) override;
+  void Ack(const std::vector<std::string>& tags) override;
+  void Requeue(const std::vector<std::string>& tags) override;
+  void Touch(const std::vector<std::string>& tags) override;
+  std::size_t RestoreExpired() override;
+  void Publish(const OutgoingTask& task) override;
+  std::size_t QueueLength(const std::string& queue) override;
+  std::string url() const override { return redis_.endpoint().url; }
+
+ private:
+  BrokerOptions options_;
+  ResilientRedis redis_;
+  std::vector<std::string> lists_;  // every queue's lists, in kombu's order of priority
+};
+
+}  // namespace trend::jobs

@@ -1,0 +1,182 @@
+#include "jobs/result_backend.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <chrono>
+
+namespace trend::jobs {
+namespace {
+
+using nlohmann::json;
+
+// KEYS: the meta key, the claim key. ARGV: worker, claim TTL (s), '1' when redelivered.
+const std::string kClaimScript = R"lua(
+local meta = redis.call('GET', KEYS[1])
+if meta then
+  local status = string.match(meta, '"status":%s*"(%u+)"')
+  if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then return 'done' end
+end
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+  return 'run'
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 'run' end
+return 'busy'
+)lua";
+
+std::string ClaimKey(const std::string& id) {
+  return "trend-task-claim-" + id;
+}
+std::string DatasetKey(const std::string& id) {
+  return "trend-dataset-" + id;
+}
+
+// datetime.utcnow().isoformat(), as Celery writes date_done.
+std::string UtcNowIso() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1'000'000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}", std::chrono::floor<std::chrono::seconds>(now),
+                     micros);
+}
+
+std::string Meta(const std::string& id, const char* status, const json& result,
+                 const json& traceback, bool ready) {
+  json meta = {{"status", status},
+               {"result", result},
+               {"traceback", traceback},
+               {"children", json::array()},
+               {"date_done", ready ? json(UtcNowIso()) : json(nullptr)},
+               {"task_id", id}};
+  return meta.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string MetaKey(const std::string& id) {
+  return "celery-task-meta-" + id;
+}
+
+std::string SuccessMeta(const std::string& id, const json& result) {
+  return Meta(id, "SUCCESS", result, nullptr, true);
+}
+
+std::string FailureMeta(const std::string& id, const TaskFailure& failure) {
+  // exc_module null: Celery's client makes an exception class of that name.
+  const json exception = {{"exc_type", failure.type},
+                          {"exc_message", json::array({failure.message})},
+                          {"exc_module", nullptr}};
+  return Meta(id, "FAILURE", exception,
+              failure.traceback.empty() ? json(nullptr) : json(failure.traceback), true);
+}
+
+std::string ProgressMeta(const std::string& id, std::size_t done, std::size_t total) {
+  return Meta(id, "PROGRESS", {{"done", done}, {"total", total}}, nullptr, false);
+}
+
+std::string RevokedMeta(const std::string& id, const std::string& reason) {
+  const json exception = {{"exc_type", "TaskRevokedError"},
+                          {"exc_message", json::array({reason})},
+                          {"exc_module", "celery.exceptions"}};
+  return Meta(id, "REVOKED", exception, nullptr, true);
+}
+
+RedisResultBackend::RedisResultBackend(const std::string& url, BackendOptions options)
+    : options_(std::move(options)),
+      redis_(ParseRedisUrl(url), options_.timeout, "result backend", options_.stop) {}
+
+std::vector<ClaimOutcome> RedisResultBackend::Claim(const std::vector<ClaimRequest>& tasks) {
+  if (tasks.empty()) return {};
+  const std::string ttl = std::to_string(options_.claim_ttl.count());
+  return redis_.Run([&](RedisClient& c) {
+    for (const auto& task : tasks) {
+      const std::string meta = MetaKey(task.id), claim = ClaimKey(task.id);
+      c.AppendScript(kClaimScript, {meta, claim},
+                     {options_.worker, ttl, task.redelivered ? "1" : "0"});
+    }
+    std::vector<ClaimOutcome> outcomes;
+    outcomes.reserve(tasks.size());
+    for (const auto& reply : c.Flush()) {
+      CheckReply(reply, "claiming tasks");
+      outcomes.push_back(reply.text == "done"   ? ClaimOutcome::kDone
+                         : reply.text == "busy" ? ClaimOutcome::kBusy
+                                                : ClaimOutcome::kRun);
+    }
+    return outcomes;
+  });
+}
+
+void RedisResultBackend::Store(const std::vector<FinalResult>& results) {
+  if (results.empty()) return;
+  const std::string expires = std::to_string(options_.result_expires.count());
+  std::vector<std::string> metas;
+  metas.reserve(results.size());
+  for (const auto& r : results)
+    metas.push_back(r.success ? SuccessMeta(r.id, r.result) : FailureMeta(r.id, r.failure));
+  redis_.Run([&](RedisClient& c) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const std::string key = MetaKey(results[i].id);
+      c.Append({"SET", key, metas[i], "EX", expires});
+      c.Append({"PUBLISH", key, metas[i]});
+      c.Append({"DEL", ClaimKey(results[i].id)});
+    }
+    for (const auto& reply : c.Flush()) CheckReply(reply, "storing results");
+    return 0;
+  });
+}
+
+void RedisResultBackend::StoreMeta(const std::string& id, const std::string& meta) {
+  const std::string expires = std::to_string(options_.result_expires.count());
+  const std::string key = MetaKey(id);
+  redis_.Run([&](RedisClient& c) {
+    c.Append({"SET", key, meta, "EX", expires});
+    c.Append({"PUBLISH", key, meta});
+    for (const auto& reply : c.Flush()) CheckReply(reply, "storing a task state");
+    return 0;
+  });
+}
+
+void RedisResultBackend::Progress(const std::string& id, std::size_t done, std::size_t total) {
+  StoreMeta(id, ProgressMeta(id, done, total));
+}
+
+void RedisResultBackend::Touch(const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  const std::string ttl = std::to_string(options_.claim_ttl.count());
+  redis_.Run([&](RedisClient& c) {
+    for (const auto& id : ids) c.Append({"EXPIRE", ClaimKey(id), ttl});
+    for (const auto& reply : c.Flush()) CheckReply(reply, "refreshing claims");
+    return 0;
+  });
+}
+
+std::optional<json> RedisResultBackend::Get(const std::string& id) {
+  const RedisReply reply = redis_.Run([&](RedisClient& c) {
+    RedisReply r = c.Command({"GET", MetaKey(id)});
+    CheckReply(r, "reading a result");
+    return r;
+  });
+  if (reply.nil()) return std::nullopt;
+  return json::parse(reply.text);
+}
+
+std::optional<std::string> RedisResultBackend::Dataset(const std::string& id) {
+  const RedisReply reply = redis_.Run([&](RedisClient& c) {
+    RedisReply r = c.Command({"GET", DatasetKey(id)});
+    CheckReply(r, "reading a dataset");
+    return r;
+  });
+  if (reply.nil()) return std::nullopt;
+  return reply.text;
+}
+
+void RedisResultBackend::PutDataset(const std::string& id, const std::string& csv) {
+  redis_.Run([&](RedisClient& c) {
+    // A week, refreshed by every put: datasets are re-sent by clients that use them.
+    CheckReply(c.Command({"SET", DatasetKey(id), csv, "EX", "604800"}), "storing a dataset");
+    return 0;
+  });
+}
+
+}  // namespace trend::jobs
