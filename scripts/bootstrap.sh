@@ -11,7 +11,7 @@ PACKAGES=(
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
   chromium clang libclang-rt-dev
   libxxhash-dev libsqlite3-dev sqlite3 libpq-dev postgresql python3-xxhash python3-bitarray
-  goaccess bc
+  goaccess bc python3-celery python3-kombu python3-redis python3-pytest
 )
 
 missing=()

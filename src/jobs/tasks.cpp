@@ -221,23 +221,29 @@ void AddTrendTasks(TaskRegistry& registry, TrendTaskOptions options) {
 }
 
 void AddBenchTasks(TaskRegistry& registry, const std::string& ledger_url) {
-  auto ledger = std::make_shared<std::unique_ptr<RedisClient>>();
-  const RedisEndpoint endpoint = ParseRedisUrl(ledger_url);
+  // The ledger outlives a Redis restart like the broker connection does.
+  auto ledger = std::make_shared<ResilientRedis>(ParseRedisUrl(ledger_url), std::chrono::seconds(5),
+                                                 "bench ledger", nullptr);
   registry.Add("bench.noop", [](const TaskMessage& m, TaskContext&) {
     if (m.args.empty()) throw TaskError("TypeError", "bench.noop(i): missing i");
     return m.args[0];
   });
-  registry.Add("bench.record", [ledger, endpoint](const TaskMessage& m, TaskContext&) {
+  registry.Add("bench.record", [ledger](const TaskMessage& m, TaskContext&) {
     if (m.args.size() < 3) throw TaskError("TypeError", "bench.record(i, run_id, sleep_ms)");
     const std::string i = m.args[0].dump();
     const std::string run_id =
         m.args[1].is_string() ? m.args[1].get<std::string>() : m.args[1].dump();
     const double sleep_ms = m.args[2].is_number() ? m.args[2].get<double>() : 0.0;
-    if (!*ledger) *ledger = std::make_unique<RedisClient>(endpoint, std::chrono::seconds(5));
-    CheckReply((*ledger)->Command({"RPUSH", "bench:start:" + run_id, i}), "bench ledger");
+    auto push = [&](const std::string& list) {
+      ledger->Run([&](RedisClient& c) {
+        CheckReply(c.Command({"RPUSH", list, i}), "bench ledger");
+        return 0;
+      });
+    };
+    push("bench:start:" + run_id);
     if (sleep_ms > 0)
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(sleep_ms * 1000)));
-    CheckReply((*ledger)->Command({"RPUSH", "bench:exec:" + run_id, i}), "bench ledger");
+    push("bench:exec:" + run_id);
     return m.args[0];
   });
 }
