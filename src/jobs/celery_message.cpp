@@ -112,8 +112,11 @@ TaskMessage DecodeRedisEnvelope(std::string_view envelope) {
     throw PoisonMessage(fmt::format("malformed JSON message: {}", e.what()), "", "");
   }
   if (!doc.is_object()) throw PoisonMessage("message is not a JSON object", "", "");
-  const json headers = doc.value("headers", json::object());
-  const json properties = doc.value("properties", json::object());
+  static const json kEmpty = json::object();
+  const auto headers_at = doc.find("headers");
+  const auto properties_at = doc.find("properties");
+  const json& headers = headers_at != doc.end() ? *headers_at : kEmpty;
+  const json& properties = properties_at != doc.end() ? *properties_at : kEmpty;
   const std::string encoded = TextOr(doc, "body");
   std::string body;
   if (TextOr(properties, "body_encoding") == "base64") {
@@ -127,8 +130,14 @@ TaskMessage DecodeRedisEnvelope(std::string_view envelope) {
   }
   TaskMessage m =
       DecodeTask(headers, body, TextOr(doc, "content-type"), TextOr(doc, "content-encoding"));
-  const json delivery = properties.value("delivery_info", json::object());
-  if (delivery.is_object() && delivery.value("redelivered", false)) m.redelivered = true;
+  if (properties.is_object()) {
+    const auto delivery = properties.find("delivery_info");
+    if (delivery != properties.end() && delivery->is_object()) {
+      const auto redelivered = delivery->find("redelivered");
+      if (redelivered != delivery->end() && redelivered->is_boolean() && redelivered->get<bool>())
+        m.redelivered = true;
+    }
+  }
   return m;
 }
 

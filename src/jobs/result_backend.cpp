@@ -9,19 +9,27 @@ namespace {
 
 using nlohmann::json;
 
-// KEYS: the meta key, the claim key. ARGV: worker, claim TTL (s), '1' when redelivered.
+// One call claims a whole batch. KEYS: meta1, claim1, meta2, claim2, ... ARGV: worker, claim
+// TTL (s), then one character per task: '1' when redelivered. Returns one word per task.
 const std::string kClaimScript = R"lua(
-local meta = redis.call('GET', KEYS[1])
-if meta then
-  local status = string.match(meta, '"status":%s*"(%u+)"')
-  if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then return 'done' end
+local out = {}
+local meta_keys = {}
+for i = 1, #KEYS / 2 do meta_keys[i] = KEYS[2 * i - 1] end
+local metas = redis.call('MGET', unpack(meta_keys))
+for i = 1, #KEYS / 2 do
+  local claim_key = KEYS[2 * i]
+  local outcome = 'run'
+  local status = metas[i] and string.match(metas[i], '"status":%s*"(%u+)"')
+  if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then
+    outcome = 'done'
+  elseif string.sub(ARGV[3], i, i) == '1' then
+    redis.call('SET', claim_key, ARGV[1], 'EX', ARGV[2])
+  elseif not redis.call('SET', claim_key, ARGV[1], 'NX', 'EX', ARGV[2]) then
+    outcome = 'busy'
+  end
+  out[i] = outcome
 end
-if ARGV[3] == '1' then
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-  return 'run'
-end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 'run' end
-return 'busy'
+return out
 )lua";
 
 std::string ClaimKey(const std::string& id) {
@@ -89,22 +97,29 @@ RedisResultBackend::RedisResultBackend(const std::string& url, BackendOptions op
 std::vector<ClaimOutcome> RedisResultBackend::Claim(const std::vector<ClaimRequest>& tasks) {
   if (tasks.empty()) return {};
   const std::string ttl = std::to_string(options_.claim_ttl.count());
-  return redis_.Run([&](RedisClient& c) {
-    for (const auto& task : tasks) {
-      const std::string meta = MetaKey(task.id), claim = ClaimKey(task.id);
-      c.AppendScript(kClaimScript, {meta, claim},
-                     {options_.worker, ttl, task.redelivered ? "1" : "0"});
-    }
-    std::vector<ClaimOutcome> outcomes;
-    outcomes.reserve(tasks.size());
-    for (const auto& reply : c.Flush()) {
-      CheckReply(reply, "claiming tasks");
-      outcomes.push_back(reply.text == "done"   ? ClaimOutcome::kDone
-                         : reply.text == "busy" ? ClaimOutcome::kBusy
-                                                : ClaimOutcome::kRun);
-    }
-    return outcomes;
+  std::vector<std::string> keys;
+  std::string redelivered;
+  keys.reserve(2 * tasks.size());
+  for (const auto& task : tasks) {
+    keys.push_back(MetaKey(task.id));
+    keys.push_back(ClaimKey(task.id));
+    redelivered.push_back(task.redelivered ? '1' : '0');
+  }
+  const std::vector<std::string_view> key_views(keys.begin(), keys.end());
+  const RedisReply reply = redis_.Run([&](RedisClient& c) {
+    RedisReply r = c.Script(kClaimScript, key_views, {options_.worker, ttl, redelivered});
+    CheckReply(r, "claiming tasks");
+    if (r.elements.size() != tasks.size()) throw RedisError("claiming tasks: wrong reply");
+    return r;
   });
+  std::vector<ClaimOutcome> outcomes;
+  outcomes.reserve(tasks.size());
+  for (const auto& e : reply.elements) {
+    outcomes.push_back(e.text == "done"   ? ClaimOutcome::kDone
+                       : e.text == "busy" ? ClaimOutcome::kBusy
+                                          : ClaimOutcome::kRun);
+  }
+  return outcomes;
 }
 
 void RedisResultBackend::Store(const std::vector<FinalResult>& results) {
