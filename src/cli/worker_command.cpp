@@ -85,8 +85,7 @@ std::string MetricsOf(const jobs::WorkerCounters* counters, std::size_t processe
 int RunOne(const jobs::WorkerOptions& worker, const WorkerCommandOptions& options,
            jobs::WorkerCounters& counters) {
   jobs::TaskRegistry tasks;
-  const std::string backend_url =
-      worker.backend_url.empty() ? worker.broker_url : worker.backend_url;
+  const std::string& backend_url = worker.backend_url;
   auto datasets = std::make_shared<std::unique_ptr<jobs::RedisResultBackend>>();
   jobs::TrendTaskOptions trend_tasks;
   trend_tasks.limits = options.limits;
@@ -110,13 +109,14 @@ int WorkerCommand(const WorkerCommandOptions& options) {
   if (options.broker.empty()) throw InputError("trend worker needs --broker redis://host:port/db");
   jobs::WorkerOptions worker;
   worker.broker_url = options.broker;
-  worker.backend_url = options.backend;
+  worker.backend_url = options.backend.empty() ? options.broker : options.backend;
   worker.queues = SplitQueues(options.queues);
   worker.prefetch = std::max<std::size_t>(options.prefetch, 1);
   worker.visibility_timeout = std::chrono::seconds(options.visibility_timeout);
+  std::string broker_shown, backend_shown;  // passwords masked
   try {
-    jobs::ParseRedisUrl(worker.broker_url);
-    if (!worker.backend_url.empty()) jobs::ParseRedisUrl(worker.backend_url);
+    broker_shown = jobs::ParseRedisUrl(worker.broker_url).url;
+    backend_shown = jobs::ParseRedisUrl(worker.backend_url).url;
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());
   }
@@ -134,8 +134,7 @@ int WorkerCommand(const WorkerCommandOptions& options) {
   }
   std::fprintf(stderr, "trend worker: %s: %zu process%s consuming %s from %s, results to %s\n",
                base_name.c_str(), processes, processes == 1 ? "" : "es", options.queues.c_str(),
-               worker.broker_url.c_str(),
-               (worker.backend_url.empty() ? worker.broker_url : worker.backend_url).c_str());
+               broker_shown.c_str(), backend_shown.c_str());
   if (processes == 1) {
     worker.name = fmt::format("{}.{}", base_name, getpid());
     return RunOne(worker, options, counters[0]);

@@ -43,7 +43,7 @@ TaskMessage DecodeTask(const nlohmann::json& headers, std::string_view body,
 TaskMessage DecodeRedisEnvelope(std::string_view envelope);
 
 struct OutgoingTask {
-  std::string id;  // MakeTaskId() when empty
+  std::string id;  // set by the sender, usually MakeTaskId()
   std::string task;
   nlohmann::json args = nlohmann::json::array();
   nlohmann::json kwargs = nlohmann::json::object();

@@ -79,11 +79,9 @@ class Keeper {
  private:
   void Loop(const WorkerOptions& options, const std::atomic<bool>& stop, const InFlight& in_flight,
             WorkerCounters& counters) {
-    const std::string backend_url =
-        options.backend_url.empty() ? options.broker_url : options.backend_url;
     try {
       auto broker = ConnectBroker(options.broker_url, BrokerOptionsFor(options, stop_));
-      RedisResultBackend backend(backend_url, BackendOptionsFor(options, stop_));
+      RedisResultBackend backend(options.backend_url, BackendOptionsFor(options, stop_));
       std::vector<std::string> tags, ids;
       for (;;) {
         {
@@ -117,10 +115,8 @@ TaskFailure FailureOf(const std::string& type, const std::string& message) {
 
 void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
                const std::atomic<bool>& stop, WorkerCounters& counters) {
-  const std::string backend_url =
-      options.backend_url.empty() ? options.broker_url : options.backend_url;
   auto broker = ConnectBroker(options.broker_url, BrokerOptionsFor(options, stop));
-  RedisResultBackend backend(backend_url, BackendOptionsFor(options, stop));
+  RedisResultBackend backend(options.backend_url, BackendOptionsFor(options, stop));
   InFlight in_flight;
   Keeper keeper(options, stop, in_flight, counters);
 

@@ -17,7 +17,7 @@ namespace trend::jobs {
 
 struct WorkerOptions {
   std::string broker_url;
-  std::string backend_url;  // empty: the broker's Redis
+  std::string backend_url;
   std::vector<std::string> queues = {"trend"};
   std::size_t prefetch = 16;  // messages taken per fetch
   std::chrono::seconds visibility_timeout{3600};
