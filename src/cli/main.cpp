@@ -50,6 +50,27 @@ void WarnLiftedLimits(const CLI::App* command, const trend::WorkLimits& limits) 
   }
 }
 
+// With --broker the configurations run in the workers, under the workers' own settings.
+void WarnDistributedIgnores(const CLI::App* command, const trend::SweepCommandOptions& sweep) {
+  if (sweep.broker.empty()) return;
+  if (command->count("--threads") > 0) {
+    std::fprintf(stderr,
+                 "trend: warning: --threads has no effect with --broker: each worker process "
+                 "runs one chunk at a time (start more workers, or --concurrency on them)\n");
+  }
+  for (const char* flag : {"--max-cells", "--max-pairwise-funds", "--max-periods", "--no-limits"}) {
+    if (command->count(flag) > 0) {
+      std::fprintf(stderr,
+                   "trend: warning: %s has no effect with --broker: the workers apply the limits "
+                   "given to `trend worker`\n",
+                   flag);
+    }
+  }
+  if (!sweep.scaling && command->count("--workers") > 0) {
+    std::fprintf(stderr, "trend: warning: --workers has no effect without --scaling\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +119,22 @@ int main(int argc, char** argv) {
       ->add_option("--scaling-sample", sweep.scaling_sample,
                    "Configurations timed per thread count")
       ->capture_default_str();
+  sweep_cmd->add_option("--broker", sweep.broker,
+                        "Spread the grid over `trend worker` processes on this broker "
+                        "(redis://host:port/db)");
+  sweep_cmd->add_option("--backend,--result-backend", sweep.backend,
+                        "Result backend URL with --broker (default: the broker)");
+  sweep_cmd->add_option("--queue", sweep.queue, "Queue the chunks go to, with --broker")
+      ->capture_default_str();
+  sweep_cmd
+      ->add_option("--chunk", sweep.chunk_size,
+                   "Configurations per task with --broker (default: about 256 tasks)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  sweep_cmd
+      ->add_option("--workers", sweep.scaling_workers,
+                   "With --broker --scaling: time 1..N worker processes it starts itself "
+                   "(default: one per core)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress bar or summary");
   sweep_cmd->add_flag("--strict", sweep.strict,
                       "Fail (exit 2) before running if the config or any configuration of the "
@@ -305,6 +342,13 @@ int main(int argc, char** argv) {
   WarnLiftedLimits(sweep_cmd, sweep.limits);
   WarnLiftedLimits(app_cmd, serve.limits);
   WarnLiftedLimits(worker_cmd, worker.limits);
+  WarnDistributedIgnores(sweep_cmd, sweep);
+  if (sweep.broker.empty()) {
+    for (const char* flag : {"--backend", "--queue", "--chunk", "--workers"}) {
+      if (sweep_cmd->count(flag) > 0)
+        std::fprintf(stderr, "trend: warning: %s has no effect without --broker\n", flag);
+    }
+  }
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);

@@ -14,14 +14,20 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <queue>
+#include <sstream>
 #include <thread>
 #include <unordered_set>
 
+#include "cli/local_workers.hpp"
 #include "cli/progress_bar.hpp"
 #include "config/config_loader.hpp"
 #include "config/sweep_grid.hpp"
 #include "data/csv_reader.hpp"
+#include "data/csv_writer.hpp"
 #include "error/input_error.hpp"
+#include "jobs/broker.hpp"
+#include "jobs/distributed_sweep.hpp"
+#include "jobs/result_backend.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "report/export_files.hpp"
 #include "report/json_report.hpp"
@@ -83,38 +89,181 @@ PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& gr
                              membership ? &*membership : nullptr);
 }
 
+// The speed-up table, Amdahl's fit and what more cores (or processes) would buy.
+void PrintScaling(const ScalingReport& report, const std::string& unit, const std::string& title) {
+  std::vector<std::vector<std::string>> rows = {
+      {unit, "Seconds", "Configs/s", "Speed-up S(N)", "Efficiency"}};
+  for (const auto& p : report.points) {
+    rows.push_back({std::to_string(p.threads), fmt::format("{:.3f}", p.seconds),
+                    fmt::format("{:.0f}", static_cast<double>(report.configurations) / p.seconds),
+                    fmt::format("{:.2f}", p.speedup), fmt::format("{:.1f}%", p.efficiency * 100)});
+  }
+  std::string out = title + "\n\n" + RenderTextTable(rows);
+  out += fmt::format(
+      "\nAmdahl's law S(N) = 1 / ((1 - P) + P / N) fitted by least squares: P = {:.4f} "
+      "(serial fraction {:.2f}%)\n",
+      report.parallel_fraction, (1.0 - report.parallel_fraction) * 100.0);
+  std::vector<std::vector<std::string>> projection = {{unit, "Predicted S(N)", "Efficiency"}};
+  for (double n : {4.0, 8.0, 16.0, 32.0, 64.0}) {
+    const double s = report.PredictedSpeedup(n);
+    projection.push_back(
+        {fmt::format("{:.0f}", n), fmt::format("{:.1f}", s), fmt::format("{:.0f}%", s / n * 100)});
+  }
+  out += "What more would buy:\n" + RenderTextTable(projection);
+  if (report.parallel_fraction < 1.0) {
+    out += fmt::format("Upper bound as N grows: {:.0f}x\n", 1.0 / (1.0 - report.parallel_fraction));
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
 int RunScaling(const SweepCommandOptions& options, const PreparedReturns& data,
                const AnalysisSettings& base, const SweepGrid& grid) {
   const std::size_t max_threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   const ScalingReport report =
       MeasureScaling(data, base, grid, options.scaling_sample, max_threads);
-  std::vector<std::vector<std::string>> rows = {
-      {"Threads", "Seconds", "Configs/s", "Speed-up S(N)", "Efficiency"}};
-  for (const auto& p : report.points) {
-    rows.push_back({std::to_string(p.threads), fmt::format("{:.3f}", p.seconds),
-                    fmt::format("{:.0f}", static_cast<double>(report.configurations) / p.seconds),
-                    fmt::format("{:.2f}", p.speedup), fmt::format("{:.1f}%", p.efficiency * 100)});
+  PrintScaling(report, "Threads",
+               fmt::format("Scaling on the first {} configurations of the grid (best of 3 runs per "
+                           "thread count):",
+                           report.configurations));
+  return 0;
+}
+
+std::string ReadText(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot read the {}", path, what));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool SameFrame(const ReturnsFrame& a, const ReturnsFrame& b) {
+  if (a.dates.size() != b.dates.size() || a.columns != b.columns) return false;
+  for (std::size_t i = 0; i < a.dates.size(); ++i) {
+    if (a.dates[i].days != b.dates[i].days) return false;
   }
-  std::string out = fmt::format(
-      "Scaling on the first {} configurations of the grid (best of 3 runs per thread count):\n\n",
-      report.configurations);
-  out += RenderTextTable(rows);
-  out += fmt::format(
-      "\nAmdahl's law S(N) = 1 / ((1 - P) + P / N) fitted by least squares: P = {:.4f} "
-      "(serial fraction {:.2f}%)\n",
-      report.parallel_fraction, (1.0 - report.parallel_fraction) * 100.0);
-  std::vector<std::vector<std::string>> projection = {{"Cores", "Predicted S(N)", "Efficiency"}};
-  for (double n : {4.0, 8.0, 16.0, 32.0, 64.0}) {
-    const double s = report.PredictedSpeedup(n);
-    projection.push_back(
-        {fmt::format("{:.0f}", n), fmt::format("{:.1f}", s), fmt::format("{:.0f}%", s / n * 100)});
+  for (Eigen::Index i = 0; i < a.values.size(); ++i) {
+    const double x = a.values.data()[i], y = b.values.data()[i];
+    if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
   }
-  out += "What more cores would buy:\n" + RenderTextTable(projection);
-  if (report.parallel_fraction < 1.0) {
-    out += fmt::format("Upper bound as N grows: {:.0f}x\n", 1.0 / (1.0 - report.parallel_fraction));
+  return true;
+}
+
+// What the workers of a distributed sweep are sent: the config and grid as the user wrote
+// them (each worker parses them as this process did) and the returns as CSV text.
+struct DistributedInput {
+  jobs::SweepChunkInput chunk;
+  std::string csv;
+};
+
+DistributedInput MakeDistributedInput(const SweepCommandOptions& options,
+                                      const AnalysisSettings& base, const ReturnsInput& input) {
+  DistributedInput out;
+  out.chunk.config_text = ReadText(options.config_path, "config file");
+  out.chunk.config_name = options.config_path;
+  out.chunk.grid_text = ReadText(options.grid_path, "grid file");
+  out.chunk.grid_name = options.grid_path;
+  out.chunk.base_dir = fs::path(options.config_path).parent_path().string();
+  const bool from_database = options.returns_path.empty() && !base.data.source.empty();
+  if (!from_database) {
+    out.csv = ReadText(input.name, "returns file");
+    return out;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  // Returns from the database: sent as CSV, checked to read back as the same numbers.
+  out.csv = FormatReturnsCsv(input.frame, base.data.date_column);
+  CsvOptions csv_options;
+  csv_options.date_column = base.data.date_column;
+  if (!SameFrame(ParseReturnsCsv(out.csv, input.name, csv_options), input.frame)) {
+    throw InputError(fmt::format(
+        "{}: these returns do not read back identically from CSV; export them and pass --returns",
+        input.name));
+  }
+  return out;
+}
+
+struct DistributedConnection {
+  std::unique_ptr<jobs::Broker> broker;
+  std::unique_ptr<jobs::RedisResultBackend> backend;
+};
+
+DistributedConnection ConnectDistributed(const SweepCommandOptions& options) {
+  DistributedConnection c;
+  jobs::BrokerOptions broker_options;
+  broker_options.queues = {options.queue};
+  broker_options.stop = &g_stop;
+  jobs::BackendOptions backend_options;
+  backend_options.stop = &g_stop;
+  try {
+    c.broker = jobs::ConnectBroker(options.broker, broker_options);
+    c.backend = std::make_unique<jobs::RedisResultBackend>(
+        options.backend.empty() ? options.broker : options.backend, backend_options);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("--broker/--backend: {}", e.what()));
+  }
+  return c;
+}
+
+// S(N) over 1..N worker processes started here, each with its own temporary directory as if
+// on its own machine, all on one broker: the sample sweep is timed end to end (publishing,
+// the workers, collecting the rows), best of 3 per N.
+int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput& input,
+                      std::size_t configurations) {
+  const std::size_t max_workers = options.scaling_workers
+                                      ? options.scaling_workers
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t sample = std::min(options.scaling_sample, configurations);
+  if (sample == 0) throw InputError(fmt::format("{}: the grid is empty", options.grid_path));
+  DistributedConnection c = ConnectDistributed(options);
+  const std::string queue = options.queue + ".scaling." + jobs::MakeTaskId().substr(0, 8);
+  const fs::path directory = fs::temp_directory_path() / ("trend-scaling-" + queue);
+  LocalWorkerOptions workers;
+  workers.broker = options.broker;
+  workers.backend = options.backend.empty() ? options.broker : options.backend;
+  workers.queue = queue;
+  workers.directory = directory.string();
+  ScalingReport report;
+  report.configurations = sample;
+  try {
+    for (std::size_t n = 1; n <= max_workers; ++n) {
+      if (!options.quiet) std::fprintf(stderr, "trend: timing %zu worker process(es)\n", n);
+      const LocalWorkers running(workers, n);
+      jobs::DistributedSweepOptions sweep;
+      sweep.queue = queue;
+      sweep.stop = &g_stop;
+      sweep.chunk_size = options.chunk_size;
+      const auto discard = [](const SweepRow&) {};
+      // Warm-up: a chunk or two per process reads the dataset into its cache.
+      sweep.count = std::min(sample, 2 * n);
+      sweep.chunk_size = 1;
+      jobs::RunDistributedSweep(*c.broker, *c.backend, input.chunk, input.csv, sweep, discard, {});
+      sweep.chunk_size = options.chunk_size;
+      sweep.count = sample;
+      double best = 0;
+      for (int repeat = 0; repeat < 3 && !g_stop.load(); ++repeat) {
+        const auto start = std::chrono::steady_clock::now();
+        jobs::RunDistributedSweep(*c.broker, *c.backend, input.chunk, input.csv, sweep, discard,
+                                  {});
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (repeat == 0 || seconds < best) best = seconds;
+      }
+      if (g_stop.load()) break;
+      report.points.push_back({n, best, 1, 1});
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(directory, ignored);
+    throw;
+  }
+  std::error_code ignored;
+  fs::remove_all(directory, ignored);
+  if (report.points.empty()) return 128 + g_signal.load();
+  FitAmdahl(report);
+  PrintScaling(report, "Processes",
+               fmt::format("Scaling over worker processes on {} ({} configurations per run, in "
+                           "chunks of {}; best of 3 runs per process count):",
+                           c.broker->url(), sample,
+                           options.chunk_size ? options.chunk_size : jobs::ChunkSizeFor(sample)));
   return 0;
 }
 
@@ -158,8 +307,32 @@ int SweepCommand(const SweepCommandOptions& options) {
   }
   ReturnsInput input = LoadReturnsInput(base, options.returns_path, options.config_path);
   const std::string returns_path = input.name;
+  const bool distributed = !options.broker.empty();
+  std::optional<DistributedInput> shipped;
+  if (distributed) {
+    if (base.data.universe_membership_path) {
+      throw InputError(fmt::format(
+          "{}: data.universe_membership_path is read on this machine only; a sweep with "
+          "--broker does not support it yet (run it without --broker)",
+          options.config_path));
+    }
+    shipped = MakeDistributedInput(options, base, input);
+  }
+  // Prepared here also for a distributed sweep: bad data fails now, named as locally.
   const PreparedReturns data = PrepareFor(base, grid, std::move(input.frame), returns_path);
-  if (options.scaling) return RunScaling(options, data, base, grid);
+  if (options.scaling) {
+    if (distributed) {
+      struct sigaction action {};
+      action.sa_handler = OnStopSignal;
+      sigemptyset(&action.sa_mask);
+      ::sigaction(SIGINT, &action, nullptr);
+      ::sigaction(SIGTERM, &action, nullptr);
+      return RunProcessScaling(options, *shipped, grid.size());
+    }
+    return RunScaling(options, data, base, grid);
+  }
+  std::optional<DistributedConnection> connection;
+  if (distributed) connection = ConnectDistributed(options);
 
   CreateExportDirectory(options.out_dir);
   const fs::path csv_path = fs::path(options.out_dir) / "results.csv";
@@ -262,9 +435,23 @@ int SweepCommand(const SweepCommandOptions& options) {
                                    options.out_dir, written));
     }
   };
-  RunSweep(data, base, grid, sweep, counted_sink, [&](std::size_t done) {
+  const auto show_progress = [&](std::size_t done) {
     if (bar) bar->Update(done);
-  });
+  };
+  if (distributed) {
+    jobs::DistributedSweepOptions spread;
+    spread.queue = options.queue;
+    spread.count = total;
+    spread.chunk_size = options.chunk_size;
+    spread.stop = &g_stop;
+    spread.notice = [](const std::string& text) {
+      std::fprintf(stderr, "\ntrend: %s\n", text.c_str());
+    };
+    jobs::RunDistributedSweep(*connection->broker, *connection->backend, shipped->chunk,
+                              shipped->csv, spread, counted_sink, show_progress);
+  } else {
+    RunSweep(data, base, grid, sweep, counted_sink, show_progress);
+  }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
   if (bar) bar->Finish();
@@ -287,12 +474,17 @@ int SweepCommand(const SweepCommandOptions& options) {
   }
 
   if (options.quiet) return 0;
+  const std::string where =
+      distributed
+          ? fmt::format("by the workers on {}", connection->broker->url())
+          : fmt::format("on {} threads", options.threads
+                                             ? options.threads
+                                             : std::max(1u, std::thread::hardware_concurrency()));
   std::string out = fmt::format(
-      "Swept {} configurations ({} failed) in {:.2f} s: {:.0f} configurations/s on {} threads\n"
+      "Swept {} configurations ({} failed) in {:.2f} s: {:.0f} configurations/s {}\n"
       "Results: {} and {}\n",
-      total, failed, seconds, static_cast<double>(total) / seconds,
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()),
-      csv_path.string(), jsonl_path.string());
+      total, failed, seconds, static_cast<double>(total) / seconds, where, csv_path.string(),
+      jsonl_path.string());
   const std::size_t ran = total - failed;
   if (distinct.size() < ran) {
     out += fmt::format(

@@ -1,6 +1,7 @@
 // `trend sweep`: run a grid of configurations on every core, stream one row per configuration
 // to results.csv and results.jsonl, print the best K, or measure the speed-up per thread
-// count (--scaling).
+// count (--scaling). With --broker the grid is spread over `trend worker` processes instead,
+// with the same files as the result, and --scaling times 1..N worker processes.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,12 @@ struct SweepCommandOptions {
   bool quiet = false;
   WorkLimits limits;    // as trend run's
   bool strict = false;  // a warning (config or any configuration's) is an error: exit 2
+  // Distributed: chunks of the grid go to `trend worker` processes through this broker.
+  std::string broker;
+  std::string backend;  // empty: the broker
+  std::string queue = "trend";
+  std::size_t chunk_size = 0;       // 0: about 256 chunks
+  std::size_t scaling_workers = 0;  // --scaling with --broker: 1..N processes; 0: every core
 };
 
 int SweepCommand(const SweepCommandOptions& options);

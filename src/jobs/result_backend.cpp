@@ -142,14 +142,29 @@ void RedisResultBackend::Store(const std::vector<FinalResult>& results) {
 }
 
 void RedisResultBackend::StoreMeta(const std::string& id, const std::string& meta) {
+  StoreMetas({{id, meta}}, "storing a task state");
+}
+
+void RedisResultBackend::StoreMetas(const std::vector<std::pair<std::string, std::string>>& metas,
+                                    const char* what) {
+  if (metas.empty()) return;
   const std::string expires = std::to_string(options_.result_expires.count());
-  const std::string key = MetaKey(id);
   redis_.Run([&](RedisClient& c) {
-    c.Append({"SET", key, meta, "EX", expires});
-    c.Append({"PUBLISH", key, meta});
-    for (const auto& reply : c.Flush()) CheckReply(reply, "storing a task state");
+    for (const auto& [id, meta] : metas) {
+      const std::string key = MetaKey(id);
+      c.Append({"SET", key, meta, "EX", expires});
+      c.Append({"PUBLISH", key, meta});
+    }
+    for (const auto& reply : c.Flush()) CheckReply(reply, what);
     return 0;
   });
+}
+
+void RedisResultBackend::Revoke(const std::vector<std::string>& ids, const std::string& reason) {
+  std::vector<std::pair<std::string, std::string>> metas;
+  metas.reserve(ids.size());
+  for (const auto& id : ids) metas.emplace_back(id, RevokedMeta(id, reason));
+  StoreMetas(metas, "revoking tasks");
 }
 
 void RedisResultBackend::Progress(const std::string& id, std::size_t done, std::size_t total) {
@@ -174,6 +189,26 @@ std::optional<json> RedisResultBackend::Get(const std::string& id) {
   });
   if (reply.nil()) return std::nullopt;
   return json::parse(reply.text);
+}
+
+std::vector<std::optional<std::string>> RedisResultBackend::GetMetas(
+    const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  std::vector<std::string> keys = {"MGET"};
+  for (const auto& id : ids) keys.push_back(MetaKey(id));
+  const std::vector<std::string_view> args(keys.begin(), keys.end());
+  const RedisReply reply = redis_.Run([&](RedisClient& c) {
+    RedisReply r = c.Command(args);
+    CheckReply(r, "reading results");
+    if (r.elements.size() != ids.size()) throw RedisError("reading results: wrong reply");
+    return r;
+  });
+  std::vector<std::optional<std::string>> metas;
+  metas.reserve(ids.size());
+  for (const auto& e : reply.elements) {
+    metas.push_back(e.nil() ? std::nullopt : std::optional<std::string>(e.text));
+  }
+  return metas;
 }
 
 std::optional<std::string> RedisResultBackend::Dataset(const std::string& id) {

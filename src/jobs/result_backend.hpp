@@ -68,6 +68,11 @@ class RedisResultBackend {
   void Touch(const std::vector<std::string>& ids);
   // The stored meta, parsed; nullopt when there is none.
   std::optional<nlohmann::json> Get(const std::string& id);
+  // The stored metas of many tasks as text, in one round trip; nullopt where there is none.
+  std::vector<std::optional<std::string>> GetMetas(const std::vector<std::string>& ids);
+  // Marks tasks REVOKED: a worker that has not started one skips it (the claim answers
+  // "done"), so a client that gives up does not leave its work running.
+  void Revoke(const std::vector<std::string>& ids, const std::string& reason);
 
   // Datasets travel once: stored by content hash, fetched by id.
   std::optional<std::string> Dataset(const std::string& id);
@@ -76,6 +81,8 @@ class RedisResultBackend {
   const std::string& url() const { return redis_.endpoint().url; }
 
  private:
+  void StoreMetas(const std::vector<std::pair<std::string, std::string>>& metas, const char* what);
+
   BackendOptions options_;
   ResilientRedis redis_;
 };

@@ -69,13 +69,11 @@ json RunSweepChunk(const ReturnsFrame& frame, const SweepChunkInput& input, std:
                    std::size_t count, const WorkLimits& limits,
                    const std::function<void(std::size_t, std::size_t)>& progress) {
   const LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
-  // Files and databases on the client's machine are not the worker's to read.
+  // Files on the client's machine are not the worker's to read. (data.source is: the client
+  // read it and sent the returns as the dataset, which a chunk always has.)
   if (base.settings.data.universe_membership_path)
     throw InputError(input.config_name +
                      ": data.universe_membership_path is not supported by a distributed sweep");
-  if (!base.settings.data.source.empty())
-    throw InputError(input.config_name +
-                     ": data.source is read by the client; send the returns as a dataset");
   const SweepGrid grid = ParseSweepGrid(input.grid_text, input.grid_name, base, input.base_dir);
   const PreparedReturns data = PrepareSweepReturns(base.settings, grid, frame, "dataset", nullptr);
   const RunGuard guard(limits);
