@@ -92,6 +92,13 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--strict", run.strict,
                     "Treat every warning (unknown key, a key with no effect, a fallback) as an "
                     "error: exit 2 before writing anything");
+  run_cmd->add_option("--broker", run.broker,
+                      "With --multi-period: run the periods on `trend worker` processes on this "
+                      "broker (redis://host:port/db)");
+  run_cmd->add_option("--backend,--result-backend", run.backend,
+                      "Result backend URL with --broker (default: the broker)");
+  run_cmd->add_option("--queue", run.queue, "Queue the periods go to, with --broker")
+      ->capture_default_str();
   AddWorkLimitOptions(run_cmd, run.limits);
 
   trend::SweepCommandOptions sweep;
@@ -343,6 +350,17 @@ int main(int argc, char** argv) {
   WarnLiftedLimits(app_cmd, serve.limits);
   WarnLiftedLimits(worker_cmd, worker.limits);
   WarnDistributedIgnores(sweep_cmd, sweep);
+  if (!run.broker.empty() && !run.multi_period) {
+    std::fprintf(stderr,
+                 "trend: warning: --broker has no effect without --multi-period: a single "
+                 "analysis runs here (send trend.run to a worker to run it there)\n");
+  }
+  if (run.broker.empty()) {
+    for (const char* flag : {"--backend", "--queue"}) {
+      if (run_cmd->count(flag) > 0)
+        std::fprintf(stderr, "trend: warning: %s has no effect without --broker\n", flag);
+    }
+  }
   if (sweep.broker.empty()) {
     for (const char* flag : {"--backend", "--queue", "--chunk", "--workers"}) {
       if (sweep_cmd->count(flag) > 0)

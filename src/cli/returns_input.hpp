@@ -19,4 +19,13 @@ struct ReturnsInput {
 ReturnsInput LoadReturnsInput(const AnalysisSettings& settings, const std::string& returns_override,
                               const std::string& config_path);
 
+// The returns as CSV text for workers on other machines: the file's own bytes, or, for
+// data.source, the panel written as CSV and checked to read back as the same numbers (throws
+// InputError when it does not).
+std::string ReturnsCsvText(const AnalysisSettings& settings, const std::string& returns_override,
+                           const ReturnsInput& input);
+
+// A whole file; throws InputError naming the path and what it is.
+std::string ReadTextFile(const std::string& path, const char* what);
+
 }  // namespace trend

@@ -4,16 +4,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/job_client.hpp"
 #include "cli/progress_bar.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "data/membership.hpp"
 #include "error/input_error.hpp"
+#include "jobs/distributed_periods.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
 #include "report/export_files.hpp"
@@ -78,8 +83,68 @@ class Warnings {
   std::size_t printed_ = 0;
 };
 
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+void OnStopSignal(int signal) {
+  g_signal.store(signal);
+  g_stop.store(true);
+}
+
+// The default path's periods on the workers, combined here: the same result as locally.
+// nullopt: stopped by SIGINT or SIGTERM (the periods not done are revoked).
+std::optional<MultiPeriodResult> RunPeriodsOnWorkers(const RunOptions& options,
+                                                     const AnalysisSettings& settings,
+                                                     const ReturnsInput& input,
+                                                     const PeriodProgress& progress) {
+  if (settings.data.universe_membership_path) {
+    throw InputError(fmt::format(
+        "{}: data.universe_membership_path is read on this machine only; --broker does not "
+        "support it yet (run without --broker)",
+        options.config_path));
+  }
+  jobs::PeriodsInput periods_input;
+  periods_input.config_text = ReadTextFile(options.config_path, "config file");
+  periods_input.config_name = options.config_path;
+  periods_input.base_dir = std::filesystem::path(options.config_path).parent_path().string();
+  periods_input.source = input.name;
+  periods_input.seed = options.seed;
+  const std::string csv = ReturnsCsvText(settings, options.returns_path, input);
+  // The schedule and its limits are checked here first: a bad schedule fails as locally.
+  const RunGuard guard(options.limits);
+  PipelineContext context;
+  context.guard = &guard;
+  const PreparedReturns data = PrepareMultiPeriodReturns(input.frame, settings, input.name);
+  const std::vector<Period> schedule = MultiPeriodSchedule(data, settings, context);
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  ::sigaction(SIGINT, &action, &old_int);
+  ::sigaction(SIGTERM, &action, &old_term);
+  JobClient client = ConnectJobClient(options.broker, options.backend, options.queue, &g_stop);
+  jobs::DistributedPeriodsOptions spread;
+  spread.queue = options.queue;
+  spread.stop = &g_stop;
+  spread.notice = [](const std::string& text) {
+    std::fprintf(stderr, "\ntrend: %s\n", text.c_str());
+  };
+  std::vector<PeriodAnalysis> analyses = jobs::RunDistributedPeriods(
+      *client.broker, *client.backend, periods_input, csv, schedule.size(), spread, progress);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  if (analyses.size() < schedule.size()) {
+    std::fprintf(stderr, "\ntrend: interrupted after %zu of %zu periods; nothing written\n",
+                 analyses.size(), schedule.size());
+    return std::nullopt;
+  }
+  return CombinePeriods(settings, schedule, std::move(analyses));
+}
+
 int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& settings,
-                          ReturnsFrame raw, const std::string& returns_path, Warnings& warnings) {
+                          ReturnsInput input, Warnings& warnings) {
+  ReturnsFrame raw = input.frame;
+  const std::string returns_path = input.name;
   if (!settings.multi_period) {
     throw InputError(
         fmt::format("{}: --multi-period needs a multi_period section (frequency, "
@@ -97,9 +162,23 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
   const RunGuard guard(options.limits);
   PipelineContext context;
   context.guard = &guard;
+  const bool threshold_hold = settings.portfolio.policy == PortfolioPolicy::kThresholdHold;
+  if (!options.broker.empty() && threshold_hold) {
+    std::fprintf(stderr,
+                 "trend: warning: --broker has no effect with portfolio.policy: threshold_hold: "
+                 "each period starts from the holdings the previous one left, so the periods "
+                 "run here, one after another\n");
+  }
+  const bool on_workers = !options.broker.empty() && !threshold_hold;
+  std::optional<MultiPeriodResult> spread;
+  if (on_workers) {
+    spread = RunPeriodsOnWorkers(options, settings, input, progress);
+    if (!spread) return 128 + g_signal.load();
+  }
   const MultiPeriodResult result =
-      AnalyseMultiPeriod(std::move(raw), settings, returns_path, context, progress,
-                         membership ? &*membership : nullptr);
+      on_workers ? std::move(*spread)
+                 : AnalyseMultiPeriod(std::move(raw), settings, returns_path, context, progress,
+                                      membership ? &*membership : nullptr);
   if (bar) bar->Finish();
   std::vector<std::string> skipped;
   for (const auto& s : result.skipped) {
@@ -135,9 +214,9 @@ int RunCommand(const RunOptions& options) {
   if (options.seed) settings.seed = *options.seed;
   ReturnsInput input = LoadReturnsInput(settings, options.returns_path, options.config_path);
   const std::string returns_path = input.name;
-  ReturnsFrame raw = std::move(input.frame);
   if (options.multi_period)
-    return RunMultiPeriodCommand(options, settings, std::move(raw), returns_path, warnings);
+    return RunMultiPeriodCommand(options, settings, std::move(input), warnings);
+  ReturnsFrame raw = std::move(input.frame);
   const RunGuard guard(options.limits);
   PipelineContext context;
   context.guard = &guard;

@@ -21,6 +21,10 @@ struct RunOptions {
   bool quiet = false;
   bool strict = false;  // every warning is an error (exit 2)
   WorkLimits limits;    // --max-cells, --max-pairwise-funds, --max-periods, --no-limits
+  // --multi-period over `trend worker` processes: one task per period on this broker.
+  std::string broker;
+  std::string backend;  // empty: the broker
+  std::string queue = "trend";
 };
 
 // Returns the process exit status; throws InputError for bad input.

@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "cli/job_client.hpp"
 #include "cli/local_workers.hpp"
 #include "cli/progress_bar.hpp"
 #include "config/config_loader.hpp"
@@ -129,26 +130,6 @@ int RunScaling(const SweepCommandOptions& options, const PreparedReturns& data,
   return 0;
 }
 
-std::string ReadText(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read the {}", path, what));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool SameFrame(const ReturnsFrame& a, const ReturnsFrame& b) {
-  if (a.dates.size() != b.dates.size() || a.columns != b.columns) return false;
-  for (std::size_t i = 0; i < a.dates.size(); ++i) {
-    if (a.dates[i].days != b.dates[i].days) return false;
-  }
-  for (Eigen::Index i = 0; i < a.values.size(); ++i) {
-    const double x = a.values.data()[i], y = b.values.data()[i];
-    if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
-  }
-  return true;
-}
-
 // What the workers of a distributed sweep are sent: the config and grid as the user wrote
 // them (each worker parses them as this process did) and the returns as CSV text.
 struct DistributedInput {
@@ -159,48 +140,17 @@ struct DistributedInput {
 DistributedInput MakeDistributedInput(const SweepCommandOptions& options,
                                       const AnalysisSettings& base, const ReturnsInput& input) {
   DistributedInput out;
-  out.chunk.config_text = ReadText(options.config_path, "config file");
+  out.chunk.config_text = ReadTextFile(options.config_path, "config file");
   out.chunk.config_name = options.config_path;
-  out.chunk.grid_text = ReadText(options.grid_path, "grid file");
+  out.chunk.grid_text = ReadTextFile(options.grid_path, "grid file");
   out.chunk.grid_name = options.grid_path;
   out.chunk.base_dir = fs::path(options.config_path).parent_path().string();
-  const bool from_database = options.returns_path.empty() && !base.data.source.empty();
-  if (!from_database) {
-    out.csv = ReadText(input.name, "returns file");
-    return out;
-  }
-  // Returns from the database: sent as CSV, checked to read back as the same numbers.
-  out.csv = FormatReturnsCsv(input.frame, base.data.date_column);
-  CsvOptions csv_options;
-  csv_options.date_column = base.data.date_column;
-  if (!SameFrame(ParseReturnsCsv(out.csv, input.name, csv_options), input.frame)) {
-    throw InputError(fmt::format(
-        "{}: these returns do not read back identically from CSV; export them and pass --returns",
-        input.name));
-  }
+  out.csv = ReturnsCsvText(base, options.returns_path, input);
   return out;
 }
 
-struct DistributedConnection {
-  std::unique_ptr<jobs::Broker> broker;
-  std::unique_ptr<jobs::RedisResultBackend> backend;
-};
-
-DistributedConnection ConnectDistributed(const SweepCommandOptions& options) {
-  DistributedConnection c;
-  jobs::BrokerOptions broker_options;
-  broker_options.queues = {options.queue};
-  broker_options.stop = &g_stop;
-  jobs::BackendOptions backend_options;
-  backend_options.stop = &g_stop;
-  try {
-    c.broker = jobs::ConnectBroker(options.broker, broker_options);
-    c.backend = std::make_unique<jobs::RedisResultBackend>(
-        options.backend.empty() ? options.broker : options.backend, backend_options);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("--broker/--backend: {}", e.what()));
-  }
-  return c;
+JobClient ConnectDistributed(const SweepCommandOptions& options) {
+  return ConnectJobClient(options.broker, options.backend, options.queue, &g_stop);
 }
 
 // S(N) over 1..N worker processes started here, each with its own temporary directory as if
@@ -213,7 +163,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
                                       : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t sample = std::min(options.scaling_sample, configurations);
   if (sample == 0) throw InputError(fmt::format("{}: the grid is empty", options.grid_path));
-  DistributedConnection c = ConnectDistributed(options);
+  JobClient c = ConnectDistributed(options);
   const std::string queue = options.queue + ".scaling." + jobs::MakeTaskId().substr(0, 8);
   const fs::path directory = fs::temp_directory_path() / ("trend-scaling-" + queue);
   LocalWorkerOptions workers;
@@ -331,7 +281,7 @@ int SweepCommand(const SweepCommandOptions& options) {
     }
     return RunScaling(options, data, base, grid);
   }
-  std::optional<DistributedConnection> connection;
+  std::optional<JobClient> connection;
   if (distributed) connection = ConnectDistributed(options);
 
   CreateExportDirectory(options.out_dir);

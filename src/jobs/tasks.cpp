@@ -11,6 +11,7 @@
 #include "data/date.hpp"
 #include "digest/sha256.hpp"
 #include "error/input_error.hpp"
+#include "jobs/distributed_periods.hpp"
 #include "jobs/resilient_redis.hpp"
 #include "jobs/sweep_rows.hpp"
 #include "multiperiod/multi_period.hpp"
@@ -174,6 +175,37 @@ json RunTask(const TaskMessage& m, TaskContext& context, const TrendTaskOptions&
   return doc;
 }
 
+// trend.periods: periods of a multi-period schedule, for a distributed backtest.
+void AddPeriodsTask(TaskRegistry& registry, std::shared_ptr<TrendTaskOptions> shared,
+                    std::shared_ptr<FrameCache> cache) {
+  registry.Add("trend.periods", [shared, cache](const TaskMessage& m, TaskContext& context) {
+    PeriodsInput input;
+    input.config_text = TextKwarg(m, "config");
+    input.config_name = m.kwargs.value("config_name", std::string("config"));
+    input.base_dir = m.kwargs.value("base_dir", std::string());
+    input.source = m.kwargs.value("source", std::string("dataset"));
+    if (m.kwargs.contains("seed")) {
+      if (!m.kwargs["seed"].is_number_unsigned())
+        throw TaskError("TypeError", "trend.periods: seed must be a whole number");
+      input.seed = m.kwargs["seed"].get<std::uint64_t>();
+    }
+    const json& first = Kwarg(m, "first");
+    const json& count = Kwarg(m, "count");
+    if (!first.is_number_unsigned() || !count.is_number_unsigned())
+      throw TaskError("TypeError", "trend.periods: first and count must be whole numbers");
+    try {
+      const LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
+      const ReturnsFrame frame = DatasetKwarg(m, base.settings, shared->datasets, *cache);
+      return RunPeriodsChunk(frame, input, first.get<std::size_t>(), count.get<std::size_t>(),
+                             shared->limits, context.progress);
+    } catch (const WorkLimitError& e) {
+      throw TaskError("WorkLimitError", e.what());
+    } catch (const InputError& e) {
+      throw TaskError("ConfigError", e.what());
+    }
+  });
+}
+
 }  // namespace
 
 void TaskRegistry::Add(std::string name, TaskFunction function) {
@@ -194,6 +226,7 @@ std::vector<std::string> TaskRegistry::Names() const {
 void AddTrendTasks(TaskRegistry& registry, TrendTaskOptions options) {
   auto shared = std::make_shared<TrendTaskOptions>(std::move(options));
   auto cache = std::make_shared<FrameCache>();
+  AddPeriodsTask(registry, shared, cache);
   registry.Add("trend.ping", [](const TaskMessage&, TaskContext&) { return json("pong"); });
   registry.Add("trend.run", [shared, cache](const TaskMessage& m, TaskContext& context) {
     return RunTask(m, context, *shared, *cache);

@@ -54,7 +54,8 @@ struct TrendTaskOptions {
 };
 
 // trend.ping, trend.run (kwargs as the body of POST /api/v1/runs; returns `trend run --json`'s
-// document) and trend.sweep_chunk (a base config, a grid and a range; returns the rows).
+// document), trend.sweep_chunk (a base config, a grid and a range; returns the rows) and
+// trend.periods (a config and a range of its multi-period schedule; returns the analyses).
 void AddTrendTasks(TaskRegistry& registry, TrendTaskOptions options);
 
 // The queue benchmark's contract (../shared/peers/queue/bench_tasks.py): bench.noop(i) -> i;

@@ -187,12 +187,13 @@ PrepareOptions MultiPeriodPrepareOptions(const AnalysisSettings& settings,
   return options;
 }
 
-MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSettings& settings,
-                                 const PipelineContext& context, const PeriodProgress& progress) {
+std::vector<Period> MultiPeriodSchedule(const PreparedReturns& data,
+                                        const AnalysisSettings& settings,
+                                        const PipelineContext& context) {
   if (!settings.multi_period)
     throw InputError("multi_period: the config has no multi_period section");
   const ReturnsFrame& panel = data.monthly;
-  const std::vector<Period> schedule = GeneratePeriods(
+  std::vector<Period> schedule = GeneratePeriods(
       *settings.multi_period, MonthIndex(panel.dates.front()), MonthIndex(panel.dates.back()));
   if (schedule.empty()) {
     throw InputError(fmt::format(
@@ -203,84 +204,170 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
     context.guard->CheckPeriods(schedule.size());
     context.guard->CheckCells(panel.columns.size(), panel.dates.size());
   }
-  const PrepareOptions prepare = MultiPeriodPrepareOptions(settings);
-  MultiPeriodResult out;
-  out.missing_policy_applied = settings.data.missing_policy_set || settings.data.missing_limit_set;
-  const bool threshold_hold = settings.portfolio.policy == PortfolioPolicy::kThresholdHold;
-  out.policy = threshold_hold ? "threshold_hold" : "default";
-  const double cost_rate = settings.portfolio.transaction_cost_bps / 10'000.0;
+  return schedule;
+}
 
+PeriodAnalysis AnalysePeriod(const PreparedReturns& data, const AnalysisSettings& settings,
+                             const Period& period, const PipelineContext& context) {
+  const AnalysisSettings period_settings =
+      PeriodSettings(settings, period, MultiPeriodPrepareOptions(settings));
+  PeriodAnalysis out;
+  try {
+    out.analysis = RunAnalysis(data, period_settings, context);
+  } catch (const ConfigError&) {
+    throw;  // a config error is the user's to fix, not a period to skip
+  } catch (const WorkLimitError&) {
+    throw;  // so is a run too large for the limits
+  } catch (const InputError& e) {
+    out.skipped = e.what();  // the reference logs and skips failed periods
+  }
+  return out;
+}
+
+namespace {
+
+// Periods in schedule order into the result: each period's turnover against the weights of
+// the last one that ran, its cost deducted, warnings counted over periods, then the summary.
+class PeriodCombiner {
+ public:
+  explicit PeriodCombiner(const AnalysisSettings& settings)
+      : cost_rate_(settings.portfolio.transaction_cost_bps / 10'000.0) {
+    out_.missing_policy_applied =
+        settings.data.missing_policy_set || settings.data.missing_limit_set;
+    out_.policy =
+        settings.portfolio.policy == PortfolioPolicy::kThresholdHold ? "threshold_hold" : "default";
+  }
+
+  void Skip(const Period& period, std::string reason) {
+    out_.skipped.push_back({period, std::move(reason)});
+  }
+
+  // `turnover`: the threshold-hold engine's own; otherwise measured against the previous weights.
+  void Add(PeriodResult p, std::optional<double> turnover) {
+    p.turnover = turnover ? *turnover : Turnover(WeightsOf(p.analysis), previous_);
+    p.transaction_cost = p.turnover * cost_rate_;
+    DeductCost(p);
+    for (const auto& w : p.analysis.warnings) {
+      auto it = std::find_if(warnings_.begin(), warnings_.end(),
+                             [&](const auto& e) { return e.text == w; });
+      if (it == warnings_.end()) {
+        warnings_.push_back({w, 1, p.period});
+      } else {
+        ++it->periods;
+      }
+    }
+    previous_ = WeightsOf(p.analysis);
+    out_.periods.push_back(std::move(p));
+  }
+
+  MultiPeriodResult Finish(std::size_t scheduled) {
+    if (out_.periods.empty()) {
+      throw InputError(fmt::format("multi_period: none of the {} periods could run; the first: {}",
+                                   scheduled, out_.skipped.front().reason));
+    }
+    for (const auto& w : warnings_) {
+      out_.warnings.push_back(fmt::format(
+          "{} (in {} of {} periods, first {}..{})", w.text, w.periods, out_.periods.size(),
+          FormatMonth(w.first.in_start), FormatMonth(w.first.out_end)));
+    }
+    out_.summary = Summarise(out_.periods);
+    out_.contributions = Contributions(out_.periods);
+    out_.equity_curve = EquityCurve(out_.periods);
+    return std::move(out_);
+  }
+
+ private:
   struct PeriodWarning {
     std::string text;
     std::size_t periods;
     Period first;
   };
-  std::vector<PeriodWarning> period_warnings;
+  double cost_rate_;
+  MultiPeriodResult out_;
+  std::vector<PeriodWarning> warnings_;
+  WeightMap previous_;
+};
+
+}  // namespace
+
+MultiPeriodResult CombinePeriods(const AnalysisSettings& settings,
+                                 const std::vector<Period>& schedule,
+                                 std::vector<PeriodAnalysis> analyses) {
+  if (analyses.size() != schedule.size())
+    throw std::invalid_argument("CombinePeriods: one analysis per scheduled period");
+  PeriodCombiner combiner(settings);
+  for (std::size_t k = 0; k < schedule.size(); ++k) {
+    if (!analyses[k].analysis) {
+      combiner.Skip(schedule[k], std::move(analyses[k].skipped));
+      continue;
+    }
+    PeriodResult p;
+    p.period = schedule[k];
+    p.analysis = std::move(*analyses[k].analysis);
+    combiner.Add(std::move(p), std::nullopt);
+  }
+  return combiner.Finish(schedule.size());
+}
+
+MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSettings& settings,
+                                 const PipelineContext& context, const PeriodProgress& progress) {
+  const std::vector<Period> schedule = MultiPeriodSchedule(data, settings, context);
+  const bool threshold_hold = settings.portfolio.policy == PortfolioPolicy::kThresholdHold;
+  PeriodCombiner combiner(settings);
   std::optional<ThresholdHoldEngine> engine;
   if (threshold_hold) engine.emplace(data, settings);
-  WeightMap previous;
+  const PrepareOptions prepare = MultiPeriodPrepareOptions(settings);
   for (std::size_t k = 0; k < schedule.size(); ++k) {
     ThrowIfStopped(context.guard);
     const Period& period = schedule[k];
-    AnalysisSettings period_settings = PeriodSettings(settings, period, prepare);
-    PeriodResult p;
-    p.period = period;
-    try {
-      if (engine) {
-        ThresholdHoldStep step = engine->Step(period, period_settings, context);
-        p.analysis = std::move(step.analysis);
-        p.manager_changes = std::move(step.changes);
-        p.turnover = step.turnover;
+    if (!engine) {
+      PeriodAnalysis a = AnalysePeriod(data, settings, period, context);
+      if (a.analysis) {
+        PeriodResult p;
+        p.period = period;
+        p.analysis = std::move(*a.analysis);
+        combiner.Add(std::move(p), std::nullopt);
       } else {
-        p.analysis = RunAnalysis(data, period_settings, context);
-        p.turnover = Turnover(WeightsOf(p.analysis), previous);
+        combiner.Skip(period, std::move(a.skipped));
       }
-    } catch (const ConfigError&) {
-      throw;  // a config error is the user's to fix, not a period to skip
-    } catch (const WorkLimitError&) {
-      throw;  // so is a run too large for the limits
-    } catch (const InputError& e) {
-      out.skipped.push_back({period, e.what()});  // the reference logs and skips failed periods
       if (progress) progress(k + 1, schedule.size());
       continue;
     }
-    p.transaction_cost = p.turnover * cost_rate;
-    DeductCost(p);
-    for (const auto& w : p.analysis.warnings) {
-      auto it = std::find_if(period_warnings.begin(), period_warnings.end(),
-                             [&](const auto& e) { return e.text == w; });
-      if (it == period_warnings.end()) {
-        period_warnings.push_back({w, 1, period});
-      } else {
-        ++it->periods;
-      }
+    // Threshold-hold: each period starts from the holdings the previous one left.
+    PeriodResult p;
+    p.period = period;
+    try {
+      ThresholdHoldStep step =
+          engine->Step(period, PeriodSettings(settings, period, prepare), context);
+      p.analysis = std::move(step.analysis);
+      p.manager_changes = std::move(step.changes);
+      const double turnover = step.turnover;
+      combiner.Add(std::move(p), turnover);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const WorkLimitError&) {
+      throw;
+    } catch (const InputError& e) {
+      combiner.Skip(period, e.what());
     }
-    previous = WeightsOf(p.analysis);
-    out.periods.push_back(std::move(p));
     if (progress) progress(k + 1, schedule.size());
   }
-  if (out.periods.empty()) {
-    throw InputError(fmt::format("multi_period: none of the {} periods could run; the first: {}",
-                                 schedule.size(), out.skipped.front().reason));
-  }
-  for (const auto& w : period_warnings) {
-    out.warnings.push_back(fmt::format("{} (in {} of {} periods, first {}..{})", w.text, w.periods,
-                                       out.periods.size(), FormatMonth(w.first.in_start),
-                                       FormatMonth(w.first.out_end)));
-  }
-  out.summary = Summarise(out.periods);
-  out.contributions = Contributions(out.periods);
-  out.equity_curve = EquityCurve(out.periods);
-  return out;
+  return combiner.Finish(schedule.size());
+}
+
+PreparedReturns PrepareMultiPeriodReturns(ReturnsFrame raw, const AnalysisSettings& settings,
+                                          std::string_view source, const Membership* membership) {
+  PreparedReturns prepared =
+      PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings, membership), source);
+  prepared.valid = ValidCounts(prepared.monthly.values);  // every period asks of the same panel
+  return prepared;
 }
 
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source, const PipelineContext& context,
                                      const PeriodProgress& progress, const Membership* membership) {
-  PreparedReturns prepared =
-      PrepareReturns(std::move(raw), MultiPeriodPrepareOptions(settings, membership), source);
-  prepared.valid = ValidCounts(prepared.monthly.values);  // every period asks of the same panel
-  return RunMultiPeriod(prepared, settings, context, progress);
+  return RunMultiPeriod(PrepareMultiPeriodReturns(std::move(raw), settings, source, membership),
+                        settings, context, progress);
 }
 
 }  // namespace trend

@@ -84,6 +84,31 @@ MultiPeriodResult RunMultiPeriod(const PreparedReturns& data, const AnalysisSett
                                  const PipelineContext& context = {},
                                  const PeriodProgress& progress = {});
 
+// The default path in parts, so that its periods can run apart (on other workers) and be
+// combined here with the same result as RunMultiPeriod:
+// the schedule (throws InputError as RunMultiPeriod does; checks the guard's limits), ...
+std::vector<Period> MultiPeriodSchedule(const PreparedReturns& data,
+                                        const AnalysisSettings& settings,
+                                        const PipelineContext& context = {});
+// ... one period's analysis, which depends on no other period (throws ConfigError and
+// WorkLimitError; any other InputError skips the period, as the reference does) ...
+struct PeriodAnalysis {
+  std::optional<AnalysisResult> analysis;
+  std::string skipped;  // why, when `analysis` is unset
+};
+PeriodAnalysis AnalysePeriod(const PreparedReturns& data, const AnalysisSettings& settings,
+                             const Period& period, const PipelineContext& context = {});
+// ... and every period's analysis, in schedule order, combined: turnover against the previous
+// period's weights, costs, warnings, the summary. Throws InputError when none ran.
+MultiPeriodResult CombinePeriods(const AnalysisSettings& settings,
+                                 const std::vector<Period>& schedule,
+                                 std::vector<PeriodAnalysis> analyses);
+
+// `raw` prepared with MultiPeriodPrepareOptions, as every period reads it.
+PreparedReturns PrepareMultiPeriodReturns(ReturnsFrame raw, const AnalysisSettings& settings,
+                                          std::string_view source,
+                                          const Membership* membership = nullptr);
+
 // Loads-and-runs convenience for the command: prepares `raw` with MultiPeriodPrepareOptions.
 MultiPeriodResult AnalyseMultiPeriod(ReturnsFrame raw, const AnalysisSettings& settings,
                                      std::string_view source, const PipelineContext& context = {},

@@ -142,3 +142,46 @@ def test_returns_from_a_database_are_sent_as_the_same_numbers(tmp_path, server, 
                                server.url(1), config=str(config))
     assert spread.returncode == 0, spread.stderr
     assert results(spread_out) == results(local_out)
+
+
+def run_json(tmp_path, name, config, *extra):
+    out = tmp_path / f"{name}.json"
+    done = subprocess.run([TREND, "run", "--multi-period", "-c", str(config), "--json", str(out),
+                           "-q", "--no-export", *extra], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return out.read_bytes(), done.stderr
+
+
+def test_multi_period_run_over_workers_is_the_local_document(tmp_path, server, workers):
+    # 23 quarterly periods with costs (turnover chains each period to the one before it).
+    text = open(DEMO_CONFIG).read().replace("../../demo/", os.path.join(ROOT, "demo") + "/")
+    text = text.replace("transaction_cost_bps: 0", "transaction_cost_bps: 25")
+    config = tmp_path / "quarterly.yml"
+    config.write_text(text + "multi_period:\n  frequency: ME\n  in_sample_len: 24\n"
+                      "  out_sample_len: 3\n  start: 2015-01\n  end: 2024-12\n")
+    workers(name="a")
+    workers(name="b")
+    spread_flags = ["--broker", server.url(0), "--backend", server.url(1)]
+    for extra in ([], ["--seed", "7"]):
+        local, _ = run_json(tmp_path, "local", config, *extra)
+        spread, _ = run_json(tmp_path, "spread", config, *extra, *spread_flags)
+        assert spread == local
+        assert len(json.loads(local)["periods"]) > 20
+    demo = os.path.join(ROOT, "config", "demo.yml")
+    assert run_json(tmp_path, "demo-spread", demo, *spread_flags)[0] == \
+        run_json(tmp_path, "demo-local", demo)[0]
+    # One task per period went through the backend.
+    assert len(server.client(1).keys("celery-task-meta-*")) >= 2 * 23
+
+
+def test_threshold_hold_periods_stay_local_and_say_so(tmp_path, server):
+    text = open(DEMO_CONFIG).read().replace("../../demo/", os.path.join(ROOT, "demo") + "/")
+    text = text.replace("portfolio:\n", "portfolio:\n  policy: threshold_hold\n", 1)
+    config = tmp_path / "hold.yml"
+    config.write_text(text + "multi_period:\n  frequency: ME\n  in_sample_len: 36\n"
+                      "  out_sample_len: 12\n  start: 2018-01\n  end: 2024-12\n")
+    local, _ = run_json(tmp_path, "local", config)
+    # No worker runs: the periods must not be waiting for one.
+    spread, err = run_json(tmp_path, "spread", config, "--broker", server.url(0))
+    assert spread == local
+    assert "--broker has no effect with portfolio.policy: threshold_hold" in err
