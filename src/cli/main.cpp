@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sweep_cmd
       ->add_option("--chunk", sweep.chunk_size,
-                   "Configurations per task with --broker (default: about 256 tasks)")
+                   "Configurations per task with --broker (default: about 128 tasks of 32 or more)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
   sweep_cmd
       ->add_option("--workers", sweep.scaling_workers,

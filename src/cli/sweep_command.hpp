@@ -28,7 +28,7 @@ struct SweepCommandOptions {
   std::string broker;
   std::string backend;  // empty: the broker
   std::string queue = "trend";
-  std::size_t chunk_size = 0;       // 0: about 256 chunks
+  std::size_t chunk_size = 0;       // 0: about 128 chunks of 32 or more
   std::size_t scaling_workers = 0;  // --scaling with --broker: 1..N processes; 0: every core
 };
 

@@ -1,9 +1,13 @@
 #include "jobs/sweep_rows.hpp"
 
 #include <cmath>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "config/sweep_grid.hpp"
+#include "digest/sha256.hpp"
 #include "error/input_error.hpp"
 
 namespace trend::jobs {
@@ -65,17 +69,60 @@ SweepRow SweepRowFromJson(const json& j) {
   return row;
 }
 
-json RunSweepChunk(const ReturnsFrame& frame, const SweepChunkInput& input, std::size_t first,
-                   std::size_t count, const WorkLimits& limits,
-                   const std::function<void(std::size_t, std::size_t)>& progress) {
-  const LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
+namespace {
+
+// What every chunk of one sweep shares: the parsed config and grid and the prepared returns.
+// A worker gets many chunks of the same sweep in a row; preparing once per process instead of
+// once per chunk is most of a small chunk's cost.
+struct SweepState {
+  LoadedConfig base;
+  SweepGrid grid;
+  PreparedReturns data;
+};
+
+std::string StateKey(const ReturnsFrame& frame, const SweepChunkInput& input) {
+  std::string text = input.config_name + '\0' + input.config_text + '\0' + input.grid_name + '\0' +
+                     input.grid_text + '\0' + input.base_dir + '\0';
+  for (const auto& column : frame.columns) text += column + '\0';
+  for (const auto& date : frame.dates) text.append(reinterpret_cast<const char*>(&date.days), 4);
+  text.append(reinterpret_cast<const char*>(frame.values.data()),
+              static_cast<std::size_t>(frame.values.size()) * sizeof(double));
+  return Sha256Hex(text);
+}
+
+std::shared_ptr<const SweepState> PrepareState(const ReturnsFrame& frame,
+                                               const SweepChunkInput& input) {
+  static std::mutex mutex;
+  static std::list<std::pair<std::string, std::shared_ptr<const SweepState>>> recent;
+  const std::string key = StateKey(frame, input);
+  {
+    std::lock_guard lock(mutex);
+    for (const auto& [k, state] : recent) {
+      if (k == key) return state;
+    }
+  }
+  LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
   // Files on the client's machine are not the worker's to read. (data.source is: the client
   // read it and sent the returns as the dataset, which a chunk always has.)
   if (base.settings.data.universe_membership_path)
     throw InputError(input.config_name +
                      ": data.universe_membership_path is not supported by a distributed sweep");
-  const SweepGrid grid = ParseSweepGrid(input.grid_text, input.grid_name, base, input.base_dir);
-  const PreparedReturns data = PrepareSweepReturns(base.settings, grid, frame, "dataset", nullptr);
+  SweepGrid grid = ParseSweepGrid(input.grid_text, input.grid_name, base, input.base_dir);
+  PreparedReturns data = PrepareSweepReturns(base.settings, grid, frame, "dataset", nullptr);
+  auto state = std::make_shared<const SweepState>(
+      SweepState{std::move(base), std::move(grid), std::move(data)});
+  std::lock_guard lock(mutex);
+  recent.emplace_front(key, state);
+  if (recent.size() > 4) recent.pop_back();
+  return state;
+}
+
+}  // namespace
+
+json RunSweepChunk(const ReturnsFrame& frame, const SweepChunkInput& input, std::size_t first,
+                   std::size_t count, const WorkLimits& limits,
+                   const std::function<void(std::size_t, std::size_t)>& progress) {
+  const std::shared_ptr<const SweepState> state = PrepareState(frame, input);
   const RunGuard guard(limits);
   SweepOptions options;
   options.threads = 1;  // one task per worker process: processes are the unit of scale-out
@@ -84,7 +131,7 @@ json RunSweepChunk(const ReturnsFrame& frame, const SweepChunkInput& input, std:
   options.guard = &guard;
   json rows = json::array();
   RunSweep(
-      data, base.settings, grid, options,
+      state->data, state->base.settings, state->grid, options,
       [&](const SweepRow& row) { rows.push_back(SweepRowToJson(row)); },
       [&](std::size_t done) {
         if (progress) progress(done, count);

@@ -49,8 +49,9 @@ def test_distributed_sweep_writes_the_bytes_of_a_local_one(tmp_path, server, wor
     assert results(spread_out) == results(local_out)
     assert len(results(local_out)[0].splitlines()) == 1 + 72
     assert "by the workers on redis://127.0.0.1" in spread.stdout
-    # One result per chunk: 72 configurations in 72 tasks, or 11 of at most 7.
-    assert len(server.client(1).keys("celery-task-meta-*")) == (72 if chunk is None else 11)
+    # One result per chunk: 72 configurations in 8 tasks of 9 (an eighth of a small grid), or
+    # 11 of at most 7.
+    assert len(server.client(1).keys("celery-task-meta-*")) == (8 if chunk is None else 11)
 
 
 def test_distributed_multi_period_sweep_matches(tmp_path, server, workers):
