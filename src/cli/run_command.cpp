@@ -4,8 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "cli/job_client.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/stop_signals.hpp"
 #include "config/config_loader.hpp"
 #include "data/csv_reader.hpp"
 #include "data/membership.hpp"
@@ -83,13 +82,6 @@ class Warnings {
   std::size_t printed_ = 0;
 };
 
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};
-void OnStopSignal(int signal) {
-  g_signal.store(signal);
-  g_stop.store(true);
-}
-
 // The default path's periods on the workers, combined here: the same result as locally.
 // nullopt: stopped by SIGINT or SIGTERM (the periods not done are revoked).
 std::optional<MultiPeriodResult> RunPeriodsOnWorkers(const RunOptions& options,
@@ -115,24 +107,17 @@ std::optional<MultiPeriodResult> RunPeriodsOnWorkers(const RunOptions& options,
   context.guard = &guard;
   const PreparedReturns data = PrepareMultiPeriodReturns(input.frame, settings, input.name);
   const std::vector<Period> schedule = MultiPeriodSchedule(data, settings, context);
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  ::sigaction(SIGINT, &action, &old_int);
-  ::sigaction(SIGTERM, &action, &old_term);
-  JobClient client = ConnectJobClient(options.broker, options.backend, options.queue, &g_stop);
+  const StopSignals signals;
+  JobClient client =
+      ConnectJobClient(options.broker, options.backend, options.queue, &StopSignals::flag());
   jobs::DistributedPeriodsOptions spread;
   spread.queue = options.queue;
-  spread.stop = &g_stop;
+  spread.stop = &StopSignals::flag();
   spread.notice = [](const std::string& text) {
     std::fprintf(stderr, "\ntrend: %s\n", text.c_str());
   };
   std::vector<PeriodAnalysis> analyses = jobs::RunDistributedPeriods(
       *client.broker, *client.backend, periods_input, csv, schedule.size(), spread, progress);
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
   if (analyses.size() < schedule.size()) {
     std::fprintf(stderr, "\ntrend: interrupted after %zu of %zu periods; nothing written\n",
                  analyses.size(), schedule.size());
@@ -173,7 +158,7 @@ int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& set
   std::optional<MultiPeriodResult> spread;
   if (on_workers) {
     spread = RunPeriodsOnWorkers(options, settings, input, progress);
-    if (!spread) return 128 + g_signal.load();
+    if (!spread) return 128 + StopSignals::signal();
   }
   const MultiPeriodResult result =
       on_workers ? std::move(*spread)

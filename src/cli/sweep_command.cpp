@@ -21,6 +21,7 @@
 #include "cli/job_client.hpp"
 #include "cli/local_workers.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/stop_signals.hpp"
 #include "config/config_loader.hpp"
 #include "config/sweep_grid.hpp"
 #include "data/csv_reader.hpp"
@@ -70,15 +71,6 @@ std::uint64_t StatsHash(const Stats& s) {
       fmt::format("{:.10g} {:.10g} {:.10g} {:.10g} {:.10g} {:.10g}", s.cagr, s.vol, s.sharpe,
                   s.sortino, s.max_drawdown, s.information_ratio);
   return std::hash<std::string>{}(text);
-}
-
-// SIGINT and SIGTERM stop a sweep between batches, so both result files end with whole rows.
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};
-
-void OnStopSignal(int signal) {
-  g_signal.store(signal);
-  g_stop.store(true);
 }
 
 PreparedReturns PrepareFor(const AnalysisSettings& settings, const SweepGrid& grid,
@@ -150,7 +142,7 @@ DistributedInput MakeDistributedInput(const SweepCommandOptions& options,
 }
 
 JobClient ConnectDistributed(const SweepCommandOptions& options) {
-  return ConnectJobClient(options.broker, options.backend, options.queue, &g_stop);
+  return ConnectJobClient(options.broker, options.backend, options.queue, &StopSignals::flag());
 }
 
 // S(N) over 1..N worker processes started here, each with its own temporary directory as if
@@ -179,7 +171,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
       const LocalWorkers running(workers, n);
       jobs::DistributedSweepOptions sweep;
       sweep.queue = queue;
-      sweep.stop = &g_stop;
+      sweep.stop = &StopSignals::flag();
       sweep.chunk_size = options.chunk_size;
       const auto discard = [](const SweepRow&) {};
       // Warm-up: a chunk or two per process reads the dataset into its cache.
@@ -189,7 +181,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
       sweep.chunk_size = options.chunk_size;
       sweep.count = sample;
       double best = 0;
-      for (int repeat = 0; repeat < 3 && !g_stop.load(); ++repeat) {
+      for (int repeat = 0; repeat < 3 && !StopSignals::stop_requested(); ++repeat) {
         const auto start = std::chrono::steady_clock::now();
         jobs::RunDistributedSweep(*c.broker, *c.backend, input.chunk, input.csv, sweep, discard,
                                   {});
@@ -197,7 +189,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (repeat == 0 || seconds < best) best = seconds;
       }
-      if (g_stop.load()) break;
+      if (StopSignals::stop_requested()) break;
       report.points.push_back({n, best, 1, 1});
     }
   } catch (...) {
@@ -207,7 +199,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
   }
   std::error_code ignored;
   fs::remove_all(directory, ignored);
-  if (report.points.empty()) return 128 + g_signal.load();
+  if (report.points.empty()) return 128 + StopSignals::signal();
   FitAmdahl(report);
   PrintScaling(report, "Processes",
                fmt::format("Scaling over worker processes on {} ({} configurations per run, in "
@@ -272,11 +264,7 @@ int SweepCommand(const SweepCommandOptions& options) {
   const PreparedReturns data = PrepareFor(base, grid, std::move(input.frame), returns_path);
   if (options.scaling) {
     if (distributed) {
-      struct sigaction action {};
-      action.sa_handler = OnStopSignal;
-      sigemptyset(&action.sa_mask);
-      ::sigaction(SIGINT, &action, nullptr);
-      ::sigaction(SIGTERM, &action, nullptr);
+      const StopSignals signals;
       return RunProcessScaling(options, *shipped, grid.size());
     }
     return RunScaling(options, data, base, grid);
@@ -367,14 +355,9 @@ int SweepCommand(const SweepCommandOptions& options) {
   SweepOptions sweep;
   sweep.threads = options.threads;
   sweep.guard = &guard;
-  sweep.stop = &g_stop;
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  ::sigaction(SIGINT, &action, &old_int);
-  ::sigaction(SIGTERM, &action, &old_term);
+  sweep.stop = &StopSignals::flag();
+  // SIGINT and SIGTERM stop a sweep between batches, so both result files end with whole rows.
+  std::optional<StopSignals> signals(std::in_place);
   std::size_t written = 0;
   const auto counted_sink = [&](const SweepRow& row) {
     sink(row);
@@ -393,7 +376,7 @@ int SweepCommand(const SweepCommandOptions& options) {
     spread.queue = options.queue;
     spread.count = total;
     spread.chunk_size = options.chunk_size;
-    spread.stop = &g_stop;
+    spread.stop = &StopSignals::flag();
     spread.notice = [](const std::string& text) {
       std::fprintf(stderr, "\ntrend: %s\n", text.c_str());
     };
@@ -402,8 +385,7 @@ int SweepCommand(const SweepCommandOptions& options) {
   } else {
     RunSweep(data, base, grid, sweep, counted_sink, show_progress);
   }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
+  signals.reset();
   if (bar) bar->Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -413,8 +395,8 @@ int SweepCommand(const SweepCommandOptions& options) {
     throw InputError(fmt::format("{}: cannot write the results", options.out_dir));
   csv_file.Commit();
   jsonl_file.Commit();
-  if (g_stop.load()) {
-    const int signal = g_signal.load();
+  if (StopSignals::stop_requested()) {
+    const int signal = StopSignals::signal();
     std::fprintf(stderr,
                  "trend: interrupted by %s after %zu of %zu configurations; %s and %s hold "
                  "those rows, each line whole\n",
