@@ -30,18 +30,16 @@ class Writer {
   }
   void Doubles(const std::vector<double>& v) {
     Size(v.size());
-    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+    Bytes(v.data(), v.size() * sizeof(double));
   }
   void Matrix(const Eigen::MatrixXd& m) {
     Size(static_cast<std::size_t>(m.rows()));
     Size(static_cast<std::size_t>(m.cols()));
-    out_.append(reinterpret_cast<const char*>(m.data()),
-                static_cast<std::size_t>(m.size()) * sizeof(double));
+    Bytes(m.data(), static_cast<std::size_t>(m.size()) * sizeof(double));
   }
   void Vector(const Eigen::VectorXd& v) {
     Size(static_cast<std::size_t>(v.size()));
-    out_.append(reinterpret_cast<const char*>(v.data()),
-                static_cast<std::size_t>(v.size()) * sizeof(double));
+    Bytes(v.data(), static_cast<std::size_t>(v.size()) * sizeof(double));
   }
   void Dates(const std::vector<Date>& v) {
     Size(v.size());
@@ -58,6 +56,9 @@ class Writer {
   std::string Take() { return std::move(out_); }
 
  private:
+  void Bytes(const void* data, std::size_t n) {
+    if (n > 0) out_.append(static_cast<const char*>(data), n);
+  }
   std::string out_;
 };
 
@@ -87,7 +88,7 @@ class Reader {
   }
   std::vector<double> Doubles() {
     std::vector<double> v(Size());
-    std::memcpy(v.data(), Take(v.size() * sizeof(double)), v.size() * sizeof(double));
+    CopyTo(v.data(), v.size() * sizeof(double));
     return v;
   }
   Eigen::MatrixXd Matrix() {
@@ -95,13 +96,13 @@ class Reader {
     if (rows != 0 && cols > in_.size() / rows)
       throw std::invalid_argument("encoded analysis: a matrix past the end");
     Eigen::MatrixXd m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    std::memcpy(m.data(), Take(rows * cols * sizeof(double)), rows * cols * sizeof(double));
+    CopyTo(m.data(), rows * cols * sizeof(double));
     return m;
   }
   Eigen::VectorXd Vector() {
     const std::size_t n = Size();
     Eigen::VectorXd v(static_cast<Eigen::Index>(n));
-    std::memcpy(v.data(), Take(n * sizeof(double)), n * sizeof(double));
+    CopyTo(v.data(), n * sizeof(double));
     return v;
   }
   std::vector<Date> Dates() {
@@ -121,6 +122,11 @@ class Reader {
   bool AtEnd() const { return in_.empty(); }
 
  private:
+  // Empty vectors and matrices have no storage (a null pointer memcpy must not be given).
+  void CopyTo(void* destination, std::size_t n) {
+    const char* source = Take(n);
+    if (n > 0) std::memcpy(destination, source, n);
+  }
   const char* Take(std::size_t n) {
     if (n > in_.size()) throw std::invalid_argument("encoded analysis: truncated");
     const char* p = in_.data();
