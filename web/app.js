@@ -76,13 +76,14 @@
 
   const percentAxis = { grace: "5%", ticks: { callback: (v) => (100 * v).toFixed(0) + "%" } };
 
-  function render(result, runId, cache, millis) {
+  // `source`: {label, href, name} of where the result came from and where to download it.
+  function render(result, source) {
     const v = ReportView.view(result);
     $("results").hidden = false;
     $("title").textContent = v.kind === "multi" ? `Multi-period backtest (${v.nPeriods} periods)` : "Single-period analysis";
-    $("meta").textContent = `run ${runId.slice(0, 12)}… · cache ${cache || "-"} · ${millis.toFixed(0)} ms round trip`;
-    $("download").href = `/api/v1/runs/${runId}`;
-    $("download").download = `trend-run-${runId.slice(0, 12)}.json`;
+    $("meta").textContent = source.label;
+    $("download").href = source.href;
+    $("download").download = source.name;
     $("growth-caption").textContent = v.outOfSampleStart
       ? `Growth of 1 (out of sample from ${v.outOfSampleStart})`
       : "Growth of 1 (chained out-of-sample periods)";
@@ -132,24 +133,88 @@
     }));
   }
 
+  function runSource(runId, cache, millis) {
+    return {
+      label: `run ${runId.slice(0, 12)}… · cache ${cache || "-"} · ${millis.toFixed(0)} ms round trip`,
+      href: `/api/v1/runs/${runId}`,
+      name: `trend-run-${runId.slice(0, 12)}.json`,
+    };
+  }
+
+  async function ensureDataset() {
+    const file = $("csv").files[0];
+    if (file && file !== uploadedFile) await uploadDataset(file);
+    if (!datasetId) throw new Error("Choose a returns CSV first.");
+  }
+
+  // A job (POST /api/v1/jobs), followed with a progress bar until it ends; Cancel revokes it.
+  // Resolves to the finished job, or throws with its error.
+  let currentJob = null;
+  async function followJob(body) {
+    const response = await api("/api/v1/jobs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(await apiError(response));
+    let job = await response.json();
+    currentJob = job.id;
+    $("job").hidden = false;
+    $("cancel").disabled = false;
+    for (;;) {
+      const p = job.progress || {};
+      $("progress").max = p.total || 1;
+      $("progress").value = job.state === "SUCCESS" ? p.total || 1 : p.done || 0;
+      $("job-status").textContent = ReportView.jobStatusText(job);
+      document.body.dataset.jobState = job.state;  // for the browser test
+      if (["SUCCESS", "FAILURE", "REVOKED"].includes(job.state)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const poll = await api(`/api/v1/jobs/${job.id}`);
+      if (!poll.ok) throw new Error(await apiError(poll));
+      job = await poll.json();
+    }
+    currentJob = null;
+    $("cancel").disabled = true;
+    if (job.state === "FAILURE") throw new Error(`${job.error.type}: ${job.error.message}`);
+    if (job.state === "REVOKED") throw new Error("The job was cancelled.");
+    return job;
+  }
+
+  async function fetchJobResult(job, format) {
+    const response = await api(job.links.result + (format ? `?format=${format}` : ""));
+    if (!response.ok) throw new Error(await apiError(response));
+    return response;
+  }
+
   async function run() {
     showError("");
     $("run").disabled = true;
     try {
-      const file = $("csv").files[0];
-      if (file && file !== uploadedFile) await uploadDataset(file);
-      if (!datasetId) throw new Error("Choose a returns CSV first.");
-      $("status").textContent = "Running…";
+      await ensureDataset();
       const started = performance.now();
+      if ($("multi").checked) {
+        // A backtest can take a while: it runs as a job, with its progress shown.
+        const job = await followJob({ kind: "multi_period", config: $("config").value, dataset: datasetId });
+        const result = await (await fetchJobResult(job)).json();
+        render(result, {
+          label: `job ${job.id.slice(0, 8)}… · ${(performance.now() - started).toFixed(0)} ms`,
+          href: job.links.result,
+          name: `trend-job-${job.id.slice(0, 8)}.json`,
+        });
+        history.replaceState(null, "", `?job=${job.id}`);
+        $("status").textContent = "Done.";
+        return;
+      }
+      $("status").textContent = "Running…";
       const response = await api("/api/v1/runs", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ config: $("config").value, dataset: datasetId, multi_period: $("multi").checked }),
+        body: JSON.stringify({ config: $("config").value, dataset: datasetId, multi_period: false }),
       });
       if (!response.ok) throw new Error(await apiError(response));
       const result = await response.json();
       const runId = response.headers.get("X-Run-Id") || "";
-      render(result, runId, response.headers.get("X-Cache"), performance.now() - started);
+      render(result, runSource(runId, response.headers.get("X-Cache"), performance.now() - started));
       // The address now names this result: it can be bookmarked or sent to a colleague.
       history.replaceState(null, "", `?run=${runId}`);
       $("status").textContent = "Done.";
@@ -161,7 +226,57 @@
     }
   }
 
+  function renderSweep(job, jsonl) {
+    const v = ReportView.sweepView(jsonl);
+    $("sweep-results").hidden = false;
+    $("sweep-title").textContent = `Sweep: ${v.total} configurations` + (v.failed ? ` (${v.failed} failed)` : "");
+    $("sweep-csv").href = `${job.links.result}?format=csv`;
+    $("sweep-jsonl").href = job.links.result;
+    const cells = (tag, values) => values.map((value) => {
+      const cell = document.createElement(tag);
+      cell.textContent = value;
+      return cell;
+    });
+    $("sweep-table").querySelector("thead tr").replaceChildren(...cells("th", v.header));
+    $("sweep-table").querySelector("tbody").replaceChildren(...v.rows.map((row) => {
+      const tr = document.createElement("tr");
+      tr.append(...cells("td", row));
+      return tr;
+    }));
+    document.body.dataset.sweepRows = String(v.total);  // for the browser test
+  }
+
+  async function sweep() {
+    showError("");
+    $("sweep").disabled = true;
+    try {
+      await ensureDataset();
+      const job = await followJob({ kind: "sweep", config: $("config").value, grid: $("grid").value, dataset: datasetId });
+      renderSweep(job, await (await fetchJobResult(job)).text());
+      history.replaceState(null, "", `?job=${job.id}`);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      $("sweep").disabled = false;
+    }
+  }
+
+  // ?job=<id>: a finished job's result, drawn as when it finished.
+  async function showJob(jobId) {
+    const response = await api(`/api/v1/jobs/${encodeURIComponent(jobId)}`);
+    if (!response.ok) throw new Error(await apiError(response));
+    const job = await response.json();
+    if (job.state !== "SUCCESS") throw new Error(ReportView.jobStatusText(job));
+    const result = await fetchJobResult(job);
+    if (job.kind === "sweep") return renderSweep(job, await result.text());
+    render(await result.json(), { label: `job ${job.id.slice(0, 8)}…`, href: job.links.result, name: `trend-job-${job.id.slice(0, 8)}.json` });
+  }
+
   $("run").addEventListener("click", run);
+  $("sweep").addEventListener("click", sweep);
+  $("cancel").addEventListener("click", () => {
+    if (currentJob) api(`/api/v1/jobs/${currentJob}`, { method: "DELETE" }).catch((e) => showError(e.message));
+  });
   $("defaults").addEventListener("click", () => loadDefaults().catch((e) => showError(e.message)));
   $("demo").addEventListener("click", () => useDemo().catch((e) => showError(e.message)));
   $("csv").addEventListener("change", () => {
@@ -173,7 +288,7 @@
     const started = performance.now();
     const response = await api(`/api/v1/runs/${encodeURIComponent(runId)}`);
     if (!response.ok) throw new Error(await apiError(response));
-    render(await response.json(), runId, response.headers.get("X-Cache"), performance.now() - started);
+    render(await response.json(), runSource(runId, response.headers.get("X-Cache"), performance.now() - started));
   }
 
   fetch("/api/v1/healthz").then((r) => { $("health").textContent = r.ok ? "server ok" : "server unhealthy"; });
@@ -185,8 +300,14 @@
   }
   if (query.get("run")) {
     showRun(query.get("run")).catch((e) => showError(e.message));
+  } else if (query.get("job")) {
+    showJob(query.get("job")).catch((e) => showError(e.message));
   } else if (query.has("demo")) {
-    // /?demo (the header's link): upload the demo data and run its config at once.
-    useDemo().then(run).catch((e) => showError(e.message));
+    // /?demo (the header's link): upload the demo data and run its config at once;
+    // /?demo=multi as a multi-period backtest job, /?demo=sweep as a sweep job.
+    const mode = query.get("demo");
+    $("multi").checked = mode === "multi";
+    if (mode === "sweep") $("sweep-panel").open = true;
+    useDemo().then(mode === "sweep" ? sweep : run).catch((e) => showError(e.message));
   }
 })();

@@ -108,9 +108,39 @@
     };
   }
 
+  // A sweep's results.jsonl (GET /api/v1/jobs/{id}/result) -> the `top` configurations by
+  // out-of-sample Sharpe: a header (the swept keys, then the statistics) and formatted rows.
+  function sweepView(jsonl, top = 20) {
+    const rows = jsonl.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
+    const keys = rows.length ? Object.keys(rows[0].params) : [];
+    const ok = rows.filter((r) => r.status === "ok" && Number.isFinite(r.sharpe));
+    ok.sort((a, b) => b.sharpe - a.sharpe || a.index - b.index);
+    const stats = [["sharpe", "Sharpe"], ["cagr", "CAGR"], ["vol", "Volatility"], ["max_drawdown", "Max drawdown"]];
+    return {
+      total: rows.length,
+      failed: rows.filter((r) => r.status !== "ok").length,
+      header: ["#"].concat(keys, stats.map(([, label]) => label)),
+      rows: ok.slice(0, top).map((r) => [String(r.index)].concat(keys.map((k) => r.params[k]), stats.map(([key]) => formatMetric(key, r[key])))),
+    };
+  }
+
+  // A job of GET /api/v1/jobs/{id} -> the line under its progress bar.
+  function jobStatusText(job) {
+    const p = job.progress || {};
+    const counted = p.total ? `${p.done} of ${p.total} ${p.unit}` : "";
+    switch (job.state) {
+      case "PENDING": return "Waiting for a free worker…";
+      case "STARTED": return counted ? `Running: ${counted}` : "Running…";
+      case "SUCCESS": return counted ? `Done: ${counted}` : "Done.";
+      case "REVOKED": return counted ? `Cancelled after ${counted}` : "Cancelled.";
+      case "FAILURE": return `Failed: ${(job.error || {}).message || "unknown error"}`;
+      default: return job.state;
+    }
+  }
+
   function view(result) {
     return Array.isArray(result.periods) ? multiPeriodView(result) : singlePeriodView(result);
   }
 
-  return { growthSeries, drawdownSeries, formatMetric, statsRows, singlePeriodView, multiPeriodView, view };
+  return { growthSeries, drawdownSeries, formatMetric, statsRows, singlePeriodView, multiPeriodView, sweepView, jobStatusText, view };
 });

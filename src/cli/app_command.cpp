@@ -13,9 +13,13 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "error/input_error.hpp"
 #include "ingest/usage_report.hpp"
+#include "jobs/job_executors.hpp"
+#include "jobs/job_service.hpp"
+#include "jobs/redis_client.hpp"
 #include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
@@ -142,6 +146,39 @@ std::string AccessToken(const AppCommandOptions& options) {
   return token;
 }
 
+// Jobs on a broker's workers with --broker, else on threads of this process.
+std::shared_ptr<jobs::JobService> MakeJobService(const AppCommandOptions& options) {
+  jobs::JobServiceOptions service;
+  service.limits = options.limits;
+  service.result_budget_bytes = options.job_mb << 20;
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (options.broker.empty()) {
+    service.threads = options.job_threads ? options.job_threads : cores;
+    service.where = "in process";
+    // Each sweep job shares the cores with the other jobs and the requests.
+    return std::make_shared<jobs::JobService>(service, jobs::MakeLocalExecutor({}));
+  }
+  jobs::BrokerExecutorOptions broker;
+  broker.broker_url = options.broker;
+  broker.backend_url = options.backend;
+  broker.queue = options.queue;
+  broker.notice = [](const std::string& text) {
+    std::fprintf(stderr, "trend app: jobs: %s\n", text.c_str());
+  };
+  try {  // the URLs are checked now, so a typo fails at start
+    jobs::ParseRedisUrl(options.broker);
+    if (!options.backend.empty()) jobs::ParseRedisUrl(options.backend);
+    service.where = "on the workers of " + jobs::ParseRedisUrl(options.broker).url;
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("--broker/--backend: {}", e.what()));
+  }
+  // A job on a broker mostly waits for its tasks: many can be followed at once.
+  service.threads = options.job_threads ? options.job_threads : 16;
+  std::fprintf(stderr, "trend app: jobs run %s, queue %s\n", service.where.c_str(),
+               options.queue.c_str());
+  return std::make_shared<jobs::JobService>(service, jobs::MakeBrokerExecutor(broker));
+}
+
 }  // namespace
 
 int AppCommand(const AppCommandOptions& options) {
@@ -179,6 +216,7 @@ int AppCommand(const AppCommandOptions& options) {
       return UsageResponse(database, request);
     };
   }
+  api_options.jobs = MakeJobService(options);
   std::unique_ptr<TrendApi> api_holder;
   try {
     api_holder = std::make_unique<TrendApi>(api_options, modules);

@@ -33,6 +33,13 @@ struct AppCommandOptions {
   std::uint64_t run_timeout_ms = 60'000;  // 0: none
   std::uint64_t shutdown_grace_ms = 10'000;
   std::string usage_db;  // GET /api/v1/usage reads this database (trend ingest's); empty: 404
+  // Jobs (/api/v1/jobs): spread over `trend worker` processes on this broker; empty: run on
+  // job_threads threads of this process.
+  std::string broker;
+  std::string backend;  // empty: the broker
+  std::string queue = "trend";
+  std::size_t job_threads = 0;  // jobs at once; 0: in process, one per core; on a broker, 16
+  std::size_t job_mb = 256;     // finished jobs' results kept in memory
 };
 
 int AppCommand(const AppCommandOptions& options);

@@ -211,6 +211,21 @@ int main(int argc, char** argv) {
                    "Combined-format access log: a path, - for stderr, or '' for none")
       ->capture_default_str();
 
+  app_cmd->add_option("--broker", serve.broker,
+                      "Run jobs (/api/v1/jobs) on the `trend worker` processes of this broker "
+                      "(redis://host:port/db); default: on threads of this process");
+  app_cmd->add_option("--backend,--result-backend", serve.backend,
+                      "Result backend URL with --broker (default: the broker)");
+  app_cmd->add_option("--queue", serve.queue, "Queue jobs go to, with --broker")
+      ->capture_default_str();
+  app_cmd
+      ->add_option("--job-threads", serve.job_threads,
+                   "Jobs run at once (default: one per core in process, 16 on a broker); "
+                   "the rest wait as PENDING")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
+  app_cmd->add_option("--job-mb", serve.job_mb, "Finished jobs' results kept in memory")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20))
+      ->capture_default_str();
   app_cmd->add_option("--usage-db", serve.usage_db,
                       "Serve GET /api/v1/usage from this database (where trend ingest loads the "
                       "access log): a path, sqlite:///abs/path.db or postgresql://...");
@@ -358,6 +373,12 @@ int main(int argc, char** argv) {
   if (run.broker.empty()) {
     for (const char* flag : {"--backend", "--queue"}) {
       if (run_cmd->count(flag) > 0)
+        std::fprintf(stderr, "trend: warning: %s has no effect without --broker\n", flag);
+    }
+  }
+  if (serve.broker.empty()) {
+    for (const char* flag : {"--backend", "--queue"}) {
+      if (app_cmd->count(flag) > 0)
         std::fprintf(stderr, "trend: warning: %s has no effect without --broker\n", flag);
     }
   }

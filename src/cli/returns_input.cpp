@@ -36,22 +36,6 @@ ReturnsInput LoadReturnsInput(const AnalysisSettings& settings, const std::strin
   return {LoadReturnsCsv(path, csv), path};
 }
 
-namespace {
-
-bool SameFrame(const ReturnsFrame& a, const ReturnsFrame& b) {
-  if (a.dates.size() != b.dates.size() || a.columns != b.columns) return false;
-  for (std::size_t i = 0; i < a.dates.size(); ++i) {
-    if (a.dates[i].days != b.dates[i].days) return false;
-  }
-  for (Eigen::Index i = 0; i < a.values.size(); ++i) {
-    const double x = a.values.data()[i], y = b.values.data()[i];
-    if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string ReadTextFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot read the {}", path, what));
@@ -64,15 +48,13 @@ std::string ReturnsCsvText(const AnalysisSettings& settings, const std::string& 
                            const ReturnsInput& input) {
   if (!returns_override.empty() || settings.data.source.empty())
     return ReadTextFile(input.name, "returns file");
-  std::string csv = FormatReturnsCsv(input.frame, settings.data.date_column);
-  CsvOptions options;
-  options.date_column = settings.data.date_column;
-  if (!SameFrame(ParseReturnsCsv(csv, input.name, options), input.frame)) {
+  std::optional<std::string> csv = FormatReturnsCsvExact(input.frame, settings.data.date_column);
+  if (!csv) {
     throw InputError(fmt::format(
         "{}: these returns do not read back identically from CSV; export them and pass --returns",
         input.name));
   }
-  return csv;
+  return *csv;
 }
 
 }  // namespace trend

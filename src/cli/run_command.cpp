@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "cli/job_client.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/stop_signals.hpp"
 #include "config/config_loader.hpp"
@@ -18,6 +17,7 @@
 #include "data/membership.hpp"
 #include "error/input_error.hpp"
 #include "jobs/distributed_periods.hpp"
+#include "jobs/job_client.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "pipeline/analysis.hpp"
 #include "report/export_files.hpp"
@@ -101,29 +101,21 @@ std::optional<MultiPeriodResult> RunPeriodsOnWorkers(const RunOptions& options,
   periods_input.source = input.name;
   periods_input.seed = options.seed;
   const std::string csv = ReturnsCsvText(settings, options.returns_path, input);
-  // The schedule and its limits are checked here first: a bad schedule fails as locally.
   const RunGuard guard(options.limits);
-  PipelineContext context;
-  context.guard = &guard;
-  const PreparedReturns data = PrepareMultiPeriodReturns(input.frame, settings, input.name);
-  const std::vector<Period> schedule = MultiPeriodSchedule(data, settings, context);
   const StopSignals signals;
-  JobClient client =
-      ConnectJobClient(options.broker, options.backend, options.queue, &StopSignals::flag());
+  jobs::JobClient client =
+      jobs::ConnectJobClient(options.broker, options.backend, options.queue, &StopSignals::flag());
   jobs::DistributedPeriodsOptions spread;
   spread.queue = options.queue;
   spread.stop = &StopSignals::flag();
   spread.notice = [](const std::string& text) {
     std::fprintf(stderr, "\ntrend: %s\n", text.c_str());
   };
-  std::vector<PeriodAnalysis> analyses = jobs::RunDistributedPeriods(
-      *client.broker, *client.backend, periods_input, csv, schedule.size(), spread, progress);
-  if (analyses.size() < schedule.size()) {
-    std::fprintf(stderr, "\ntrend: interrupted after %zu of %zu periods; nothing written\n",
-                 analyses.size(), schedule.size());
-    return std::nullopt;
-  }
-  return CombinePeriods(settings, schedule, std::move(analyses));
+  std::optional<MultiPeriodResult> result =
+      jobs::RunMultiPeriodOnWorkers(*client.broker, *client.backend, periods_input, csv,
+                                    input.frame, settings, guard, spread, progress);
+  if (!result) std::fprintf(stderr, "\ntrend: interrupted; nothing written\n");
+  return result;
 }
 
 int RunMultiPeriodCommand(const RunOptions& options, const AnalysisSettings& settings,

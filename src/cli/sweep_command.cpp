@@ -18,7 +18,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include "cli/job_client.hpp"
 #include "cli/local_workers.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/stop_signals.hpp"
@@ -29,10 +28,12 @@
 #include "error/input_error.hpp"
 #include "jobs/broker.hpp"
 #include "jobs/distributed_sweep.hpp"
+#include "jobs/job_client.hpp"
 #include "jobs/result_backend.hpp"
 #include "multiperiod/multi_period.hpp"
 #include "report/export_files.hpp"
 #include "report/json_report.hpp"
+#include "report/sweep_table.hpp"
 #include "report/text_table.hpp"
 #include "sweep/sweep.hpp"
 
@@ -53,10 +54,6 @@ double MetricValue(const SweepRow& row, const std::string& metric) {
 }
 bool LowerIsBetter(const std::string& metric) {
   return metric == "vol" || metric == "max_drawdown";
-}
-
-std::string Num(double v) {
-  return std::isnan(v) ? std::string() : fmt::format("{}", v);
 }
 
 std::string Fixed(double v, bool percent) {
@@ -141,8 +138,9 @@ DistributedInput MakeDistributedInput(const SweepCommandOptions& options,
   return out;
 }
 
-JobClient ConnectDistributed(const SweepCommandOptions& options) {
-  return ConnectJobClient(options.broker, options.backend, options.queue, &StopSignals::flag());
+jobs::JobClient ConnectDistributed(const SweepCommandOptions& options) {
+  return jobs::ConnectJobClient(options.broker, options.backend, options.queue,
+                                &StopSignals::flag());
 }
 
 // S(N) over 1..N worker processes started here, each with its own temporary directory as if
@@ -155,7 +153,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
                                       : std::max(1u, std::thread::hardware_concurrency());
   const std::size_t sample = std::min(options.scaling_sample, configurations);
   if (sample == 0) throw InputError(fmt::format("{}: the grid is empty", options.grid_path));
-  JobClient c = ConnectDistributed(options);
+  jobs::JobClient c = ConnectDistributed(options);
   const std::string queue = options.queue + ".scaling." + jobs::MakeTaskId().substr(0, 8);
   const fs::path directory = fs::temp_directory_path() / ("trend-scaling-" + queue);
   LocalWorkerOptions workers;
@@ -269,7 +267,7 @@ int SweepCommand(const SweepCommandOptions& options) {
     }
     return RunScaling(options, data, base, grid);
   }
-  std::optional<JobClient> connection;
+  std::optional<jobs::JobClient> connection;
   if (distributed) connection = ConnectDistributed(options);
 
   CreateExportDirectory(options.out_dir);
@@ -281,11 +279,7 @@ int SweepCommand(const SweepCommandOptions& options) {
   std::ofstream csv(csv_file.temporary()), jsonl(jsonl_file.temporary());
   if (!csv) throw InputError(fmt::format("{}: cannot write the results", csv_path.string()));
   if (!jsonl) throw InputError(fmt::format("{}: cannot write the results", jsonl_path.string()));
-  csv << "index";
-  for (const auto& axis : grid.axes) csv << "," << CsvField(axis.key);
-  csv << ",status,cagr,vol,sharpe,sortino,max_drawdown,information_ratio";
-  if (grid.multi_period) csv << ",mean_turnover,total_transaction_cost,periods";
-  csv << ",error,warnings\n";
+  csv << SweepCsvHeader(grid);
 
   // The best K so far: the worst of them on top, so memory stays O(K).
   const bool lower_better = LowerIsBetter(options.metric);
@@ -299,44 +293,10 @@ int SweepCommand(const SweepCommandOptions& options) {
   std::unordered_set<std::uint64_t> distinct;
   const auto sink = [&](const SweepRow& row) {
     if (!row.warnings.empty()) ++with_warnings;
-    csv << row.index;
-    nlohmann::json params = nlohmann::json::object();
-    for (std::size_t k = 0; k < grid.axes.size(); ++k) {
-      const std::string& label = grid.axes[k].values[row.coordinates[k]].label;
-      csv << "," << CsvField(label);
-      params[grid.axes[k].key] = label;
-    }
+    csv << SweepCsvLine(grid, row);
+    jsonl << SweepJsonLine(grid, row).dump() << "\n";
     const Stats& s = row.out_user;
     const bool ok = row.error.empty();
-    if (ok) {
-      csv << ",ok," << Num(s.cagr) << "," << Num(s.vol) << "," << Num(s.sharpe) << ","
-          << Num(s.sortino) << "," << Num(s.max_drawdown) << "," << Num(s.information_ratio);
-      if (grid.multi_period) {
-        csv << "," << Num(row.turnover) << "," << Num(row.transaction_cost) << "," << row.periods;
-      }
-    } else {
-      csv << ",error,,,,,,";
-      if (grid.multi_period) csv << ",,,";
-    }
-    csv << "," << CsvField(row.error) << ","
-        << CsvField(fmt::format("{}", fmt::join(row.warnings, "; "))) << "\n";
-    nlohmann::json line = {
-        {"index", row.index}, {"params", params}, {"status", ok ? "ok" : "error"}};
-    if (ok) {
-      line.update(StatsToJson(s));  // the six metrics, NaN as null, as in `trend run --json`
-      if (grid.multi_period) {
-        const auto number = [](double v) {
-          return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
-        };
-        line["mean_turnover"] = number(row.turnover);
-        line["total_transaction_cost"] = number(row.transaction_cost);
-        line["periods"] = row.periods;
-      }
-    } else {
-      line["error"] = row.error;
-    }
-    if (!row.warnings.empty()) line["warnings"] = row.warnings;
-    jsonl << line.dump() << "\n";
     if (ok) distinct.insert(StatsHash(s));
     if (!ok) {
       ++failed;

@@ -25,9 +25,16 @@ namespace trend {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_signals{0};
+// A second signal stops at once (the messages not yet acknowledged are redelivered): a single
+// worker process exits from the handler, a supervisor kills its children from its loop. A
+// supervised child finishes its task however many signals it gets, since a terminal's Ctrl-C
+// reaches it as well as the supervisor's SIGTERM.
+bool g_exit_on_second_signal = true;
 
 void OnStopSignal(int) {
   g_stop = true;
+  if (g_stop_signals.fetch_add(1) >= 1 && g_exit_on_second_signal) _exit(130);
 }
 
 void InstallStopHandlers() {
@@ -126,10 +133,16 @@ int WorkerCommand(const WorkerCommandOptions& options) {
                                     : std::max(1u, std::thread::hardware_concurrency());
   jobs::WorkerCounters* counters = SharedCounters(processes);
   InstallStopHandlers();
+  // A supervisor stays single-threaded, so that fork copies no lock another thread holds (an
+  // allocator's lock so copied once hung a child for good): it serves /metrics from its loop.
+  const bool supervising = processes > 1;
+  g_exit_on_second_signal = !supervising;
   std::optional<MetricsEndpoint> metrics;
   if (options.metrics_port >= 0) {
-    metrics.emplace(options.metrics_port,
-                    [counters, processes] { return MetricsOf(counters, processes); });
+    metrics.emplace(
+        options.metrics_port, [counters, processes] { return MetricsOf(counters, processes); },
+        supervising ? MetricsEndpoint::Serving::kCallerPolls
+                    : MetricsEndpoint::Serving::kOwnThread);
     std::fprintf(stderr, "trend worker: metrics at http://127.0.0.1:%d/metrics\n", metrics->port());
   }
   std::fprintf(stderr, "trend worker: %s: %zu process%s consuming %s from %s, results to %s\n",
@@ -160,17 +173,31 @@ int WorkerCommand(const WorkerCommandOptions& options) {
   };
   for (std::size_t slot = 0; slot < processes; ++slot) start_child(slot);
   bool forwarded = false;
+  bool killed = false;
   std::size_t running = processes;
   while (running > 0) {
     if (g_stop && !forwarded) {
+      std::fprintf(stderr,
+                   "trend worker: stopping: each process finishes its task (signal again to stop "
+                   "at once)\n");
       for (pid_t pid : children)
         if (pid > 0) kill(pid, SIGTERM);
       forwarded = true;
     }
+    if (g_stop_signals >= 2 && !killed) {
+      std::fprintf(stderr,
+                   "trend worker: stopping at once; unacknowledged tasks are redelivered\n");
+      for (pid_t pid : children)
+        if (pid > 0) kill(pid, SIGKILL);
+      killed = true;
+    }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (metrics)
+        metrics->Poll(std::chrono::milliseconds(100));
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     for (std::size_t slot = 0; slot < processes; ++slot) {
@@ -188,7 +215,7 @@ int WorkerCommand(const WorkerCommandOptions& options) {
       }
     }
   }
-  return 0;
+  return killed ? 130 : 0;
 }
 
 }  // namespace trend

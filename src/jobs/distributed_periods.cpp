@@ -101,4 +101,19 @@ std::vector<PeriodAnalysis> RunDistributedPeriods(
   return out;
 }
 
+std::optional<MultiPeriodResult> RunMultiPeriodOnWorkers(
+    Broker& broker, RedisResultBackend& backend, const PeriodsInput& input, const std::string& csv,
+    const ReturnsFrame& frame, const AnalysisSettings& settings, const RunGuard& guard,
+    const DistributedPeriodsOptions& options,
+    const std::function<void(std::size_t, std::size_t)>& progress) {
+  PipelineContext context;
+  context.guard = &guard;
+  const PreparedReturns data = PrepareMultiPeriodReturns(frame, settings, input.source);
+  const std::vector<Period> schedule = MultiPeriodSchedule(data, settings, context);
+  std::vector<PeriodAnalysis> analyses =
+      RunDistributedPeriods(broker, backend, input, csv, schedule.size(), options, progress);
+  if (analyses.size() < schedule.size()) return std::nullopt;
+  return CombinePeriods(settings, schedule, std::move(analyses));
+}
+
 }  // namespace trend::jobs

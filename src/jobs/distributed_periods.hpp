@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,15 @@ struct DistributedPeriodsOptions {
 std::vector<PeriodAnalysis> RunDistributedPeriods(
     Broker& broker, RedisResultBackend& backend, const PeriodsInput& input, const std::string& csv,
     std::size_t periods, const DistributedPeriodsOptions& options,
+    const std::function<void(std::size_t, std::size_t)>& progress);
+
+// Client side, whole: the schedule made and checked here first (a bad schedule or one over the
+// guard's limits fails as locally), every period on the workers, then combined here. `frame`
+// is what `csv` reads as. nullopt when stopped before every period was back.
+std::optional<MultiPeriodResult> RunMultiPeriodOnWorkers(
+    Broker& broker, RedisResultBackend& backend, const PeriodsInput& input, const std::string& csv,
+    const ReturnsFrame& frame, const AnalysisSettings& settings, const RunGuard& guard,
+    const DistributedPeriodsOptions& options,
     const std::function<void(std::size_t, std::size_t)>& progress);
 
 }  // namespace trend::jobs

@@ -85,8 +85,10 @@ void Poll(RedisResultBackend& backend, std::vector<Open>& tasks, std::size_t fro
         t.done = t.spec.units;
         t.finished = true;
       } else if (status == "FAILURE" || status == "REVOKED") {
-        throw InputError(fmt::format("{} failed on a worker (task {}): {}", t.spec.what,
-                                     t.spec.task.id, ExceptionText(result)));
+        throw RemoteTaskError(
+            status == "REVOKED" ? "TaskRevoked" : result.value("exc_type", std::string("Error")),
+            fmt::format("{} failed on a worker (task {}): {}", t.spec.what, t.spec.task.id,
+                        ExceptionText(result)));
       }
     }
   }

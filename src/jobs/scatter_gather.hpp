@@ -13,10 +13,23 @@
 #include <string>
 #include <vector>
 
+#include "error/input_error.hpp"
 #include "jobs/broker.hpp"
 #include "jobs/result_backend.hpp"
 
 namespace trend::jobs {
+
+// A task that failed or was revoked on its worker, with Celery's exc_type ("TaskRevoked" for a
+// revoked one); the message names the task.
+class RemoteTaskError : public InputError {
+ public:
+  RemoteTaskError(std::string type, const std::string& message)
+      : InputError(message), type_(std::move(type)) {}
+  const std::string& type() const { return type_; }
+
+ private:
+  std::string type_;
+};
 
 struct ScatterTask {
   OutgoingTask task;      // its id set
@@ -33,8 +46,8 @@ struct ScatterOptions {
 };
 
 // Returns how many results went to `take` (all unless stopped). `progress` gets the units done
-// over all tasks. Throws InputError naming the task for a FAILURE or REVOKED result, or for
-// one that `take` rejects with std::invalid_argument.
+// over all tasks. Throws RemoteTaskError naming the task for a FAILURE or REVOKED result, and
+// InputError for one that `take` rejects with std::invalid_argument.
 std::size_t ScatterGather(Broker& broker, RedisResultBackend& backend,
                           std::vector<ScatterTask> tasks, const ScatterOptions& options,
                           const std::function<void(std::size_t, const nlohmann::json&)>& take,

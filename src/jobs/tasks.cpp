@@ -46,29 +46,13 @@ std::string TextKwarg(const TaskMessage& m, const char* key) {
   return value.get<std::string>();
 }
 
-// The config as the API takes it: an object, or YAML text. JSON is YAML, so one parser
-// validates both and names the key as the CLI does.
+// The config as the API takes it: an object, or YAML text.
 LoadedConfig ConfigKwarg(const TaskMessage& m, const char* key) {
   const json& node = Kwarg(m, key);
   if (!node.is_object() && !node.is_string())
     throw TaskError("TypeError",
                     fmt::format("{}: {} must be an object or a YAML string", m.task, key));
-  const std::string text = node.is_string() ? node.get<std::string>() : node.dump();
-  LoadedConfig config;
-  try {
-    config = ParseConfig(text, key, "");
-  } catch (const InputError& e) {
-    throw TaskError("ConfigError", e.what());
-  }
-  if (config.settings.data.universe_membership_path)
-    throw TaskError("ConfigError",
-                    "data.universe_membership_path names a file on the client's machine; it is "
-                    "not read by a worker");
-  if (!config.settings.data.source.empty())
-    throw TaskError("ConfigError",
-                    "data.source names a database on the client's machine; send the returns as "
-                    "csv or a dataset id");
-  return config;
+  return ParseTaskConfig(node.is_string() ? node.get<std::string>() : node.dump(), key);
 }
 
 // Parsed return panels by content hash and date column: the same dataset arrives with
@@ -123,13 +107,31 @@ void AddUnique(std::vector<std::string>& all, const std::vector<std::string>& mo
   }
 }
 
-json RunTask(const TaskMessage& m, TaskContext& context, const TrendTaskOptions& options,
-             FrameCache& cache) {
-  const bool multi = FlagKwarg(m, "multi_period");
-  const bool strict = FlagKwarg(m, "strict");
-  LoadedConfig config = ConfigKwarg(m, "config");
+}  // namespace
+
+LoadedConfig ParseTaskConfig(const std::string& text, const std::string& name) {
+  // JSON is YAML: one parser validates both and names the key as the CLI does.
+  LoadedConfig config;
+  try {
+    config = ParseConfig(text, name, "");
+  } catch (const InputError& e) {
+    throw TaskError("ConfigError", e.what());
+  }
+  if (config.settings.data.universe_membership_path)
+    throw TaskError("ConfigError",
+                    "data.universe_membership_path names a file on the client's machine; it is "
+                    "not read by a worker");
+  if (!config.settings.data.source.empty())
+    throw TaskError("ConfigError",
+                    "data.source names a database on the client's machine; send the returns as "
+                    "csv or a dataset id");
+  return config;
+}
+
+json RunDocument(const LoadedConfig& config, ReturnsFrame frame, bool multi, bool strict,
+                 const RunGuard& guard,
+                 const std::function<void(std::size_t, std::size_t)>& progress) {
   const AnalysisSettings& settings = config.settings;
-  ReturnsFrame frame = DatasetKwarg(m, settings, options.datasets, cache);
   std::vector<std::string> warnings;
   AddUnique(warnings,
             ConfigWarnings(config, multi ? RunMode::kMultiPeriod : RunMode::kSinglePeriod));
@@ -137,7 +139,6 @@ json RunTask(const TaskMessage& m, TaskContext& context, const TrendTaskOptions&
     if (strict && !warnings.empty()) throw TaskError("StrictWarning", warnings.front());
   };
   check_strict();
-  const RunGuard guard(options.limits);
   PipelineContext pipeline;
   pipeline.guard = &guard;
   json doc;
@@ -147,32 +148,52 @@ json RunTask(const TaskMessage& m, TaskContext& context, const TrendTaskOptions&
         throw TaskError("ConfigError",
                         "multi_period: true needs a multi_period section (frequency, "
                         "in_sample_len, out_sample_len, start, end)");
-      const PeriodProgress progress = [&](std::size_t done, std::size_t total) {
-        if (context.progress) context.progress(done, total);
+      const PeriodProgress period_progress = [&](std::size_t done, std::size_t total) {
+        if (progress) progress(done, total);
       };
       const MultiPeriodResult result =
-          AnalyseMultiPeriod(std::move(frame), settings, "dataset", pipeline, progress);
-      AddUnique(warnings, result.warnings);
-      std::vector<std::string> skipped;
-      for (const auto& s : result.skipped) {
-        skipped.push_back(fmt::format("period {}..{} skipped: {}", FormatMonth(s.period.in_start),
-                                      FormatMonth(s.period.out_end), s.reason));
-      }
-      AddUnique(warnings, skipped);
-      doc = MultiPeriodToJson(result);
+          AnalyseMultiPeriod(std::move(frame), settings, "dataset", pipeline, period_progress);
+      doc = MultiPeriodDocument(result, warnings);
     } else {
       const AnalysisResult result = AnalyseReturns(std::move(frame), settings, "dataset", pipeline);
       AddUnique(warnings, result.warnings);
       doc = AnalysisToJson(result);
+      doc["warnings"] = warnings;
     }
   } catch (const WorkLimitError& e) {
     throw TaskError("WorkLimitError", e.what());
   } catch (const InputError& e) {
     throw TaskError("RunError", e.what());
   }
+  warnings = doc["warnings"].get<std::vector<std::string>>();
   check_strict();
+  return doc;
+}
+
+json MultiPeriodDocument(const MultiPeriodResult& result, std::vector<std::string> warnings) {
+  AddUnique(warnings, result.warnings);
+  std::vector<std::string> skipped;
+  for (const auto& s : result.skipped) {
+    skipped.push_back(fmt::format("period {}..{} skipped: {}", FormatMonth(s.period.in_start),
+                                  FormatMonth(s.period.out_end), s.reason));
+  }
+  AddUnique(warnings, skipped);
+  json doc = MultiPeriodToJson(result);
   doc["warnings"] = warnings;
   return doc;
+}
+
+namespace {
+
+json RunTask(const TaskMessage& m, TaskContext& context, const TrendTaskOptions& options,
+             FrameCache& cache) {
+  const bool multi = FlagKwarg(m, "multi_period");
+  const bool strict = FlagKwarg(m, "strict");
+  const LoadedConfig config = ConfigKwarg(m, "config");
+  ReturnsFrame frame = DatasetKwarg(m, config.settings, options.datasets, cache);
+  const RunGuard own_guard(options.limits);
+  return RunDocument(config, std::move(frame), multi, strict,
+                     context.guard ? *context.guard : own_guard, context.progress);
 }
 
 // trend.periods: periods of a multi-period schedule, for a distributed backtest.

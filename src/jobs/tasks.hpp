@@ -13,7 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config_loader.hpp"
+#include "data/returns_frame.hpp"
 #include "jobs/celery_message.hpp"
+#include "multiperiod/multi_period.hpp"
 #include "pipeline/run_guard.hpp"
 
 namespace trend::jobs {
@@ -31,6 +34,9 @@ class TaskError : public std::runtime_error {
 struct TaskContext {
   // Reports progress ({done, total}, Celery's PROGRESS state); throttled by the worker.
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // The limits and cancellation of trend.run when set (an in-process queue cancels a revoked
+  // job through it); else the task makes its own from TrendTaskOptions::limits.
+  const RunGuard* guard = nullptr;
 };
 
 using TaskFunction = std::function<nlohmann::json(const TaskMessage&, TaskContext&)>;
@@ -57,6 +63,21 @@ struct TrendTaskOptions {
 // document), trend.sweep_chunk (a base config, a grid and a range; returns the rows) and
 // trend.periods (a config and a range of its multi-period schedule; returns the analyses).
 void AddTrendTasks(TaskRegistry& registry, TrendTaskOptions options);
+
+// A config sent with a task (YAML or JSON text), `name` naming it in messages. Throws
+// TaskError("ConfigError") naming the key, and for settings that name files or databases on
+// the sender's machine (data.universe_membership_path, data.source).
+LoadedConfig ParseTaskConfig(const std::string& text, const std::string& name);
+
+// The document `trend run --json` writes (its warnings included: the config's, the run's and,
+// multi-period, each skipped period), as trend.run returns it. Throws TaskError: StrictWarning
+// (strict and a warning), ConfigError, RunError, WorkLimitError; RunCancelled passes through.
+nlohmann::json RunDocument(const LoadedConfig& config, ReturnsFrame frame, bool multi, bool strict,
+                           const RunGuard& guard,
+                           const std::function<void(std::size_t, std::size_t)>& progress);
+// A multi-period result as that document, after the warnings given.
+nlohmann::json MultiPeriodDocument(const MultiPeriodResult& result,
+                                   std::vector<std::string> warnings);
 
 // The queue benchmark's contract (../shared/peers/queue/bench_tasks.py): bench.noop(i) -> i;
 // bench.record(i, run_id, sleep_ms) appends i to bench:start:<run_id> and, after the sleep, to

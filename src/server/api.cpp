@@ -17,6 +17,7 @@
 #include "multiperiod/multi_period.hpp"
 #include "report/json_report.hpp"
 #include "report/multi_period_json.hpp"
+#include "server/api_response.hpp"
 #include "server/web_assets.hpp"
 
 namespace trend {
@@ -36,47 +37,6 @@ struct StrictFailure : std::runtime_error {
       : std::runtime_error("strict"), warnings(std::move(w)) {}
   std::vector<std::string> warnings;
 };
-
-// Text that is not UTF-8 (a path, a column name) is replaced, not thrown on: a client's bytes
-// must never turn a 4xx into a 500.
-HttpResponse Json(int status, const json& body) {
-  return {status,
-          "application/json",
-          body.dump(-1, ' ', false, json::error_handler_t::replace),
-          {},
-          nullptr};
-}
-
-HttpResponse Error(int status, const std::string& error, const std::string& detail,
-                   const std::string& path) {
-  return Json(status, {{"error", error}, {"detail", detail}, {"path", path}});
-}
-
-// The media type of a Content-Type value: "Application/JSON; charset=utf-8" -> "application/json".
-std::string MediaType(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  std::string out(type);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// POSTs must say what they carry. A web page can send text/plain (or a form) to 127.0.0.1
-// without asking first; the types accepted here all need a CORS preflight, which we never
-// grant, so no other site can make the browser post to us.
-std::optional<HttpResponse> RequireContentType(const HttpRequest& request,
-                                               std::initializer_list<std::string_view> accepted) {
-  const std::string type = MediaType(request.content_type);
-  for (std::string_view a : accepted) {
-    if (type == a) return std::nullopt;
-  }
-  std::string expected;
-  for (std::string_view a : accepted) expected += (expected.empty() ? "" : " or ") + std::string(a);
-  return Json(415, {{"error", "unsupported media type"},
-                    {"detail", "Content-Type '" + request.content_type + "': expected " + expected},
-                    {"path", request.path}});
-}
 
 // The page and its assets, built into the executable. Our files change with each build, so
 // browsers revalidate them; Chart.js is pinned by web/package-lock.json and may be kept.
@@ -141,6 +101,19 @@ const char* kOpenApi = R"json({
     "/api/v1/runs/{id}": {"get": {"summary": "A finished result by run id",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the result document"}, "404": {"description": "unknown or evicted"}}}},
+    "/api/v1/jobs": {"post": {"summary": "Submit a job: {kind: run | multi_period | sweep, config: object or YAML string, dataset: id | csv: string, grid: object or YAML string (sweep), strict: bool}. It runs on the server's threads, or with trend app --broker on the trend worker processes of that broker; the config and grid are checked now",
+      "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"kind": {"enum": ["run", "multi_period", "sweep"]}, "config": {"oneOf": [{"$ref": "/api/v1/config/schema"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "grid": {"oneOf": [{"type": "object"}, {"type": "string"}]}, "strict": {"type": "boolean"}}, "required": ["config"]}}}},
+      "responses": {"202": {"description": "queued: {id, kind, state, links}; Location names the job"}, "400": {"description": "malformed JSON"}, "404": {"description": "unknown dataset"}, "415": {"description": "Content-Type is not application/json"}, "422": {"description": "invalid kind, config, grid or data, naming the key"}, "503": {"description": "too many jobs waiting (Retry-After)"}}},
+      "get": {"summary": "Recent jobs, newest first (?limit=, at most 1000)", "responses": {"200": {"description": "{jobs: [...]}"}}}},
+    "/api/v1/jobs/{id}": {"get": {"summary": "A job: state (PENDING, STARTED, SUCCESS, FAILURE, REVOKED, as Celery's), progress {done, total, unit}, times, error {type, message}, and links.result once it succeeded",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the job"}, "404": {"description": "unknown or forgotten"}}},
+      "delete": {"summary": "Revoke a job: one waiting never starts, one running stops at its next check (on a broker, its tasks not yet taken are revoked)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"202": {"description": "revocation asked of a running job"}, "200": {"description": "revoked, or already finished (its state)"}, "404": {"description": "unknown"}}}},
+    "/api/v1/jobs/{id}/result": {"get": {"summary": "A finished job's result: the document trend run --json writes (run, multi_period), or a sweep's results.jsonl (?format=jsonl, the default) or results.csv (?format=csv), the bytes trend sweep writes",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "schema": {"enum": ["jsonl", "csv"]}}],
+      "responses": {"200": {"description": "the result"}, "404": {"description": "unknown job"}, "409": {"description": "not finished, or it failed or was revoked"}, "410": {"description": "its result was dropped to keep within --job-mb"}}}},
     "/api/v1/usage": {"get": {"summary": "Traffic from the ingested access and error logs (trend app --usage-db): requests, status mix, p50/p95/p99 per route, slowest and most-run analyses; query: since, until (YYYY-MM-DD, ISO time, or 24h/7d back), stream, top",
       "responses": {"200": {"description": "the report, as trend ingest report --json"}, "400": {"description": "a bad since/until/top"}, "404": {"description": "no --usage-db"}}}},
     "/api/v1/config/defaults": {"get": {"summary": "The default config (config/defaults.yml) as JSON", "responses": {"200": {"description": "defaults"}}}},
@@ -181,6 +154,15 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
        [](TrendApi& api, Q r, Id) { return api.PostRun(r); }},
       {"GET", "/api/v1/runs/", true, true, "GET /api/v1/runs/{id}",
        [](TrendApi& api, Q r, Id id) { return api.GetRun(std::string(id), r); }},
+      // Off the event loop: a job's config, grid and dataset are parsed before it is queued.
+      {"POST", "/api/v1/jobs", false, true, "POST /api/v1/jobs",
+       [](TrendApi& api, Q r, Id) { return api.PostJob(r); }},
+      {"GET", "/api/v1/jobs", false, false, "GET /api/v1/jobs",
+       [](TrendApi& api, Q r, Id) { return api.ListJobs(r); }},
+      {"GET", "/api/v1/jobs/", true, false, "GET /api/v1/jobs/{id}",
+       [](TrendApi& api, Q r, Id id) { return api.GetJob(id, r); }},
+      {"DELETE", "/api/v1/jobs/", true, false, "DELETE /api/v1/jobs/{id}",
+       [](TrendApi& api, Q r, Id id) { return api.DeleteJob(id, r); }},
       // Off the event loop: it queries a database.
       {"GET", "/api/v1/usage", false, true, "GET /api/v1/usage",
        [](TrendApi& api, Q r, Id) { return api.Usage(r); }},
@@ -352,27 +334,33 @@ HttpResponse TrendApi::Usage(const HttpRequest& request) {
   return options_.usage(request);
 }
 
+std::optional<HttpResponse> TrendApi::ResolveDataset(const json& body, const HttpRequest& request,
+                                                     std::shared_ptr<const StoredDataset>& out) {
+  try {
+    if (body.contains("dataset")) {
+      out = datasets_.Find(body["dataset"].get<std::string>());
+      if (!out) {
+        return Error(404, "not found", "no dataset with id " + body["dataset"].get<std::string>(),
+                     request.path);
+      }
+    } else if (body.contains("csv") && body["csv"].is_string()) {
+      out = datasets_.Store(body["csv"].get<std::string>());
+    } else {
+      return Error(422, "invalid request", "give dataset (an id) or csv (the file's text)",
+                   request.path);
+    }
+  } catch (const InputError& e) {
+    return Error(422, "invalid dataset", e.what(), request.path);
+  } catch (const json::exception& e) {
+    return Error(422, "invalid request", e.what(), request.path);
+  }
+  return std::nullopt;
+}
+
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   if (auto refused = RequireContentType(request, {"application/json"})) return *refused;
-  // No document nests deeper than this; deeper input would recurse in dump() and elsewhere.
-  constexpr int kMaxDepth = 64;
   json body;
-  bool too_deep = false;
-  try {
-    body = json::parse(request.body, [&](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) {
-        too_deep = true;
-        throw std::length_error("too deep");
-      }
-      return true;
-    });
-  } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e400)
-    return Error(400, "malformed JSON", e.what(), request.path);
-  } catch (const std::length_error&) {
-    if (!too_deep) throw;
-    return Error(400, "malformed JSON",
-                 fmt::format("the document nests deeper than {} levels", kMaxDepth), request.path);
-  }
+  if (auto refused = ParseJsonBody(request, body)) return *refused;
   if (!body.is_object() || !body.contains("config")) {
     return Error(422, "invalid request", "expected {config, dataset | csv, multi_period}",
                  request.path);
@@ -391,24 +379,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   const bool multi = body.value("multi_period", false);
   const bool strict = body.value("strict", false);
   std::shared_ptr<const StoredDataset> dataset;
-  try {
-    if (body.contains("dataset")) {
-      dataset = datasets_.Find(body["dataset"].get<std::string>());
-      if (!dataset) {
-        return Error(404, "not found", "no dataset with id " + body["dataset"].get<std::string>(),
-                     request.path);
-      }
-    } else if (body.contains("csv") && body["csv"].is_string()) {
-      dataset = datasets_.Store(body["csv"].get<std::string>());
-    } else {
-      return Error(422, "invalid request", "give dataset (an id) or csv (the file's text)",
-                   request.path);
-    }
-  } catch (const InputError& e) {
-    return Error(422, "invalid dataset", e.what(), request.path);
-  } catch (const json::exception& e) {
-    return Error(422, "invalid request", e.what(), request.path);
-  }
+  if (auto refused = ResolveDataset(body, request, dataset)) return *refused;
   // JSON is YAML: one parser validates both forms, naming the key like the CLI does.
   const std::string config_text =
       config_node.is_string() ? config_node.get<std::string>() : config_node.dump();
@@ -647,6 +618,18 @@ HttpResponse TrendApi::Metrics(const HttpRequest&) {
   out += "# HELP trend_dataset_disk_reads_total Datasets read back from the dataset directory.\n";
   out += "# TYPE trend_dataset_disk_reads_total counter\n";
   out += fmt::format("trend_dataset_disk_reads_total {}\n", datasets_.disk_reads());
+  if (options_.jobs) {
+    const auto c = options_.jobs->counts();
+    out += "# HELP trend_jobs Jobs by state: waiting and running now, finished since start.\n";
+    out += "# TYPE trend_jobs gauge\n";
+    for (const auto& [state, n] : {std::pair{"PENDING", c.pending},
+                                   {"STARTED", c.started},
+                                   {"SUCCESS", c.succeeded},
+                                   {"FAILURE", c.failed},
+                                   {"REVOKED", c.revoked}}) {
+      out += fmt::format("trend_jobs{{state=\"{}\"}} {}\n", state, n);
+    }
+  }
   out += "# HELP trend_pipeline_proxy_resolutions_total Entry-point resolutions, by mode.\n";
   out += "# TYPE trend_pipeline_proxy_resolutions_total counter\n";
   out += fmt::format("trend_pipeline_proxy_resolutions_total{{mode=\"default\"}} {}\n",

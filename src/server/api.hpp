@@ -14,7 +14,10 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "data/returns_frame.hpp"
+#include "jobs/job_service.hpp"
 #include "pipeline/run_guard.hpp"
 #include "server/dataset_store.hpp"
 #include "server/http_server.hpp"
@@ -42,6 +45,9 @@ struct ApiOptions {
   // --usage-db (the CLI supplies it, so the server knows nothing of databases); else a 404
   // naming the flag.
   std::function<HttpResponse(const HttpRequest&)> usage;
+  // /api/v1/jobs: analyses, backtests and sweeps submitted now and fetched later, run in
+  // process or on a broker's workers (the CLI chooses); null: those routes answer 404.
+  std::shared_ptr<jobs::JobService> jobs;
 };
 
 class TrendApi {
@@ -73,6 +79,15 @@ class TrendApi {
   HttpResponse Defaults(const HttpRequest& request);
   HttpResponse Metrics(const HttpRequest& request);
   HttpResponse DebugPipeline(const HttpRequest& request);
+  // /api/v1/jobs (server/jobs_api.cpp).
+  HttpResponse PostJob(const HttpRequest& request);
+  HttpResponse ListJobs(const HttpRequest& request);
+  HttpResponse GetJob(std::string_view id_and_more, const HttpRequest& request);
+  HttpResponse DeleteJob(std::string_view id, const HttpRequest& request);
+
+  // The body's dataset (an id) or csv (stored now): a 404 or 422 response when neither works.
+  std::optional<HttpResponse> ResolveDataset(const nlohmann::json& body, const HttpRequest& request,
+                                             std::shared_ptr<const StoredDataset>& out);
 
   // The cached document for a run id: in process first, then the shared backend.
   std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);

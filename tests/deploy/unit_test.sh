@@ -2,9 +2,6 @@
 # deploy/trend-worker@.service with deploy/worker.env.example: the ExecStart line, with the
 # settings and systemd's %i/%H filled in, is a command line `trend worker` accepts (it starts
 # against a Redis of our own, names itself trend-%i@%H, and stops cleanly on SIGTERM).
-# One process (TREND_CONCURRENCY=1): under ASan, a supervisor stopped right after its start
-# has left forked children running (under investigation; see the session note), which held
-# ctest's output open. The supervisor itself is covered by tests/jobs.
 # Usage: unit_test.sh TREND SOURCE_DIR
 set -u
 trend=$(realpath "$1")
@@ -40,7 +37,6 @@ done
 # The example settings, pointed at our Redis (no password) and a free metrics port base.
 sed -e "s|redis://:CHANGE-ME@redis.internal:6379|redis://127.0.0.1:$port|" \
   -e "s|^TREND_METRICS_PORT_BASE=.*|TREND_METRICS_PORT_BASE=0|" \
-  -e "s|^TREND_CONCURRENCY=.*|TREND_CONCURRENCY=1|" \
   "$root/deploy/worker.env.example" >"$tmp/worker.env"
 set -a; source "$tmp/worker.env"; set +a
 # ExecStart as systemd expands it: continuation lines joined, ${VAR} from the file, %i and %H.

@@ -35,6 +35,20 @@ cagr=$(node -e 'const r=require(process.argv[1]); console.log((100*r.out_user_st
 echo "$single" | grep -q "<td>CAGR</td><td>[^<]*</td><td>[^<]*</td><td>$cagr</td>" ||
   fail "the page's out-of-sample CAGR is not $cagr"
 
+# /?demo=multi runs the backtest as a job (POST /api/v1/jobs) with a progress bar, and draws
+# it when the job is done; /?demo=sweep runs the page's grid as a sweep job and tables it.
+job=$(dump "/?demo=multi")
+echo "$job" | grep -q 'data-job-state="SUCCESS"' ||
+  fail "/?demo=multi: the job did not finish: $(echo "$job" | grep -o 'data-error="[^"]*"' | head -n 1)"
+echo "$job" | grep -q 'data-rendered="multi"' || fail "/?demo=multi did not draw the backtest"
+echo "$job" | grep -Eq '<progress id="progress" max="([0-9]+)" value="\1"' ||
+  fail "the progress bar is not full: $(echo "$job" | grep -o '<progress[^>]*>')"
+echo "$job" | grep -q 'Done: [0-9]* of [0-9]* periods' || fail "no 'Done: N of N periods' status"
+swept=$(dump "/?demo=sweep")
+echo "$swept" | grep -q 'data-sweep-rows="48"' ||
+  fail "/?demo=sweep: $(echo "$swept" | grep -o 'data-error="[^"]*"' | head -n 1)"
+[ "$(echo "$swept" | grep -o '<tr><td>' | wc -l)" -ge 20 ] || fail "the sweep table has under 20 rows"
+
 # A multi-period backtest, run through the API, shown by its address.
 printf '{"config":"%s","csv":"%s","multi_period":true}' "$(json_string "$root/config/demo.yml")" \
   "$(json_string "$root/demo/demo_returns.csv")" >"$tmp/multi_request.json"

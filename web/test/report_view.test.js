@@ -58,3 +58,26 @@ test("a multi-period document: equity curve, periods, contributions", { skip: !d
   }
   assert.ok(v.drawdown.every((d) => d <= 0));
 });
+
+test("a sweep's rows are ranked by out-of-sample Sharpe, failures counted", () => {
+  const jsonl = [
+    { index: 0, params: { "portfolio.rank.n": "2" }, status: "ok", sharpe: 0.5, cagr: 0.1, vol: 0.2, max_drawdown: -0.3 },
+    { index: 1, params: { "portfolio.rank.n": "4" }, status: "error", error: "bad" },
+    { index: 2, params: { "portfolio.rank.n": "6" }, status: "ok", sharpe: 1.5, cagr: 0.2, vol: 0.1, max_drawdown: -0.1 },
+    { index: 3, params: { "portfolio.rank.n": "8" }, status: "ok", sharpe: null, cagr: null, vol: null, max_drawdown: null },
+  ].map((r) => JSON.stringify(r)).join("\n") + "\n";
+  const v = RV.sweepView(jsonl, 1);
+  assert.equal(v.total, 4);
+  assert.equal(v.failed, 1);
+  assert.deepEqual(v.header, ["#", "portfolio.rank.n", "Sharpe", "CAGR", "Volatility", "Max drawdown"]);
+  assert.deepEqual(v.rows, [["2", "6", "1.50", "20.00%", "10.00%", "-10.00%"]]);
+});
+
+test("a job's state reads as a sentence with its progress", () => {
+  const job = (state, done, total, extra = {}) => ({ state, progress: { done, total, unit: "periods" }, ...extra });
+  assert.equal(RV.jobStatusText(job("PENDING", 0, 0)), "Waiting for a free worker…");
+  assert.equal(RV.jobStatusText(job("STARTED", 3, 24)), "Running: 3 of 24 periods");
+  assert.equal(RV.jobStatusText(job("SUCCESS", 24, 24)), "Done: 24 of 24 periods");
+  assert.equal(RV.jobStatusText(job("REVOKED", 5, 24)), "Cancelled after 5 of 24 periods");
+  assert.equal(RV.jobStatusText(job("FAILURE", 0, 0, { error: { message: "config: x" } })), "Failed: config: x");
+});

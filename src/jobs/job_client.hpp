@@ -1,6 +1,6 @@
 // The client side of the job queue for the commands that spread work over `trend worker`
-// processes (trend sweep --broker, trend run --multi-period --broker): one broker connection
-// to publish on and one result backend to read from.
+// processes (trend sweep --broker, trend run --multi-period --broker, trend app --broker): one
+// broker connection to publish on and one result backend to read from.
 #pragma once
 
 #include <atomic>
@@ -10,11 +10,11 @@
 #include "jobs/broker.hpp"
 #include "jobs/result_backend.hpp"
 
-namespace trend {
+namespace trend::jobs {
 
 struct JobClient {
-  std::unique_ptr<jobs::Broker> broker;
-  std::unique_ptr<jobs::RedisResultBackend> backend;
+  std::unique_ptr<Broker> broker;
+  std::unique_ptr<RedisResultBackend> backend;
 };
 
 // `backend_url` empty: the broker's. `stop` (a signal) ends a wait to reconnect. Throws
@@ -22,4 +22,4 @@ struct JobClient {
 JobClient ConnectJobClient(const std::string& broker_url, const std::string& backend_url,
                            const std::string& queue, const std::atomic<bool>* stop);
 
-}  // namespace trend
+}  // namespace trend::jobs

@@ -1,4 +1,4 @@
-#include "cli/job_client.hpp"
+#include "jobs/job_client.hpp"
 
 #include <fmt/format.h>
 
@@ -6,24 +6,24 @@
 
 #include "error/input_error.hpp"
 
-namespace trend {
+namespace trend::jobs {
 
 JobClient ConnectJobClient(const std::string& broker_url, const std::string& backend_url,
                            const std::string& queue, const std::atomic<bool>* stop) {
   JobClient c;
-  jobs::BrokerOptions broker_options;
+  BrokerOptions broker_options;
   broker_options.queues = {queue};
   broker_options.stop = stop;
-  jobs::BackendOptions backend_options;
+  BackendOptions backend_options;
   backend_options.stop = stop;
   try {
-    c.broker = jobs::ConnectBroker(broker_url, broker_options);
-    c.backend = std::make_unique<jobs::RedisResultBackend>(
-        backend_url.empty() ? broker_url : backend_url, backend_options);
+    c.broker = ConnectBroker(broker_url, broker_options);
+    c.backend = std::make_unique<RedisResultBackend>(backend_url.empty() ? broker_url : backend_url,
+                                                     backend_options);
   } catch (const std::invalid_argument& e) {
     throw InputError(fmt::format("--broker/--backend: {}", e.what()));
   }
   return c;
 }
 
-}  // namespace trend
+}  // namespace trend::jobs
