@@ -12,6 +12,7 @@ PACKAGES=(
   chromium clang libclang-rt-dev
   libxxhash-dev libsqlite3-dev sqlite3 libpq-dev postgresql python3-xxhash python3-bitarray
   goaccess bc python3-celery python3-kombu python3-redis python3-pytest
+  librabbitmq-dev rabbitmq-server python3-amqp
 )
 
 missing=()

@@ -17,6 +17,8 @@
 
 #include "error/input_error.hpp"
 #include "ingest/usage_report.hpp"
+#include "jobs/broker.hpp"
+#include "jobs/job_client.hpp"
 #include "jobs/job_executors.hpp"
 #include "jobs/job_service.hpp"
 #include "jobs/redis_client.hpp"
@@ -166,9 +168,8 @@ std::shared_ptr<jobs::JobService> MakeJobService(const AppCommandOptions& option
     std::fprintf(stderr, "trend app: jobs: %s\n", text.c_str());
   };
   try {  // the URLs are checked now, so a typo fails at start
-    jobs::ParseRedisUrl(options.broker);
-    if (!options.backend.empty()) jobs::ParseRedisUrl(options.backend);
-    service.where = "on the workers of " + jobs::ParseRedisUrl(options.broker).url;
+    service.where = "on the workers of " + jobs::BrokerDisplayUrl(options.broker);
+    jobs::ParseRedisUrl(jobs::BackendUrlFor(options.broker, options.backend));
   } catch (const std::invalid_argument& e) {
     throw InputError(fmt::format("--broker/--backend: {}", e.what()));
   }

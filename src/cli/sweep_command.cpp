@@ -158,7 +158,7 @@ int RunProcessScaling(const SweepCommandOptions& options, const DistributedInput
   const fs::path directory = fs::temp_directory_path() / ("trend-scaling-" + queue);
   LocalWorkerOptions workers;
   workers.broker = options.broker;
-  workers.backend = options.backend.empty() ? options.broker : options.backend;
+  workers.backend = jobs::BackendUrlFor(options.broker, options.backend);
   workers.queue = queue;
   workers.directory = directory.string();
   ScalingReport report;

@@ -16,6 +16,8 @@
 
 #include "cli/metrics_endpoint.hpp"
 #include "error/input_error.hpp"
+#include "jobs/broker.hpp"
+#include "jobs/job_client.hpp"
 #include "jobs/redis_client.hpp"
 #include "jobs/result_backend.hpp"
 #include "jobs/tasks.hpp"
@@ -116,13 +118,17 @@ int WorkerCommand(const WorkerCommandOptions& options) {
   if (options.broker.empty()) throw InputError("trend worker needs --broker redis://host:port/db");
   jobs::WorkerOptions worker;
   worker.broker_url = options.broker;
-  worker.backend_url = options.backend.empty() ? options.broker : options.backend;
+  try {
+    worker.backend_url = jobs::BackendUrlFor(options.broker, options.backend);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
   worker.queues = SplitQueues(options.queues);
   worker.prefetch = std::max<std::size_t>(options.prefetch, 1);
   worker.visibility_timeout = std::chrono::seconds(options.visibility_timeout);
   std::string broker_shown, backend_shown;  // passwords masked
   try {
-    broker_shown = jobs::ParseRedisUrl(worker.broker_url).url;
+    broker_shown = jobs::BrokerDisplayUrl(worker.broker_url);
     backend_shown = jobs::ParseRedisUrl(worker.backend_url).url;
   } catch (const std::invalid_argument& e) {
     throw InputError(e.what());

@@ -52,8 +52,10 @@ class Broker {
   virtual std::string url() const = 0;
 };
 
-// redis://... (kombu's Redis transport). Throws std::invalid_argument for an unknown scheme
-// or a malformed URL.
+// redis://... (kombu's Redis transport) or amqp://... (RabbitMQ). Connections are made on
+// first use. Throws std::invalid_argument for an unknown scheme or a malformed URL.
 std::unique_ptr<Broker> ConnectBroker(const std::string& url, const BrokerOptions& options);
+// The URL with its password masked, for messages. Throws as ConnectBroker does.
+std::string BrokerDisplayUrl(const std::string& url);
 
 }  // namespace trend::jobs

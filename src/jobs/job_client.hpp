@@ -17,6 +17,10 @@ struct JobClient {
   std::unique_ptr<RedisResultBackend> backend;
 };
 
+// The result backend: `backend_url`, or the broker's own URL when that is Redis. Throws
+// std::invalid_argument when neither is a Redis URL (an amqp:// broker needs --backend).
+std::string BackendUrlFor(const std::string& broker_url, const std::string& backend_url);
+
 // `backend_url` empty: the broker's. `stop` (a signal) ends a wait to reconnect. Throws
 // InputError for a URL that is not understood.
 JobClient ConnectJobClient(const std::string& broker_url, const std::string& backend_url,

@@ -63,13 +63,78 @@ class RedisServer:
         return redis.Redis(port=self.port, db=db)
 
 
+class RabbitServer:
+    """rabbitmq-server as a node of its own: its name, AMQP, distribution and epmd ports, and
+    every directory (data, logs, config, the Erlang cookie's home) in a temp dir."""
+
+    def __init__(self, directory):
+        self.dir = str(directory)
+        self.port = free_port()
+        self.name = f"trendtest{self.port}@localhost"
+        with open(os.path.join(self.dir, "rabbitmq.conf"), "w") as f:
+            f.write(f"listeners.tcp.1 = 127.0.0.1:{self.port}\nloopback_users.guest = true\n")
+        with open(os.path.join(self.dir, "enabled_plugins"), "w") as f:
+            f.write("[].\n")
+        self.env = dict(os.environ, HOME=self.dir, RABBITMQ_NODENAME=self.name,
+                        RABBITMQ_NODE_PORT=str(self.port), RABBITMQ_DIST_PORT=str(free_port()),
+                        ERL_EPMD_PORT=str(free_port()), ERL_EPMD_ADDRESS="127.0.0.1",
+                        RABBITMQ_MNESIA_BASE=os.path.join(self.dir, "mnesia"),
+                        RABBITMQ_LOG_BASE=os.path.join(self.dir, "log"), RABBITMQ_LOGS="-",
+                        RABBITMQ_CONFIG_FILE=os.path.join(self.dir, "rabbitmq"),
+                        RABBITMQ_ENABLED_PLUGINS_FILE=os.path.join(self.dir, "enabled_plugins"),
+                        RABBITMQ_PID_FILE=os.path.join(self.dir, "rabbitmq.pid"))
+        # The node's own epmd, in the foreground: stopped with the node, never shared.
+        self.epmd = subprocess.Popen(["epmd", "-port", self.env["ERL_EPMD_PORT"], "-address",
+                                      "127.0.0.1"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["/usr/lib/rabbitmq/bin/rabbitmq-server"], env=self.env,
+                                     stdout=open(os.path.join(self.dir, "rabbit.log"), "a"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self.answers, 90, "rabbitmq-server to start", step=0.2)
+
+    def answers(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("rabbitmq-server exited: " + self.log()[-2000:])
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                s.sendall(b"AMQP\x00\x00\x09\x01")
+                return len(s.recv(8)) > 0  # connection.start: the node is serving AMQP
+        except OSError:
+            return False
+
+    def log(self):
+        with open(os.path.join(self.dir, "rabbit.log"), errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+    def close(self):
+        self.stop()
+        self.epmd.kill()
+        self.epmd.wait(10)
+
+    def url(self):
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+
 class Worker:
-    def __init__(self, server, directory, *extra, name="w"):
+    def __init__(self, server, directory, *extra, name="w", broker=None):
         self.log_path = os.path.join(directory, f"worker-{name}-{time.monotonic_ns()}.log")
         env = dict(os.environ, BENCH_LEDGER_URL=server.url(2), TMPDIR=str(directory))
         self.proc = subprocess.Popen(
-            [TREND, "worker", "--broker", server.url(0), "--backend", server.url(1), "--bench-tasks",
-             "--name", name, *extra],
+            [TREND, "worker", "--broker", broker or server.url(0), "--backend", server.url(1),
+             "--bench-tasks", "--name", name, *extra],
             stdout=subprocess.DEVNULL, stderr=open(self.log_path, "w"), env=env,
             start_new_session=True)  # its own process group: SIGKILL takes its children too
 
@@ -95,12 +160,19 @@ def server(tmp_path):
     s.stop()
 
 
+@pytest.fixture(scope="module")
+def rabbit(tmp_path_factory):
+    r = RabbitServer(tmp_path_factory.mktemp("rabbit"))
+    yield r
+    r.close()
+
+
 @pytest.fixture
 def workers(server, tmp_path):
     started = []
 
-    def start(*extra, name="w"):
-        w = Worker(server, tmp_path, *extra, name=name)
+    def start(*extra, name="w", broker=None):
+        w = Worker(server, tmp_path, *extra, name=name, broker=broker)
         started.append(w)
         return w
 
