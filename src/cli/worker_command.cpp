@@ -85,6 +85,7 @@ std::string MetricsOf(const jobs::WorkerCounters* counters, std::size_t processe
     total.duplicates += counters[i].duplicates;
     total.poison += counters[i].poison;
     total.restored += counters[i].restored;
+    total.expired += counters[i].expired;
     total.requeued += counters[i].requeued;
     total.busy_microseconds += counters[i].busy_microseconds;
   }

@@ -322,19 +322,16 @@ void AmqpBroker::Declare(const std::string& queue) {
 std::vector<Delivery> AmqpBroker::Fetch(std::size_t max, std::chrono::milliseconds wait) {
   return Retrying([&](Connection& c) {
     amqp_connection_state_t s = c.state();
-    if (!consuming_ || prefetch_ != max) {
-      if (consuming_) throw std::logic_error("AmqpBroker::Fetch: the prefetch changed");
+    if (!consuming_) {
       for (const auto& queue : options_.queues) Declare(queue);
-      // The broker sends at most `max` messages not yet acknowledged: the worker's prefetch.
-      amqp_basic_qos(s, kChannel, 0, static_cast<std::uint16_t>(std::min<std::size_t>(max, 65535)),
-                     0);
-      Check(amqp_get_rpc_reply(s), "setting the prefetch");
+      SetPrefetch(c, max);
       for (const auto& queue : options_.queues) {
         amqp_basic_consume(s, kChannel, Bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
         Check(amqp_get_rpc_reply(s), "consuming from " + queue);
       }
       consuming_ = true;
-      prefetch_ = max;
+    } else if (prefetch_ != max) {
+      SetPrefetch(c, max);  // a worker holding tasks for their ETA takes more
     }
     std::vector<Delivery> out;
     while (out.size() < max) {
@@ -380,6 +377,14 @@ std::vector<Delivery> AmqpBroker::Fetch(std::size_t max, std::chrono::millisecon
     }
     return out;
   });
+}
+
+void AmqpBroker::SetPrefetch(Connection& c, std::size_t count) {
+  // The broker sends at most this many messages not yet acknowledged: the worker's prefetch.
+  amqp_basic_qos(c.state(), kChannel, 0,
+                 static_cast<std::uint16_t>(std::min<std::size_t>(count, 65535)), 0);
+  Check(amqp_get_rpc_reply(c.state()), "setting the prefetch");
+  prefetch_ = count;
 }
 
 bool AmqpBroker::CurrentTag(const std::string& tag, std::uint64_t& delivery_tag) const {

@@ -52,6 +52,7 @@ class AmqpBroker final : public Broker {
   template <class Step>
   auto Retrying(Step step);
   void Declare(const std::string& queue);
+  void SetPrefetch(Connection& c, std::size_t count);
   // The delivery tag of a tag this connection gave out; none for an earlier connection's
   // (the broker has already put those messages back).
   bool CurrentTag(const std::string& tag, std::uint64_t& delivery_tag) const;

@@ -1,5 +1,8 @@
 #include "jobs/celery_message.hpp"
 
+#include <cctype>
+#include <cstdio>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -182,6 +185,43 @@ std::string EncodeRedisEnvelope(const OutgoingTask& task, std::string_view origi
                            {"body_encoding", "base64"},
                            {"delivery_tag", MakeTaskId()}}}};
   return envelope.dump();
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_view text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
+  const std::string t(text);
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6 ||
+      consumed != 19)
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
+  std::size_t i = 19;
+  long long micros = 0;
+  if (i < t.size() && t[i] == '.') {
+    long long scale = 100000;
+    for (++i; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i) {
+      micros += (t[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  long long offset_minutes = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(t.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    offset_minutes = (t[i] == '-' ? -1 : 1) * (oh * 60 + om);
+    i += 6;
+  } else if (i < t.size() && t[i] == 'Z') {
+    ++i;
+  }
+  if (i != t.size()) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                         std::chrono::day(day)};
+  if (!date.ok()) return std::nullopt;
+  const auto days = std::chrono::sys_days(date);
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+      days + std::chrono::hours(hour) + std::chrono::minutes(minute - offset_minutes) +
+      std::chrono::seconds(second) + std::chrono::microseconds(micros));
 }
 
 std::string MakeTaskId() {

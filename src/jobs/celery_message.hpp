@@ -4,6 +4,9 @@
 // in the same envelope so that Celery's own workers could run what we send.
 #pragma once
 
+#include <chrono>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -55,6 +58,10 @@ std::string EncodeBody(const OutgoingTask& task);
 nlohmann::json TaskHeaders(const OutgoingTask& task, std::string_view origin);
 // kombu's Redis envelope, ready to LPUSH onto the queue's list.
 std::string EncodeRedisEnvelope(const OutgoingTask& task, std::string_view origin);
+
+// Celery's eta/expires headers: ISO 8601 with an optional fraction and a zone (Z or +hh:mm;
+// none is UTC). nullopt for an empty or unreadable text.
+std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_view text);
 
 // A random (version 4) UUID, the form Celery uses for task ids and delivery tags.
 std::string MakeTaskId();

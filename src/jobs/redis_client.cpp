@@ -1,5 +1,7 @@
 #include "jobs/redis_client.hpp"
 
+#include <sys/socket.h>
+
 #include "jobs/resilient_redis.hpp"
 
 #include <hiredis/hiredis.h>
@@ -165,6 +167,15 @@ RedisReply RedisClient::Read() {
   freeReplyObject(reply);
   --pending_;
   return out;
+}
+
+RedisReply RedisClient::Receive() {
+  ++pending_;  // a pushed message: nothing was sent for it
+  return Read();
+}
+
+void RedisClient::ShutDown() {
+  if (context_ != nullptr && context_->fd >= 0) ::shutdown(context_->fd, SHUT_RDWR);
 }
 
 std::vector<RedisReply> RedisClient::Flush() {

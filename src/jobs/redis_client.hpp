@@ -63,6 +63,11 @@ class RedisClient {
   void AppendScript(const std::string& body, const std::vector<std::string_view>& keys,
                     const std::vector<std::string_view>& args);
 
+  // A subscriber's next message (after SUBSCRIBE), waiting as long as the timeout allows;
+  // throws RedisError when the connection ends, also by ShutDown from another thread.
+  RedisReply Receive();
+  void ShutDown();
+
   const RedisEndpoint& endpoint() const { return endpoint_; }
 
  private:

@@ -1,13 +1,16 @@
 #include "jobs/worker.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "jobs/broker.hpp"
+#include "jobs/control_mailbox.hpp"
 #include "jobs/result_backend.hpp"
 
 namespace trend::jobs {
@@ -119,6 +122,10 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
   RedisResultBackend backend(options.backend_url, BackendOptionsFor(options, stop));
   InFlight in_flight;
   Keeper keeper(options, stop, in_flight, counters);
+  // `celery inspect ping` answered (Redis brokers).
+  std::optional<ControlMailbox> mailbox;
+  if (options.broker_url.rfind("redis://", 0) == 0)
+    mailbox.emplace(options.broker_url, options.name);
 
   std::vector<FinalResult> results;
   std::vector<std::string> acks;
@@ -137,11 +144,50 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
     settled.emplace_back(tag, id);
   };
 
+  // Tasks sent with an ETA or countdown, held (unacknowledged, refreshed like running ones)
+  // until due. A stopping worker hands them back with what it prefetched.
+  std::multimap<std::chrono::system_clock::time_point, Delivery> scheduled;
+  auto hand_back_scheduled = [&] {
+    std::vector<std::string> tags;
+    for (auto& [due, d] : scheduled) {
+      tags.push_back(d.tag);
+      in_flight.Remove(d.tag, "");
+    }
+    scheduled.clear();
+    if (tags.empty()) return;
+    broker->Requeue(tags);
+    counters.requeued += tags.size();
+  };
+
   try {
     while (!stop.load()) {
-      std::vector<Delivery> batch = broker->Fetch(options.prefetch, std::chrono::milliseconds(500));
-      if (batch.empty()) continue;
-      counters.received += batch.size();
+      std::vector<Delivery> batch;
+      const auto wall_now = std::chrono::system_clock::now();
+      while (!scheduled.empty() && scheduled.begin()->first <= wall_now) {
+        batch.push_back(std::move(scheduled.begin()->second));
+        scheduled.erase(scheduled.begin());
+      }
+      if (batch.empty()) {
+        auto wait = std::chrono::milliseconds(500);
+        if (!scheduled.empty()) {
+          wait = std::clamp(
+              std::chrono::ceil<std::chrono::milliseconds>(scheduled.begin()->first - wall_now),
+              std::chrono::milliseconds(1), wait);
+        }
+        // Held tasks do not count against the prefetch (an AMQP broker's qos grows with them).
+        std::vector<Delivery> fetched = broker->Fetch(options.prefetch + scheduled.size(), wait);
+        counters.received += fetched.size();
+        for (Delivery& d : fetched) {
+          const auto eta = d.message ? ParseIsoTime(d.message->eta) : std::nullopt;
+          if (eta && *eta > wall_now) {
+            in_flight.Add(d.tag, "");
+            scheduled.emplace(*eta, std::move(d));
+          } else {
+            batch.push_back(std::move(d));
+          }
+        }
+        if (batch.empty()) continue;
+      }
       std::vector<ClaimRequest> claims;
       std::vector<std::size_t> runnable;
       std::set<std::string> ids_in_batch;
@@ -183,10 +229,19 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
           flush();
           broker->Requeue(rest);
           counters.requeued += rest.size();
+          hand_back_scheduled();
           return;
         }
         if (outcomes[k] != ClaimOutcome::kRun) {
           ++counters.duplicates;
+          settle(d.tag, m.id);
+          continue;
+        }
+        if (const auto expires = ParseIsoTime(m.expires);
+            expires && *expires < std::chrono::system_clock::now()) {
+          // Celery's rule: a task past its expiry is not run, and its result says so.
+          backend.Revoke({m.id}, "expired");
+          ++counters.expired;
           settle(d.tag, m.id);
           continue;
         }
@@ -240,6 +295,7 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
       }
       flush();
     }
+    hand_back_scheduled();
   } catch (const BrokerStopped&) {
     // Stopped while waiting out an outage: what was fetched stays unacknowledged and goes to
     // another worker after the visibility timeout.
@@ -259,6 +315,7 @@ std::string WorkerMetricsText(const WorkerCounters& c, std::size_t processes) {
           c.duplicates);
   counter("trend_worker_tasks_poison_total",
           "Messages that could not run (malformed, unknown task, missing fields).", c.poison);
+  counter("trend_worker_tasks_expired_total", "Tasks not run: past their expires time.", c.expired);
   counter("trend_worker_tasks_restored_total",
           "Unacknowledged messages of dead workers put back on their queue.", c.restored);
   counter("trend_worker_tasks_requeued_total", "Prefetched messages handed back at shutdown.",

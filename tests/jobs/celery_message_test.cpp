@@ -166,3 +166,23 @@ TEST(SweepRows, RoundTripBitForBitWithNanAndInfinity) {
 
 }  // namespace
 }  // namespace trend::jobs
+
+namespace trend::jobs {
+namespace {
+
+TEST(ParseIsoTime, ReadsCeleryEtaAndExpires) {
+  using namespace std::chrono;
+  const auto utc = ParseIsoTime("2026-12-02T01:45:30.250000+00:00");
+  ASSERT_TRUE(utc);
+  EXPECT_EQ(duration_cast<milliseconds>(utc->time_since_epoch()).count(), 1796175930250);
+  EXPECT_EQ(ParseIsoTime("2026-12-02T03:45:30.25+02:00"), utc);  // the same instant
+  EXPECT_EQ(ParseIsoTime("2026-12-02T01:45:30.25Z"), utc);
+  EXPECT_EQ(ParseIsoTime("2026-12-02T01:45:30.25"), utc);  // no zone: UTC
+  EXPECT_FALSE(ParseIsoTime(""));
+  EXPECT_FALSE(ParseIsoTime("tomorrow"));
+  EXPECT_FALSE(ParseIsoTime("2026-02-30T00:00:00"));
+  EXPECT_FALSE(ParseIsoTime("2026-12-02T01:45:30+0"));
+}
+
+}  // namespace
+}  // namespace trend::jobs

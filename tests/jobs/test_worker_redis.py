@@ -4,6 +4,7 @@ import base64
 import json
 import os
 import re
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -207,3 +208,47 @@ def test_concurrency_restarts_a_dead_process(server, workers, celery_app):
     wait_until(lambda: "starting another" in worker.log(), 10, "the supervisor to restart it")
     results = [celery_app.send_task("bench.noop", args=[i]) for i in range(50)]
     assert [r.get(timeout=30) for r in results] == list(range(50))
+
+
+def test_celery_inspect_ping_gets_pong_from_every_process(server, workers, celery_app):
+    workers("-c", "2", name="pinged")
+    wait_until(lambda: len(celery_app.control.ping(timeout=0.5)) == 2, 30, "two pongs")
+    replies = celery_app.control.inspect(timeout=1.0).ping()
+    assert list(replies.values()) == [{"ok": "pong"}] * 2
+    assert all(name.startswith("pinged.") for name in replies)
+    one = sorted(replies)[0]
+    assert celery_app.control.ping(destination=[one], timeout=1.0) == [{one: {"ok": "pong"}}]
+    # A command we do not implement is answered as Celery answers an unknown one.
+    active = celery_app.control.inspect(timeout=1.0).active()
+    assert all("No such control command" in r["error"] for r in active.values())
+    # And Celery's own command line.
+    done = subprocess.run(["/usr/bin/python3", "-m", "celery", "-b", server.url(0), "inspect", "ping",
+                           "-t", "2"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.count("pong") == 2, done.stdout + done.stderr
+
+
+def test_countdown_and_eta_wait_expires_is_revoked(server, workers, celery_app):
+    import datetime
+    from celery.exceptions import TaskRevokedError
+    worker = workers("-c", "1", name="eta")
+    sent = time.monotonic()
+    later = celery_app.send_task("bench.noop", args=["later"], countdown=2)
+    at = celery_app.send_task(
+        "bench.noop", args=["at"],
+        eta=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1))
+    now = [celery_app.send_task("bench.noop", args=[i]) for i in range(5)]
+    # Held tasks do not hold up the others.
+    assert [r.get(timeout=30) for r in now] == list(range(5))
+    assert not later.ready()
+    assert at.get(timeout=30) == "at"
+    assert later.get(timeout=30) == "later"
+    assert time.monotonic() - sent >= 1.9
+    # Past its expiry a task is not run: REVOKED, as Celery's worker does.
+    expired = celery_app.send_task("bench.noop", args=["x"], countdown=1, expires=0.5)
+    with pytest.raises(TaskRevokedError):
+        expired.get(timeout=30)
+    # A stopping worker hands a held task back to the queue at once.
+    held = celery_app.send_task("bench.noop", args=["held"], countdown=60)
+    wait_until(lambda: server.client(0).llen("trend") == 0, 10, "the worker to take it")
+    assert worker.stop() == 0
+    assert server.client(0).llen("trend") == 1 and server.client(0).hlen("unacked") == 0
