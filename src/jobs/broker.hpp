@@ -14,6 +14,7 @@
 
 #include "jobs/celery_message.hpp"
 #include "jobs/reconnector.hpp"
+#include "jobs/redis_client.hpp"
 
 namespace trend::jobs {
 
@@ -50,6 +51,16 @@ class Broker {
   // Messages waiting in `queue` (not counting those delivered and unacknowledged).
   virtual std::size_t QueueLength(const std::string& queue) = 0;
   virtual std::string url() const = 0;
+  // Commands for another database of the broker's own Redis server (a result backend there),
+  // to go out in the next Fetch's round trip, ahead of the acknowledgements: a task that
+  // arrives alone then costs one round trip fewer. False when this broker cannot (another
+  // server, or not Redis); the caller sends them itself.
+  virtual bool SendWithNextFetch(const RedisEndpoint& server,
+                                 std::vector<std::vector<std::string>>& commands) {
+    (void)server;
+    (void)commands;
+    return false;
+  }
 };
 
 // redis://... (kombu's Redis transport) or amqp://... (RabbitMQ). Connections are made on

@@ -10,7 +10,8 @@ namespace {
 constexpr const char* kUnacked = "unacked";
 constexpr const char* kUnackedIndex = "unacked_index";
 constexpr const char* kPrioritySeparator = "\x06\x16";
-constexpr int kPriorities[] = {0, 3, 6, 9};  // kombu's priority_steps; 0 is served first
+constexpr int kPriorities[] = {0, 3, 6, 9};             // kombu's priority_steps; 0 is served first
+constexpr std::chrono::milliseconds kLongestWait{200};  // one blocking wait of a fetch
 
 // KEYS: unacked, unacked_index, then the lists in order. ARGV: max messages.
 // Returns tag1, message1, tag2, message2, ... A message kombu did not write (no delivery tag)
@@ -113,7 +114,9 @@ return #ARGV
 
 RedisBroker::RedisBroker(const std::string& url, BrokerOptions options)
     : options_(std::move(options)),
-      redis_(ParseRedisUrl(url), options_.timeout, "broker", options_.stop) {
+      // Replies may take a blocking wait's 200 ms longer: one timeout for every command, so
+      // that a fetch changes no socket option (two system calls a task, when tasks trickle).
+      redis_(ParseRedisUrl(url), options_.timeout + kLongestWait, "broker", options_.stop) {
   if (options_.queues.empty()) throw std::invalid_argument("no queue to consume from");
   for (int priority : kPriorities) {
     for (const auto& queue : options_.queues) {
@@ -123,36 +126,112 @@ RedisBroker::RedisBroker(const std::string& url, BrokerOptions options)
   }
 }
 
+RedisBroker::~RedisBroker() {
+  try {
+    SendPending();
+  } catch (const std::exception&) {
+    // Gone with the connection: the messages come back after the visibility timeout, and
+    // their stored results keep them from running again.
+  }
+}
+
+bool RedisBroker::SendWithNextFetch(const RedisEndpoint& server,
+                                    std::vector<std::vector<std::string>>& commands) {
+  const RedisEndpoint& own = redis_.endpoint();
+  if (server.host != own.host || server.port != own.port || server.password != own.password)
+    return false;
+  for (auto& command : commands) pending_commands_.emplace_back(server.db, std::move(command));
+  commands.clear();
+  return true;
+}
+
+std::size_t RedisBroker::AppendPending(RedisClient& c) {
+  std::size_t replies = 0;
+  int db = redis_.endpoint().db;
+  for (const auto& [command_db, command] : pending_commands_) {
+    if (command_db != db) {
+      db = command_db;
+      c.Append({"SELECT", std::to_string(db)});
+      ++replies;
+    }
+    c.Append(std::vector<std::string_view>(command.begin(), command.end()));
+    ++replies;
+  }
+  if (db != redis_.endpoint().db) {
+    c.Append({"SELECT", std::to_string(redis_.endpoint().db)});
+    ++replies;
+  }
+  if (!pending_acks_.empty()) {
+    std::vector<std::string_view> hdel = {"HDEL", kUnacked};
+    std::vector<std::string_view> zrem = {"ZREM", kUnackedIndex};
+    hdel.insert(hdel.end(), pending_acks_.begin(), pending_acks_.end());
+    zrem.insert(zrem.end(), pending_acks_.begin(), pending_acks_.end());
+    c.Append(hdel);
+    c.Append(zrem);
+    replies += 2;
+  }
+  return replies;
+}
+
+void RedisBroker::SendPending() {
+  if (pending_acks_.empty() && pending_commands_.empty()) return;
+  redis_.Run([&](RedisClient& c) {
+    AppendPending(c);
+    for (const auto& r : c.Flush()) CheckReply(r, "storing results and acknowledging tasks");
+    return 0;
+  });
+  pending_acks_.clear();
+  pending_commands_.clear();
+}
+
 std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseconds wait) {
   std::vector<std::string_view> keys = {kUnacked, kUnackedIndex};
   keys.insert(keys.end(), lists_.begin(), lists_.end());
   const std::string count = std::to_string(std::max<std::size_t>(max, 1));
   const auto deadline = std::chrono::steady_clock::now() + wait;
   RedisReply reply;
+  // One round trip per pass: the acknowledgements waiting to go, then (when the last fetch
+  // found the queue short, so it is probably empty now) a wait for a message without taking
+  // it, then the fetch. BLMOVE from the tail to the tail of the same list blocks while the
+  // list is empty and leaves it as it was, and returns at once when it is not. With several
+  // lists (priorities, queues) only the first is watched; the others are seen at the next
+  // pass, at most 200 ms later. A message that arrives alone thus costs one round trip to
+  // fetch, not three.
+  bool block = queue_was_short_;
   for (;;) {
-    reply = redis_.Run([&](RedisClient& c) {
-      RedisReply r = c.Script(kFetchScript, keys, {count});
-      CheckReply(r, "fetching tasks");
-      return r;
-    });
-    if (!reply.elements.empty()) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || (options_.stop && options_.stop->load())) return {};
-    // Wait for a message without taking it: BLMOVE from the tail to the tail of the same list
-    // blocks while the list is empty and leaves it as it was. With several lists (priorities,
-    // queues) only the first is watched; the others are seen at the next fetch, at most
-    // 200 ms later.
-    const auto step = std::min(left, std::chrono::milliseconds(200));
-    const std::string seconds = fmt::format("{:.3f}", static_cast<double>(step.count()) / 1000);
-    redis_.Run([&](RedisClient& c) {
-      c.SetTimeout(options_.timeout + step);
-      const RedisReply r = c.Command({"BLMOVE", lists_[0], lists_[0], "RIGHT", "RIGHT", seconds});
-      c.SetTimeout(options_.timeout);
-      CheckReply(r, "waiting for tasks");
-      return 0;
+    if (options_.stop && options_.stop->load()) block = false;
+    const auto step =
+        std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(200));
+    reply = redis_.Run([&](RedisClient& c) {
+      c.LoadScript(kFetchScript);
+      const std::size_t acks = AppendPending(c);
+      if (block) {
+        c.Append({"BLMOVE", lists_[0], lists_[0], "RIGHT", "RIGHT",
+                  fmt::format("{:.3f}", static_cast<double>(step.count()) / 1000)});
+      }
+      c.AppendScript(kFetchScript, keys, {count});
+      std::vector<RedisReply> replies = c.Flush();
+      if (replies.back().error() && replies.back().text.rfind("NOSCRIPT", 0) == 0) {
+        c.ForgetScript(kFetchScript);  // the server lost its scripts: loaded at the next pass
+        replies.back() = RedisReply{};
+      }
+      for (std::size_t i = 0; i < replies.size(); ++i)
+        CheckReply(replies[i],
+                   i < acks ? "storing results and acknowledging tasks" : "fetching tasks");
+      return std::move(replies.back());
     });
+    pending_acks_.clear();
+    pending_commands_.clear();
+    if (!reply.elements.empty()) break;
+    if (left.count() <= 0 || (options_.stop && options_.stop->load())) {
+      queue_was_short_ = true;
+      return {};
+    }
+    block = true;
   }
+  queue_was_short_ = reply.elements.size() / 2 < max;
   std::vector<Delivery> deliveries;
   deliveries.reserve(reply.elements.size() / 2);
   for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
@@ -169,20 +248,11 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
 }
 
 void RedisBroker::Ack(const std::vector<std::string>& tags) {
-  if (tags.empty()) return;
-  std::vector<std::string_view> hdel = {"HDEL", kUnacked};
-  std::vector<std::string_view> zrem = {"ZREM", kUnackedIndex};
-  hdel.insert(hdel.end(), tags.begin(), tags.end());
-  zrem.insert(zrem.end(), tags.begin(), tags.end());
-  redis_.Run([&](RedisClient& c) {
-    c.Append(hdel);
-    c.Append(zrem);
-    for (const auto& r : c.Flush()) CheckReply(r, "acknowledging tasks");
-    return 0;
-  });
+  pending_acks_.insert(pending_acks_.end(), tags.begin(), tags.end());
 }
 
 void RedisBroker::Requeue(const std::vector<std::string>& tags) {
+  SendPending();
   if (tags.empty()) return;
   std::vector<std::string_view> args = {"tags"};
   args.insert(args.end(), tags.begin(), tags.end());

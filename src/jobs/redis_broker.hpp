@@ -22,8 +22,12 @@ namespace trend::jobs {
 class RedisBroker final : public Broker {
  public:
   RedisBroker(const std::string& url, BrokerOptions options);
+  ~RedisBroker() override;  // sends the acknowledgements still waiting
 
   std::vector<Delivery> Fetch(std::size_t max, std::chrono::milliseconds wait) override;
+  // Sent with the next Fetch (one round trip for both), or by Requeue or the destructor. A
+  // worker that dies first leaves them to be restored, and their stored results keep them from
+  // running again.
   void Ack(const std::vector<std::string>& tags) override;
   void Requeue(const std::vector<std::string>& tags) override;
   void Touch(const std::vector<std::string>& tags) override;
@@ -31,11 +35,22 @@ class RedisBroker final : public Broker {
   void Publish(const OutgoingTask& task) override;
   std::size_t QueueLength(const std::string& queue) override;
   std::string url() const override { return redis_.endpoint().url; }
+  bool SendWithNextFetch(const RedisEndpoint& server,
+                         std::vector<std::vector<std::string>>& commands) override;
 
  private:
   BrokerOptions options_;
   ResilientRedis redis_;
   std::vector<std::string> lists_;  // every queue's lists, in kombu's order of priority
+  std::vector<std::string> pending_acks_;
+  // Other databases' commands for the next round trip, by database.
+  std::vector<std::pair<int, std::vector<std::string>>> pending_commands_;
+  bool queue_was_short_ = true;  // the last fetch got fewer than it asked for
+
+  // Appends what waits to go (other databases' commands, then the acknowledgements); returns
+  // how many replies they add.
+  std::size_t AppendPending(RedisClient& c);
+  void SendPending();
 };
 
 }  // namespace trend::jobs

@@ -211,12 +211,16 @@ void RedisClient::AppendScript(const std::string& body, const std::vector<std::s
   Append(argv);
 }
 
+void RedisClient::ForgetScript(const std::string& body) {
+  std::erase_if(scripts_, [&](const auto& s) { return s.first == body; });
+}
+
 RedisReply RedisClient::Script(const std::string& body, const std::vector<std::string_view>& keys,
                                const std::vector<std::string_view>& args) {
   AppendScript(body, keys, args);
   RedisReply reply = Flush().back();
   if (reply.error() && reply.text.rfind("NOSCRIPT", 0) == 0) {
-    std::erase_if(scripts_, [&](const auto& s) { return s.first == body; });
+    ForgetScript(body);
     AppendScript(body, keys, args);
     reply = Flush().back();
   }

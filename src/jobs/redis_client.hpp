@@ -62,6 +62,10 @@ class RedisClient {
                     const std::vector<std::string_view>& args);
   void AppendScript(const std::string& body, const std::vector<std::string_view>& keys,
                     const std::vector<std::string_view>& args);
+  // Loads the script now (AppendScript may have to load it, which cannot happen in the middle
+  // of a pipeline), or forgets it after a NOSCRIPT reply in a pipeline.
+  void LoadScript(const std::string& body) { ShaOf(body); }
+  void ForgetScript(const std::string& body);
 
   // A subscriber's next message (after SUBSCRIBE), waiting as long as the timeout allows;
   // throws RedisError when the connection ends, also by ShutDown from another thread.

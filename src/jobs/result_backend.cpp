@@ -133,20 +133,30 @@ std::vector<ClaimOutcome> RedisResultBackend::Claim(const std::vector<ClaimReque
   return outcomes;
 }
 
-void RedisResultBackend::Store(const std::vector<FinalResult>& results) {
-  if (results.empty()) return;
+std::vector<std::vector<std::string>> RedisResultBackend::StoreCommands(
+    const std::vector<FinalResult>& results) const {
   const std::string expires = std::to_string(options_.result_expires.count());
-  std::vector<std::string> metas;
-  metas.reserve(results.size());
-  for (const auto& r : results)
-    metas.push_back(r.success ? SuccessMeta(r.id, r.result) : FailureMeta(r.id, r.failure));
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(3 * results.size());
+  for (const auto& r : results) {
+    std::string key = MetaKey(r.id);
+    std::string meta = r.success ? SuccessMeta(r.id, r.result) : FailureMeta(r.id, r.failure);
+    commands.push_back({"SET", key, meta, "EX", expires});
+    commands.push_back({"PUBLISH", std::move(key), std::move(meta)});
+    commands.push_back({"DEL", ClaimKey(r.id)});
+  }
+  return commands;
+}
+
+void RedisResultBackend::Store(const std::vector<FinalResult>& results) {
+  if (!results.empty()) Send(StoreCommands(results));
+}
+
+void RedisResultBackend::Send(const std::vector<std::vector<std::string>>& commands) {
+  if (commands.empty()) return;
   redis_.Run([&](RedisClient& c) {
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const std::string key = MetaKey(results[i].id);
-      c.Append({"SET", key, metas[i], "EX", expires});
-      c.Append({"PUBLISH", key, metas[i]});
-      c.Append({"DEL", ClaimKey(results[i].id)});
-    }
+    for (const auto& command : commands)
+      c.Append(std::vector<std::string_view>(command.begin(), command.end()));
     for (const auto& reply : c.Flush()) CheckReply(reply, "storing results");
     return 0;
   });

@@ -63,6 +63,11 @@ class RedisResultBackend {
   std::vector<ClaimOutcome> Claim(const std::vector<ClaimRequest>& tasks);
   // Stores final results (SUCCESS / FAILURE) and releases their claims, in one round trip.
   void Store(const std::vector<FinalResult>& results);
+  // The commands Store sends, for a broker on the same server to send (SendWithNextFetch).
+  std::vector<std::vector<std::string>> StoreCommands(
+      const std::vector<FinalResult>& results) const;
+  void Send(const std::vector<std::vector<std::string>>& commands);  // in one round trip
+  const RedisEndpoint& endpoint() const { return redis_.endpoint(); }
   void StoreMeta(const std::string& id, const std::string& meta);
   void Progress(const std::string& id, std::size_t done, std::size_t total);
   void Touch(const std::vector<std::string>& ids);

@@ -130,9 +130,17 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
   std::vector<FinalResult> results;
   std::vector<std::string> acks;
   std::vector<std::pair<std::string, std::string>> settled;  // tag, id: leave in_flight
-  auto flush = [&] {
-    // Results first: a message is acknowledged only once its result is stored.
-    backend.Store(results);
+  // `before_next_fetch`: the results may go out with the next fetch, in its round trip, when
+  // the backend shares the broker's server (the end of a batch: the fetch follows at once).
+  auto flush = [&](bool before_next_fetch = false) {
+    // Results first: a message is acknowledged only once its result is stored (in the same
+    // round trip, the stores go ahead of the acknowledgements).
+    if (!results.empty() && before_next_fetch) {
+      auto commands = backend.StoreCommands(results);
+      if (!broker->SendWithNextFetch(backend.endpoint(), commands)) backend.Send(commands);
+    } else {
+      backend.Store(results);
+    }
     broker->Ack(acks);
     for (const auto& [tag, id] : settled) in_flight.Remove(tag, id);
     results.clear();
@@ -293,7 +301,7 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
           last_flush = Clock::now();
         }
       }
-      flush();
+      flush(/*before_next_fetch=*/true);
     }
     hand_back_scheduled();
   } catch (const BrokerStopped&) {

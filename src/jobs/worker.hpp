@@ -31,7 +31,7 @@ struct WorkerCounters {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> duplicates{0};  // not run: result already stored, or running elsewhere
   std::atomic<std::uint64_t> poison{0};      // could not run: malformed, unknown task, bad fields
-  std::atomic<std::uint64_t> expired{0};   // not run: past their `expires`
+  std::atomic<std::uint64_t> expired{0};     // not run: past their `expires`
   std::atomic<std::uint64_t> restored{0};    // others' expired messages put back on the queue
   std::atomic<std::uint64_t> requeued{0};    // own prefetched messages handed back at stop
   std::atomic<std::uint64_t> busy_microseconds{0};  // time spent running tasks
