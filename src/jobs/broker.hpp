@@ -18,10 +18,26 @@
 
 namespace trend::jobs {
 
+// A claim the broker took in its fetch (see BrokerOptions::claims), as it read the message.
+struct FetchedClaim {
+  std::string id;            // the task id it found (empty: none, nothing was claimed)
+  bool redelivered = false;  // what it took the message for
+  std::string outcome;       // "run", "done" or "busy", as ClaimOutcome
+};
+
 struct Delivery {
   std::string tag;                     // the transport's handle for Ack / Requeue / Touch
   std::optional<TaskMessage> message;  // unset: a poison message, `poison` says why
   std::optional<PoisonMessage> poison;
+  std::optional<FetchedClaim> claim;
+};
+
+// Claims taken by the fetch itself when the result backend is a database of the broker's own
+// Redis server: a task that arrives alone then costs one round trip, not two.
+struct FetchClaims {
+  int backend_db = 0;
+  std::string worker;
+  std::chrono::seconds ttl{3600};
 };
 
 struct BrokerOptions {
@@ -30,6 +46,7 @@ struct BrokerOptions {
   std::chrono::milliseconds timeout{5000};        // connect and per command
   // Set when the worker is stopping: a broker waiting to reconnect gives up and throws.
   const std::atomic<bool>* stop = nullptr;
+  std::optional<FetchClaims> claims;  // Redis brokers only; others ignore it
 };
 
 class Broker {

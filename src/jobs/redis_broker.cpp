@@ -1,5 +1,7 @@
 #include "jobs/redis_broker.hpp"
 
+#include "jobs/result_backend.hpp"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <thread>
@@ -20,7 +22,7 @@ constexpr std::chrono::milliseconds kLongestWait{200};  // one blocking wait of 
 // routing key, which kombu's restore reads as "this queue"), and the tag is made here rather
 // than read from the message: scanning each message for its fields cost more in Lua than all
 // the rest of the fetch.
-const std::string kFetchScript = R"lua(
+const std::string kFetchBody = R"lua(
 local out = {}
 local max = tonumber(ARGV[1])
 local t = redis.call('TIME')
@@ -47,8 +49,39 @@ if #fields > 0 then
   redis.call('HSET', KEYS[1], unpack(fields))
   redis.call('ZADD', KEYS[2], unpack(scores))
 end
-return out
 )lua";
+const std::string kFetchScript = kFetchBody + "return out\n";
+
+// The fetch, then claims for a few messages (a queue being drained has its batch claimed by the
+// worker in one call instead: finding ids in Lua costs more than that round trip there).
+// ARGV[2..5]: the backend's database, the broker's, the worker, the claim TTL. Returns {the
+// fetch's list, {id, redelivered '1'|'0', outcome} per message or nothing}. An id is the
+// first "id" key of the envelope, which is the headers': inside a JSON string every quote is
+// escaped, and the body is base64. The worker checks it against the message it decodes.
+const std::string& FetchClaimScript() {
+  static const std::string kScript = kFetchBody + ClaimLuaFunction() + R"lua(
+local claimed = {}
+if #out > 0 and #out <= 8 then
+  redis.call('SELECT', ARGV[2])
+  for i = 2, #out, 2 do
+    local m = out[i]
+    local id = string.match(m, '"id":%s*"([^"\\]*)"')
+    local re = string.find(m, '"redelivered": true', 1, true) or
+               string.find(m, '"redelivered":true', 1, true)
+    local outcome = ''
+    if id then
+      outcome = claim(ARGV[6] .. id, ARGV[7] .. id, ARGV[4], ARGV[5], re ~= nil)
+    end
+    claimed[#claimed + 1] = id or ''
+    claimed[#claimed + 1] = re and '1' or '0'
+    claimed[#claimed + 1] = outcome
+  end
+  redis.call('SELECT', ARGV[3])
+end
+return {out, claimed}
+)lua";
+  return kScript;
+}
 
 // Puts unacknowledged messages back on their queues, marked redelivered, as kombu's
 // restore_by_tag does (RPUSH: the next to be popped). KEYS: unacked, unacked_index.
@@ -197,24 +230,35 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
   // lists (priorities, queues) only the first is watched; the others are seen at the next
   // pass, at most 200 ms later. A message that arrives alone thus costs one round trip to
   // fetch, not three.
+  const std::string& script = options_.claims ? FetchClaimScript() : kFetchScript;
+  std::vector<std::string_view> args = {count};
+  std::string backend_db, broker_db, ttl, meta_prefix, claim_prefix;
+  if (options_.claims) {
+    backend_db = std::to_string(options_.claims->backend_db);
+    broker_db = std::to_string(redis_.endpoint().db);
+    ttl = std::to_string(options_.claims->ttl.count());
+    meta_prefix = MetaKey("");
+    claim_prefix = ClaimKey("");
+    args.insert(args.end(),
+                {backend_db, broker_db, options_.claims->worker, ttl, meta_prefix, claim_prefix});
+  }
   bool block = queue_was_short_;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (options_.stop && options_.stop->load()) block = false;
-    const auto step =
-        std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(200));
+    const auto step = std::clamp(left, std::chrono::milliseconds(1), kLongestWait);
     reply = redis_.Run([&](RedisClient& c) {
-      c.LoadScript(kFetchScript);
+      c.LoadScript(script);
       const std::size_t acks = AppendPending(c);
       if (block) {
         c.Append({"BLMOVE", lists_[0], lists_[0], "RIGHT", "RIGHT",
                   fmt::format("{:.3f}", static_cast<double>(step.count()) / 1000)});
       }
-      c.AppendScript(kFetchScript, keys, {count});
+      c.AppendScript(script, keys, args);
       std::vector<RedisReply> replies = c.Flush();
       if (replies.back().error() && replies.back().text.rfind("NOSCRIPT", 0) == 0) {
-        c.ForgetScript(kFetchScript);  // the server lost its scripts: loaded at the next pass
+        c.ForgetScript(script);  // the server lost its scripts: loaded at the next pass
         replies.back() = RedisReply{};
       }
       for (std::size_t i = 0; i < replies.size(); ++i)
@@ -224,24 +268,37 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
     });
     pending_acks_.clear();
     pending_commands_.clear();
-    if (!reply.elements.empty()) break;
+    // With claims the reply is {the fetch's list, the claims}.
+    RedisReply* fetched = &reply;
+    if (options_.claims) {
+      if (reply.elements.size() != 2) throw RedisError("fetching tasks: wrong reply");
+      fetched = &reply.elements[0];
+    }
+    if (!fetched->elements.empty()) break;
     if (left.count() <= 0 || (options_.stop && options_.stop->load())) {
       queue_was_short_ = true;
       return {};
     }
     block = true;
   }
-  queue_was_short_ = reply.elements.size() / 2 < max;
+  const std::vector<RedisReply>& list =
+      options_.claims ? reply.elements[0].elements : reply.elements;
+  const std::vector<RedisReply> none;
+  const std::vector<RedisReply>& claims = options_.claims ? reply.elements[1].elements : none;
+  queue_was_short_ = list.size() / 2 < max;
   std::vector<Delivery> deliveries;
-  deliveries.reserve(reply.elements.size() / 2);
-  for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+  deliveries.reserve(list.size() / 2);
+  for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
     Delivery d;
-    d.tag = std::move(reply.elements[i].text);
+    d.tag = list[i].text;
     try {
-      d.message = DecodeRedisEnvelope(reply.elements[i + 1].text);
+      d.message = DecodeRedisEnvelope(list[i + 1].text);
     } catch (const PoisonMessage& poison) {
       d.poison = poison;
     }
+    const std::size_t k = 3 * (i / 2);
+    if (k + 2 < claims.size() && !claims[k].text.empty())
+      d.claim = FetchedClaim{claims[k].text, claims[k + 1].text == "1", claims[k + 2].text};
     deliveries.push_back(std::move(d));
   }
   return deliveries;

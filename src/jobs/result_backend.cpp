@@ -5,36 +5,45 @@
 #include <chrono>
 
 namespace trend::jobs {
+
+const std::string& ClaimLuaFunction() {
+  static const std::string kFunction = R"lua(
+local function claim(meta_key, claim_key, worker, ttl, redelivered)
+  local meta = redis.call('GET', meta_key)
+  local status = meta and string.match(meta, '"status":%s*"(%u+)"')
+  if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then return 'done' end
+  if redelivered then
+    redis.call('SET', claim_key, worker, 'EX', ttl)
+  elseif not redis.call('SET', claim_key, worker, 'NX', 'EX', ttl) then
+    return 'busy'
+  end
+  return 'run'
+end
+)lua";
+  return kFunction;
+}
+
+std::string ClaimKey(const std::string& id) {
+  return "trend-task-claim-" + id;
+}
+
 namespace {
 
 using nlohmann::json;
 
 // One call claims a whole batch. KEYS: meta1, claim1, meta2, claim2, ... ARGV: worker, claim
 // TTL (s), then one character per task: '1' when redelivered. Returns one word per task.
-const std::string kClaimScript = R"lua(
+const std::string& ClaimScript() {
+  static const std::string kScript = ClaimLuaFunction() + R"lua(
 local out = {}
-local meta_keys = {}
-for i = 1, #KEYS / 2 do meta_keys[i] = KEYS[2 * i - 1] end
-local metas = redis.call('MGET', unpack(meta_keys))
 for i = 1, #KEYS / 2 do
-  local claim_key = KEYS[2 * i]
-  local outcome = 'run'
-  local status = metas[i] and string.match(metas[i], '"status":%s*"(%u+)"')
-  if status == 'SUCCESS' or status == 'FAILURE' or status == 'REVOKED' then
-    outcome = 'done'
-  elseif string.sub(ARGV[3], i, i) == '1' then
-    redis.call('SET', claim_key, ARGV[1], 'EX', ARGV[2])
-  elseif not redis.call('SET', claim_key, ARGV[1], 'NX', 'EX', ARGV[2]) then
-    outcome = 'busy'
-  end
-  out[i] = outcome
+  out[i] = claim(KEYS[2 * i - 1], KEYS[2 * i], ARGV[1], ARGV[2], string.sub(ARGV[3], i, i) == '1')
 end
 return out
 )lua";
-
-std::string ClaimKey(const std::string& id) {
-  return "trend-task-claim-" + id;
+  return kScript;
 }
+
 std::string DatasetKey(const std::string& id) {
   return "trend-dataset-" + id;
 }
@@ -118,7 +127,7 @@ std::vector<ClaimOutcome> RedisResultBackend::Claim(const std::vector<ClaimReque
   }
   const std::vector<std::string_view> key_views(keys.begin(), keys.end());
   const RedisReply reply = redis_.Run([&](RedisClient& c) {
-    RedisReply r = c.Script(kClaimScript, key_views, {options_.worker, ttl, redelivered});
+    RedisReply r = c.Script(ClaimScript(), key_views, {options_.worker, ttl, redelivered});
     CheckReply(r, "claiming tasks");
     if (r.elements.size() != tasks.size()) throw RedisError("claiming tasks: wrong reply");
     return r;

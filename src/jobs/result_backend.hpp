@@ -23,6 +23,14 @@ namespace trend::jobs {
 
 enum class ClaimOutcome { kRun, kDone, kBusy };
 
+// A task's claim: who runs it, so that a duplicate delivery is not run twice. The key, and the
+// decision as a Lua function for every script that claims (the backend's own, and a broker's
+// fetch when the backend shares its server): claim(meta_key, claim_key, worker, ttl,
+// redelivered) returns 'done' (a final result exists), 'busy' (another live worker holds it)
+// or 'run' (claimed).
+std::string ClaimKey(const std::string& id);
+const std::string& ClaimLuaFunction();
+
 struct ClaimRequest {
   std::string id;
   bool redelivered = false;

@@ -48,6 +48,15 @@ BrokerOptions BrokerOptionsFor(const WorkerOptions& options, const std::atomic<b
   b.queues = options.queues;
   b.visibility_timeout = options.visibility_timeout;
   b.stop = &stop;
+  // A backend on the broker's own Redis server: the fetch claims what it takes.
+  if (options.broker_url.rfind("redis://", 0) == 0 &&
+      options.backend_url.rfind("redis://", 0) == 0) {
+    const RedisEndpoint broker = ParseRedisUrl(options.broker_url);
+    const RedisEndpoint backend = ParseRedisUrl(options.backend_url);
+    if (broker.host == backend.host && broker.port == backend.port &&
+        broker.password == backend.password)
+      b.claims = FetchClaims{backend.db, options.name, options.visibility_timeout};
+  }
   return b;
 }
 
@@ -197,6 +206,7 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
         if (batch.empty()) continue;
       }
       std::vector<ClaimRequest> claims;
+      std::map<std::size_t, ClaimOutcome> fetch_outcomes;  // by position in `runnable`
       std::vector<std::size_t> runnable;
       std::set<std::string> ids_in_batch;
       for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -218,10 +228,26 @@ void RunWorker(const WorkerOptions& options, const TaskRegistry& tasks,
           settle(d.tag, id);
           continue;
         }
-        claims.push_back({id, d.message->redelivered});
         runnable.push_back(i);
+        // Claimed by the fetch: kept when it read the message as we did. (A fetch that took a
+        // redelivered message for a first one found the dead worker's claim: claimed again.)
+        const auto& c = d.claim;
+        if (c && c->id == id &&
+            (c->redelivered == d.message->redelivered || c->outcome != "busy")) {
+          fetch_outcomes[runnable.size() - 1] = c->outcome == "done"   ? ClaimOutcome::kDone
+                                                : c->outcome == "busy" ? ClaimOutcome::kBusy
+                                                                       : ClaimOutcome::kRun;
+        } else {
+          claims.push_back({id, d.message->redelivered});
+        }
       }
-      const std::vector<ClaimOutcome> outcomes = backend.Claim(claims);
+      // The claims the fetch did not take, in one call, merged back in order.
+      const std::vector<ClaimOutcome> claimed = backend.Claim(claims);
+      std::vector<ClaimOutcome> outcomes(runnable.size(), ClaimOutcome::kRun);
+      for (std::size_t k = 0, next = 0; k < runnable.size(); ++k) {
+        const auto it = fetch_outcomes.find(k);
+        outcomes[k] = it != fetch_outcomes.end() ? it->second : claimed[next++];
+      }
       auto last_flush = Clock::now();
       for (std::size_t k = 0; k < runnable.size(); ++k) {
         Delivery& d = batch[runnable[k]];
