@@ -167,6 +167,10 @@ int WorkerCommand(const WorkerCommandOptions& options) {
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
       worker.name = fmt::format("{}.{}", base_name, getpid());
+      // One process of the group waits on the queue; the others look every 20 ms while it is
+      // empty, so a message arriving alone wakes one process (the others join in as soon as
+      // the queue has more than one process takes).
+      if (slot > 0) worker.idle_poll = std::chrono::milliseconds(20);
       int status = 1;
       try {
         status = RunOne(worker, options, counters[slot]);

@@ -47,6 +47,10 @@ struct BrokerOptions {
   // Set when the worker is stopping: a broker waiting to reconnect gives up and throws.
   const std::atomic<bool>* stop = nullptr;
   std::optional<FetchClaims> claims;  // Redis brokers only; others ignore it
+  // Redis: a fetch that finds the queue empty looks again this often rather than waiting on
+  // the list: every process waiting on a list is woken by each message, and all but one find
+  // nothing, a round trip wasted per process. Unset: wait (one process of a group should).
+  std::optional<std::chrono::milliseconds> idle_poll;
 };
 
 class Broker {

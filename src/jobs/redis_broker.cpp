@@ -242,16 +242,21 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
     args.insert(args.end(),
                 {backend_db, broker_db, options_.claims->worker, ttl, meta_prefix, claim_prefix});
   }
-  bool block = queue_was_short_;
+  // A poller's first pass never sleeps: its results and acknowledgements go out at once.
+  bool block = queue_was_short_ && !options_.idle_poll;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (options_.stop && options_.stop->load()) block = false;
     const auto step = std::clamp(left, std::chrono::milliseconds(1), kLongestWait);
+    if (block && options_.idle_poll) {
+      // Not the group's waiter: look again after a while (what waits to go has gone).
+      std::this_thread::sleep_for(std::min(step, *options_.idle_poll));
+    }
     reply = redis_.Run([&](RedisClient& c) {
       c.LoadScript(script);
       const std::size_t acks = AppendPending(c);
-      if (block) {
+      if (block && !options_.idle_poll) {
         c.Append({"BLMOVE", lists_[0], lists_[0], "RIGHT", "RIGHT",
                   fmt::format("{:.3f}", static_cast<double>(step.count()) / 1000)});
       }

@@ -48,6 +48,7 @@ BrokerOptions BrokerOptionsFor(const WorkerOptions& options, const std::atomic<b
   b.queues = options.queues;
   b.visibility_timeout = options.visibility_timeout;
   b.stop = &stop;
+  b.idle_poll = options.idle_poll;
   // A backend on the broker's own Redis server: the fetch claims what it takes.
   if (options.broker_url.rfind("redis://", 0) == 0 &&
       options.backend_url.rfind("redis://", 0) == 0) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct WorkerOptions {
   std::chrono::seconds visibility_timeout{3600};
   std::chrono::seconds result_expires{86'400};
   std::string name;  // worker name in claims and logs (celery@host style)
+  // Set for all but one process of a supervised group: while the queue is empty this process
+  // looks at it this often instead of waiting on it, so that a message arriving alone wakes
+  // one process of the group, not all of them (on Redis; see BrokerOptions::idle_poll).
+  std::optional<std::chrono::milliseconds> idle_poll;
 };
 
 struct WorkerCounters {
