@@ -31,6 +31,15 @@ const json& Kwarg(const TaskMessage& m, const char* key) {
   return *it;
 }
 
+// A chunk's configurations or periods [first, first + count).
+std::pair<std::size_t, std::size_t> RangeKwargs(const TaskMessage& m) {
+  const json& first = Kwarg(m, "first");
+  const json& count = Kwarg(m, "count");
+  if (!first.is_number_unsigned() || !count.is_number_unsigned())
+    throw TaskError("TypeError", fmt::format("{}: first and count must be whole numbers", m.task));
+  return {first.get<std::size_t>(), count.get<std::size_t>()};
+}
+
 bool FlagKwarg(const TaskMessage& m, const char* key) {
   const auto it = m.kwargs.find(key);
   if (it == m.kwargs.end()) return false;
@@ -227,15 +236,11 @@ void AddPeriodsTask(TaskRegistry& registry, std::shared_ptr<TrendTaskOptions> sh
         throw TaskError("TypeError", "trend.periods: seed must be a whole number");
       input.seed = m.kwargs["seed"].get<std::uint64_t>();
     }
-    const json& first = Kwarg(m, "first");
-    const json& count = Kwarg(m, "count");
-    if (!first.is_number_unsigned() || !count.is_number_unsigned())
-      throw TaskError("TypeError", "trend.periods: first and count must be whole numbers");
+    const auto [first, count] = RangeKwargs(m);
     try {
       const LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
       const ReturnsFrame frame = DatasetKwarg(m, base.settings, shared->datasets, *cache);
-      return RunPeriodsChunk(frame, input, first.get<std::size_t>(), count.get<std::size_t>(),
-                             shared->limits, context.progress);
+      return RunPeriodsChunk(frame, input, first, count, shared->limits, context.progress);
     } catch (const WorkLimitError& e) {
       throw TaskError("WorkLimitError", e.what());
     } catch (const InputError& e) {
@@ -276,15 +281,11 @@ void AddTrendTasks(TaskRegistry& registry, TrendTaskOptions options) {
     input.config_name = m.kwargs.value("config_name", std::string("config"));
     input.grid_name = m.kwargs.value("grid_name", std::string("grid"));
     input.base_dir = m.kwargs.value("base_dir", std::string());
-    const json& first = Kwarg(m, "first");
-    const json& count = Kwarg(m, "count");
-    if (!first.is_number_unsigned() || !count.is_number_unsigned())
-      throw TaskError("TypeError", "trend.sweep_chunk: first and count must be whole numbers");
+    const auto [first, count] = RangeKwargs(m);
     try {
       const LoadedConfig base = ParseConfig(input.config_text, input.config_name, input.base_dir);
       const ReturnsFrame frame = DatasetKwarg(m, base.settings, shared->datasets, *cache);
-      return RunSweepChunk(frame, input, first.get<std::size_t>(), count.get<std::size_t>(),
-                           shared->limits, context.progress);
+      return RunSweepChunk(frame, input, first, count, shared->limits, context.progress);
     } catch (const InputError& e) {
       throw TaskError("ConfigError", e.what());
     }
