@@ -236,14 +236,9 @@ int SweepCommand(const SweepCommandOptions& options) {
       }
     }
   }
-  if (grid.multi_period && !base.multi_period) {
-    bool grid_sets_schedule = false;
-    for (const auto& axis : grid.axes)
-      grid_sets_schedule |= axis.key.rfind("multi_period.", 0) == 0;
-    if (!grid_sets_schedule) {
-      throw InputError(fmt::format("{}: mode: multi_period needs a multi_period section in {}",
-                                   options.grid_path, options.config_path));
-    }
+  if (grid.LacksSchedule(base)) {
+    throw InputError(fmt::format("{}: mode: multi_period needs a multi_period section in {}",
+                                 options.grid_path, options.config_path));
   }
   ReturnsInput input = LoadReturnsInput(base, options.returns_path, options.config_path);
   const std::string returns_path = input.name;

@@ -44,6 +44,14 @@ std::size_t SweepGrid::size() const {
   return n;
 }
 
+bool SweepGrid::LacksSchedule(const AnalysisSettings& base) const {
+  if (!multi_period || base.multi_period) return false;
+  for (const auto& axis : axes) {
+    if (axis.key.rfind("multi_period.", 0) == 0) return false;
+  }
+  return true;
+}
+
 std::vector<std::size_t> SweepGrid::Coordinates(std::size_t index) const {
   std::vector<std::size_t> at(axes.size());
   for (std::size_t k = axes.size(); k-- > 0;) {

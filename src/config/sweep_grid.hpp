@@ -41,6 +41,9 @@ struct SweepGrid {
   // The base settings with configuration `index`'s values set; false (and `error`) when one of
   // its values is invalid.
   bool Configure(std::size_t index, AnalysisSettings& settings, std::string& error) const;
+  // A multi-period grid with no schedule to run: the base has no multi_period section and no
+  // axis sets a multi_period key.
+  bool LacksSchedule(const AnalysisSettings& base) const;
 };
 
 // Reads `grid_path` against the base config `base_path`. Throws InputError naming the grid

@@ -39,15 +39,9 @@ SweepSetup ParseSweep(const JobSpec& spec) {
   } catch (const InputError& e) {
     throw TaskError("ConfigError", e.what());
   }
-  if (s.grid.multi_period && !s.base.settings.multi_period) {
-    bool grid_sets_schedule = false;
-    for (const auto& axis : s.grid.axes)
-      grid_sets_schedule |= axis.key.rfind("multi_period.", 0) == 0;
-    if (!grid_sets_schedule)
-      throw TaskError("ConfigError",
-                      "grid: mode: multi_period needs a multi_period section in "
-                      "config");
-  }
+  if (s.grid.LacksSchedule(s.base.settings))
+    throw TaskError("ConfigError",
+                    "grid: mode: multi_period needs a multi_period section in config");
   return s;
 }
 

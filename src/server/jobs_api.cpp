@@ -135,6 +135,11 @@ HttpResponse TrendApi::PostJob(const HttpRequest& request) {
     try {
       const SweepGrid grid = ParseSweepGrid(spec.grid_text, "grid", config, "");
       if (grid.size() == 0) return Error(422, "invalid grid", "grid: it is empty", request.path);
+      if (grid.LacksSchedule(config.settings)) {
+        return Error(422, "invalid grid",
+                     "grid: mode: multi_period needs a multi_period section in config",
+                     request.path);
+      }
     } catch (const InputError& e) {
       return Error(422, "invalid grid", e.what(), request.path);
     }

@@ -161,6 +161,8 @@ def test_bad_jobs_are_refused_at_once_naming_the_field(app_factory):
         ({"config": "portfolio:\n  rank:\n    n: many\n", "csv": csv}, 422, "portfolio.rank.n"),
         ({"config": config, "csv": csv, "colour": 1}, 422, "unknown field 'colour'"),
         ({"kind": "sweep", "config": config, "csv": csv}, 422, "grid"),
+        ({"kind": "sweep", "config": "version: 1\n", "csv": csv,
+          "grid": "mode: multi_period\nportfolio.rank.n: [2, 4]\n"}, 422, "needs a multi_period"),
         ({"kind": "sweep", "config": config, "csv": csv, "grid": "portfolio.nope: [1]\n"}, 422,
          "portfolio.nope"),
         ({"kind": "multi_period", "config": "version: 1\n", "csv": csv}, 422, "multi_period"),

@@ -49,6 +49,19 @@ echo "$swept" | grep -q 'data-sweep-rows="48"' ||
   fail "/?demo=sweep: $(echo "$swept" | grep -o 'data-error="[^"]*"' | head -n 1)"
 [ "$(echo "$swept" | grep -o '<tr><td>' | wc -l)" -ge 20 ] || fail "the sweep table has under 20 rows"
 
+# /?job=<id> shows a finished job's result again.
+printf '{"kind":"multi_period","config":"%s","csv":"%s"}' "$(json_string "$root/config/demo.yml")" \
+  "$(json_string "$root/demo/demo_returns.csv")" >"$tmp/job_request.json"
+job_path=$(http "$port" POST /api/v1/jobs "$tmp/job_request.json" | header Location)
+[ -n "$job_path" ] || fail "POST /api/v1/jobs gave no Location"
+for _ in $(seq 100); do
+  http "$port" GET "$job_path" | grep -q '"state":"SUCCESS"' && break
+  sleep 0.1
+done
+shown=$(dump "/?job=${job_path##*/}")
+echo "$shown" | grep -q 'data-rendered="multi"' ||
+  fail "/?job=<id> did not draw the job: $(echo "$shown" | grep -o 'data-error="[^"]*"' | head -n 1)"
+
 # A multi-period backtest, run through the API, shown by its address.
 printf '{"config":"%s","csv":"%s","multi_period":true}' "$(json_string "$root/config/demo.yml")" \
   "$(json_string "$root/demo/demo_returns.csv")" >"$tmp/multi_request.json"
