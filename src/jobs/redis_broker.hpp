@@ -49,7 +49,12 @@ class RedisBroker final : public Broker {
 
   // Appends what waits to go (other databases' commands, then the acknowledgements); returns
   // how many replies they add.
-  std::size_t AppendPending(RedisClient& c);
+  // Appends what waits to go; returns how many replies it adds, and the least bytes they hold.
+  struct Appended {
+    std::size_t replies = 0;
+    std::size_t least_bytes = 0;
+  };
+  Appended AppendPending(RedisClient& c);
   void SendPending();
 };
 

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace trend::jobs {
 namespace {
@@ -183,6 +184,26 @@ std::vector<RedisReply> RedisClient::Flush() {
   replies.reserve(pending_);
   while (pending_ > 0) replies.push_back(Read());
   return replies;
+}
+
+std::vector<RedisReply> RedisClient::FlushAwaiting(std::size_t bytes) {
+  if (pending_ > 0 && bytes > 0) {
+    for (int done = 0; !done;) {
+      if (redisBufferWrite(context_, &done) != REDIS_OK) {
+        pending_ = 0;
+        throw RedisError(fmt::format("{}: connection lost: {}", endpoint_.url, context_->errstr));
+      }
+    }
+    char buffer[16 * 1024];
+    const ssize_t got = ::recv(context_->fd, buffer, std::min(bytes, sizeof buffer), MSG_WAITALL);
+    // Nothing read (a timeout, a signal, a closed connection): the reads below report it.
+    if (got > 0 &&
+        redisReaderFeed(context_->reader, buffer, static_cast<std::size_t>(got)) != REDIS_OK) {
+      pending_ = 0;
+      throw RedisError(fmt::format("{}: unreadable reply", endpoint_.url));
+    }
+  }
+  return Flush();
 }
 
 RedisReply RedisClient::Command(const std::vector<std::string_view>& args) {

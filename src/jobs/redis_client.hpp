@@ -55,6 +55,11 @@ class RedisClient {
   // Pipelining: Append queues a command, Flush sends them all and returns the replies in order.
   void Append(const std::vector<std::string_view>& args);
   std::vector<RedisReply> Flush();
+  // Flush, but the first read waits for at least `bytes` of replies: with a blocking command
+  // behind commands answered at once, a caller that knows the least those answers can weigh
+  // asks for one byte more, and wakes once, when the blocking command answers, not twice.
+  // More than the replies will ever hold would wait for the read timeout.
+  std::vector<RedisReply> FlushAwaiting(std::size_t bytes);
   // The read timeout for the next replies (blocking commands need more than the default).
   void SetTimeout(std::chrono::milliseconds timeout);
   // EVALSHA, loading the script on NOSCRIPT (after a server restart, for instance).

@@ -69,6 +69,22 @@ TEST(CeleryMessage, ReadsProtocolOneAndTheRedeliveredMark) {
   EXPECT_TRUE(DecodeRedisEnvelope(envelope.dump()).redelivered);
 }
 
+// The envelope is read field by field: a repeated key counts once, its last value (as a whole
+// JSON object would have it), and a header that is not a scalar reads as absent.
+TEST(CeleryMessage, RepeatedKeysKeepTheLastAndNonScalarHeadersAreAbsent) {
+  const std::string text = json::parse(kCeleryEnvelope).dump();
+  const std::string repeated =
+      text.substr(0, text.size() - 1) +
+      R"(, "headers": {"id": "second", "task": "trend.ping", "retries": 3, "eta": {"no": 1}})" +
+      "}";
+  const TaskMessage m = DecodeRedisEnvelope(repeated);
+  EXPECT_EQ(m.id, "second");
+  EXPECT_EQ(m.task, "trend.ping");
+  EXPECT_EQ(m.retries, 3);
+  EXPECT_EQ(m.eta, "");
+  EXPECT_EQ(m.root_id, "");  // only in the first headers
+}
+
 // Each poison message is refused with the id when it can be read, so that its client gets a
 // FAILURE instead of waiting forever.
 TEST(CeleryMessage, PoisonMessagesNameWhatIsWrong) {
