@@ -117,6 +117,7 @@ RedisClient::~RedisClient() {
 }
 
 void RedisClient::Connect() {
+  low_water_ = 1;
   context_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, ToTimeval(timeout_));
   if (!context_ || context_->err) {
     const std::string reason = context_ ? context_->errstr : "out of memory";
@@ -158,7 +159,12 @@ void RedisClient::Append(const std::vector<std::string_view>& args) {
 
 RedisReply RedisClient::Read() {
   void* raw = nullptr;
-  if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+  if (low_water_ != 1) {
+    // A reply not yet whole must not wait for more bytes than it may have left.
+    if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) raw = nullptr;
+    if (raw == nullptr) SetLowWater(1);
+  }
+  if (raw == nullptr && (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr)) {
     pending_ = 0;
     throw RedisError(fmt::format("{}: connection lost: {}", endpoint_.url,
                                  context_->errstr[0] ? context_->errstr : "no reply"));
@@ -187,15 +193,19 @@ std::vector<RedisReply> RedisClient::Flush() {
 }
 
 std::vector<RedisReply> RedisClient::FlushAwaiting(std::size_t bytes) {
-  if (pending_ > 0 && bytes > 0) {
+  if (pending_ > 0 && bytes > 1) {
     for (int done = 0; !done;) {
       if (redisBufferWrite(context_, &done) != REDIS_OK) {
         pending_ = 0;
         throw RedisError(fmt::format("{}: connection lost: {}", endpoint_.url, context_->errstr));
       }
     }
+    // The socket's low-water mark makes one read wait for `bytes` and take all there is then
+    // (with MSG_WAITALL a second read took the rest). Set only when it changes: a trickle of
+    // tasks asks for the same every time. Other reads put it back to 1 before they wait.
+    SetLowWater(bytes);
     char buffer[16 * 1024];
-    const ssize_t got = ::recv(context_->fd, buffer, std::min(bytes, sizeof buffer), MSG_WAITALL);
+    const ssize_t got = ::recv(context_->fd, buffer, sizeof buffer, 0);
     // Nothing read (a timeout, a signal, a closed connection): the reads below report it.
     if (got > 0 &&
         redisReaderFeed(context_->reader, buffer, static_cast<std::size_t>(got)) != REDIS_OK) {
@@ -204,6 +214,13 @@ std::vector<RedisReply> RedisClient::FlushAwaiting(std::size_t bytes) {
     }
   }
   return Flush();
+}
+
+void RedisClient::SetLowWater(std::size_t bytes) {
+  if (bytes == low_water_) return;
+  const int value = static_cast<int>(std::min<std::size_t>(bytes, 16 * 1024));
+  if (::setsockopt(context_->fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof value) == 0)
+    low_water_ = bytes;
 }
 
 RedisReply RedisClient::Command(const std::vector<std::string_view>& args) {

@@ -82,12 +82,14 @@ class RedisClient {
  private:
   void Connect();
   RedisReply Read();
+  void SetLowWater(std::size_t bytes);
   std::string ShaOf(const std::string& body);
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;
   redisContext* context_ = nullptr;
   std::size_t pending_ = 0;
+  std::size_t low_water_ = 1;                                 // SO_RCVLOWAT of the socket
   std::vector<std::pair<std::string, std::string>> scripts_;  // body, sha (few scripts)
 };
 
