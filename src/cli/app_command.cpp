@@ -229,6 +229,7 @@ int AppCommand(const AppCommandOptions& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.io_threads = options.threads;
+  server_options.share_port = options.reuse_port;
   server_options.worker_threads = options.threads;
   server_options.access_log = options.access_log;
   server_options.error_log = options.error_log;

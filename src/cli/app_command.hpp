@@ -14,6 +14,7 @@ struct AppCommandOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8501;
   std::size_t threads = 0;  // event loops and workers; 0: one per core
+  bool reuse_port = false;  // share a port another server listens on
   std::string cache = "memory";
   std::size_t cache_mb = 256;
   std::size_t cache_ttl_seconds = 3600;  // shared backends only

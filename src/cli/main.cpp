@@ -7,6 +7,7 @@
 
 #include "cli/app_command.hpp"
 #include "cli/bloom_command.hpp"
+#include "cli/did_you_mean.hpp"
 #include "cli/ingest_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
@@ -76,6 +77,7 @@ void WarnDistributedIgnores(const CLI::App* command, const trend::SweepCommandOp
 int main(int argc, char** argv) {
   CLI::App app{"Trend Engine: volatility-adjusted trend portfolio analysis"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "trend " TREND_VERSION);
 
   trend::RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run the analysis described by a config file");
@@ -160,6 +162,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("app", "Serve the JSON API over HTTP (until SIGINT/SIGTERM)");
   app_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   app_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
+  app_cmd->add_flag("--reuse-port", serve.reuse_port,
+                    "Listen even when another server listens on the port (the kernel shares the "
+                    "connections between them); without it a port in use is an error");
   app_cmd->add_option("--threads", serve.threads, "Event loops and workers (default: every core)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
   app_cmd
@@ -354,6 +359,11 @@ int main(int argc, char** argv) {
                        "Also run the queue benchmark's bench.noop and bench.record");
   AddWorkLimitOptions(worker_cmd, worker.limits);
 
+  if (const auto mistake = trend::UnknownWord(app, argc, argv)) {
+    std::fprintf(stderr, "trend: error: %s\nRun with --help for more information.\n",
+                 mistake->c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -168,8 +168,8 @@ int WorkerCommand(const WorkerCommandOptions& options) {
     if (pid == 0) {
       worker.name = fmt::format("{}.{}", base_name, getpid());
       // One process of the group waits on the queue; the others look every 20 ms while it is
-      // empty, so a message arriving alone wakes one process (the others join in as soon as
-      // the queue has more than one process takes).
+      // empty (backing off to 160 ms while it stays so), so a message arriving alone wakes one
+      // process (the others join in as soon as the queue has more than one process takes).
       if (slot > 0) worker.idle_poll = std::chrono::milliseconds(20);
       int status = 1;
       try {

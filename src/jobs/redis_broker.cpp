@@ -251,8 +251,14 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
     if (options_.stop && options_.stop->load()) block = false;
     const auto step = std::clamp(left, std::chrono::milliseconds(1), kLongestWait);
     if (block && options_.idle_poll) {
-      // Not the group's waiter: look again after a while (what waits to go has gone).
-      std::this_thread::sleep_for(std::min(step, *options_.idle_poll));
+      // Not the group's waiter: look again after a while (what waits to go has gone), longer
+      // after each empty look.
+      idle_interval_ =
+          idle_interval_.count() == 0
+              ? *options_.idle_poll
+              : std::min(2 * idle_interval_,
+                         std::max(*options_.idle_poll, BrokerOptions::kIdlePollCeiling));
+      std::this_thread::sleep_for(std::min(step, idle_interval_));
     }
     reply = redis_.Run([&](RedisClient& c) {
       c.LoadScript(script);
@@ -284,7 +290,10 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
       if (reply.elements.size() != 2) throw RedisError("fetching tasks: wrong reply");
       fetched = &reply.elements[0];
     }
-    if (!fetched->elements.empty()) break;
+    if (!fetched->elements.empty()) {
+      idle_interval_ = std::chrono::milliseconds(0);
+      break;
+    }
     if (left.count() <= 0 || (options_.stop && options_.stop->load())) {
       queue_was_short_ = true;
       return {};

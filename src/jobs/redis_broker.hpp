@@ -45,7 +45,8 @@ class RedisBroker final : public Broker {
   std::vector<std::string> pending_acks_;
   // Other databases' commands for the next round trip, by database.
   std::vector<std::pair<int, std::vector<std::string>>> pending_commands_;
-  bool queue_was_short_ = true;  // the last fetch got fewer than it asked for
+  bool queue_was_short_ = true;                 // the last fetch got fewer than it asked for
+  std::chrono::milliseconds idle_interval_{0};  // a poller's next pause (0: idle_poll)
 
   // Appends what waits to go (other databases' commands, then the acknowledgements); returns
   // how many replies they add.

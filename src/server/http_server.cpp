@@ -393,6 +393,28 @@ struct HttpServer::Impl {
   }
 };
 
+namespace {
+
+// Our listeners set SO_REUSEPORT (one per event loop), so a second server started on the same
+// port would bind too and silently take half the connections. A probe without the option
+// fails on a port anyone listens on.
+void RefuseBusyPort(const std::string& host, std::uint16_t port) {
+  asio::io_context context;
+  tcp::acceptor probe(context);
+  beast::error_code ec;
+  const tcp::endpoint endpoint(asio::ip::make_address(host, ec), port);
+  if (ec) return;  // reported by the real bind
+  probe.open(endpoint.protocol(), ec);
+  probe.set_option(asio::socket_base::reuse_address(true), ec);
+  probe.bind(endpoint, ec);
+  if (ec == asio::error::address_in_use) {
+    throw std::runtime_error(host + ":" + std::to_string(port) +
+                             ": the port is in use by another server (--reuse-port shares it)");
+  }
+}
+
+}  // namespace
+
 HttpServer::HttpServer(HttpServerOptions options, HttpRouter router) : impl_(new Impl) {
   impl_->options = std::move(options);
   impl_->router = std::move(router);
@@ -412,6 +434,7 @@ void HttpServer::Start() {
   s.workers = std::make_unique<asio::thread_pool>(
       s.options.worker_threads ? s.options.worker_threads : cores);
   std::uint16_t port = s.options.port;
+  if (port != 0 && !s.options.share_port) RefuseBusyPort(s.options.host, port);
   for (std::size_t i = 0; i < loops; ++i) {
     s.contexts.push_back(std::make_unique<asio::io_context>(1));
     auto acceptor = std::make_unique<tcp::acceptor>(*s.contexts.back());

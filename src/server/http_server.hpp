@@ -25,6 +25,9 @@ struct HttpServerOptions {
   std::uint16_t port = 8501;       // 0: any free port (see HttpServer::port)
   std::size_t io_threads = 0;      // 0: one per core
   std::size_t worker_threads = 0;  // 0: one per core
+  // Bind the port even when another server listens on it with SO_REUSEPORT (the kernel then
+  // shares the connections between them). Off, a port in use is an error.
+  bool share_port = false;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   // Request bodies held at once over every connection; a body that would pass it: 503 with

@@ -21,6 +21,17 @@ exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: evil" 200 1 "-" "x\r\nConnection: close\r\n\r\n' >&3
 cat <&3 >/dev/null
 exec 3<&-
+# A second server on the same port is refused (our listeners share ports with SO_REUSEPORT,
+# which would otherwise split the connections between the two), unless --reuse-port asks.
+"$trend" app --port "$port" --error-log '' >/dev/null 2>"$tmp/second.err"; status=$?
+[ "$status" -eq 2 ] && grep -q "the port is in use by another server (--reuse-port shares it)" "$tmp/second.err" ||
+  { echo "FAIL second server on port $port: status $status, $(cat "$tmp/second.err")"; kill "$pid"; exit 1; }
+"$trend" app --port "$port" --reuse-port --error-log "$tmp/shared.log" 2>/dev/null &
+shared=$!
+for _ in $(seq 100); do grep -q '"event":"listening"' "$tmp/shared.log" 2>/dev/null && break; sleep 0.05; done
+grep -q "\"address\":\"127.0.0.1:$port\"" "$tmp/shared.log" ||
+  { echo "FAIL --reuse-port did not listen: $(cat "$tmp/shared.log")"; kill "$pid" "$shared"; exit 1; }
+kill -TERM "$shared"; wait "$shared"
 kill -TERM "$pid"
 wait "$pid"; status=$?
 [ "$status" -eq 0 ] || { echo "FAIL exit status $status after SIGTERM"; exit 1; }
