@@ -2,24 +2,12 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
+
+#include "config/schema.hpp"  // EditDistance, also behind the config keys' suggestions
 
 namespace trend {
 namespace {
-
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::vector<const CLI::App*> Subcommands(const CLI::App& command) {
   return command.get_subcommands([](const CLI::App*) { return true; });
@@ -56,7 +44,7 @@ std::optional<std::string> UnknownWord(const CLI::App& app, int argc, const char
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--") break;  // what follows is data
-    if (arg.size() > 1 && arg[0] == '-' && !(arg.size() > 1 && std::isdigit(arg[1]))) {
+    if (arg.size() > 1 && arg[0] == '-' && !std::isdigit(static_cast<unsigned char>(arg[1]))) {
       const std::string name(arg.substr(0, arg.find('=')));
       const bool long_name = name.rfind("--", 0) == 0;
       if (!long_name && name.size() != 2) continue;  // -abc: grouped short flags, CLI11's call
