@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libyaml-cpp-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev libfmt-dev
+  libyaml-cpp-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev libfmt-dev help2man
   libxlsxwriter-dev libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   libboost-dev libssl-dev libhiredis-dev libmemcached-dev redis-server memcached wrk
   chromium clang libclang-rt-dev

@@ -7,6 +7,7 @@
 
 #include "cli/app_command.hpp"
 #include "cli/bloom_command.hpp"
+#include "cli/completion.hpp"
 #include "cli/did_you_mean.hpp"
 #include "cli/ingest_command.hpp"
 #include "cli/run_command.hpp"
@@ -156,6 +157,13 @@ int main(int argc, char** argv) {
   config_cmd->add_option("what", config_what, "schema or docs")
       ->required()
       ->check(CLI::IsMember({"schema", "docs"}));
+
+  std::string completion_shell;
+  CLI::App* completion_cmd = app.add_subcommand(
+      "completion", "Print a shell completion script: bash (source it) or zsh (as _trend)");
+  completion_cmd->add_option("shell", completion_shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
 
   trend::AppCommandOptions serve;
   CLI::App* app_cmd =
@@ -410,6 +418,11 @@ int main(int argc, char** argv) {
             "trend ingest needs --db URL and at least one input (files, globs or -)");
       }
       return trend::IngestCommand(ingest);
+    }
+    if (completion_cmd->parsed()) {
+      const std::string text = trend::CompletionScript(app, completion_shell);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return 0;
     }
     if (config_cmd->parsed()) {
       const std::string text =
