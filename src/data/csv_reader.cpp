@@ -518,9 +518,28 @@ std::vector<char> ParseBody(std::string_view body, int first_line, const CsvLayo
 
 }  // namespace
 
+namespace {
+
+// A workbook given where a CSV is expected would otherwise fail on its first "line" with a
+// message about fields or UTF-8. Debian has no C or C++ library that reads .xlsx, so the
+// answer is to save it as CSV, said plainly. The magic numbers: a ZIP archive (.xlsx, .ods)
+// and an OLE2 compound file (.xls).
+void RefuseSpreadsheet(std::string_view text, std::string_view source) {
+  const bool zip = text.substr(0, 4) == std::string_view("PK\x03\x04", 4);
+  const bool ole2 = text.substr(0, 8) == std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+  if (!zip && !ole2) return;
+  throw InputError(fmt::format(
+      "{}: this is a spreadsheet workbook ({}), not a CSV file: open it in Excel or LibreOffice "
+      "and save the returns sheet as CSV (comma-separated), then use that file",
+      source, zip ? ".xlsx or another zipped format" : ".xls"));
+}
+
+}  // namespace
+
 ReturnsFrame ParseReturnsCsv(std::string_view text, std::string_view source,
                              const CsvOptions& options) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF) text.remove_prefix(3);
+  RefuseSpreadsheet(text, source);
   std::vector<std::string> storage;
   std::vector<std::string_view> fields;
   LineCursor cursor(text, 1);

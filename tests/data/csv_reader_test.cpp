@@ -54,6 +54,18 @@ TEST(CsvReaderErrors, EmptyFile) {
   EXPECT_EQ(ErrorOf(""), "returns.csv: the file is empty");
 }
 
+// A workbook where a CSV belongs is named as such, with what to do, not parsed as text.
+TEST(CsvReaderErrors, SpreadsheetsAreNamedAndRefused) {
+  const std::string xlsx = std::string("PK\x03\x04", 4) + "[Content_Types].xml...";
+  EXPECT_EQ(ErrorOf(xlsx),
+            "returns.csv: this is a spreadsheet workbook (.xlsx or another zipped format), not "
+            "a CSV file: open it in Excel or LibreOffice and save the returns sheet as CSV "
+            "(comma-separated), then use that file");
+  const std::string xls = std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + "rest";
+  EXPECT_NE(ErrorOf(xls).find("spreadsheet workbook (.xls)"), std::string::npos);
+  EXPECT_EQ(ErrorOf("PK,A\n2020-01-31,0.1\n").find("spreadsheet"), std::string::npos);
+}
+
 TEST(CsvReaderErrors, HeaderOnly) {
   EXPECT_EQ(ErrorOf("Date,A\n"), "returns.csv: no data rows");
 }
