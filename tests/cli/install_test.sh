@@ -35,7 +35,7 @@ offered() {
 [[ " $(offered trend app --re) " == *" --reuse-port "* ]] || fail "trend app --re<TAB>"
 touch "$tmp/returns.csv"
 (cd "$tmp" && [ "$(offered trend run --returns ret)" = "returns.csv" ]) || fail "file names after an option"
-if command -v zsh >/dev/null; then
+if command -v zsh >/dev/null; then  # bootstrap installs it
   zsh -n "$tmp/usr/share/zsh/vendor-completions/_trend" || fail "the zsh completion does not parse"
 fi
 
