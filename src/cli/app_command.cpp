@@ -1,7 +1,9 @@
 #include "cli/app_command.hpp"
 
 #include <fmt/format.h>
+
 #include <sys/stat.h>
+#include <filesystem>
 
 #include <cctype>
 #include <chrono>
@@ -197,6 +199,9 @@ int AppCommand(const AppCommandOptions& options) {
   api_options.cache_budget_bytes = options.cache_mb << 20;
   api_options.dataset_budget_bytes = options.dataset_mb << 20;
   api_options.dataset_dir = options.data_dir;
+  // Runs beside the datasets they were made from, so both survive a restart.
+  if (!options.data_dir.empty())
+    api_options.run_dir = (std::filesystem::path(options.data_dir) / "runs").string();
   api_options.limits = options.limits;
   api_options.run_timeout = std::chrono::milliseconds(options.run_timeout_ms);
   if (options.cache != "memory") {

@@ -10,6 +10,7 @@
 #include "cli/completion.hpp"
 #include "cli/did_you_mean.hpp"
 #include "cli/ingest_command.hpp"
+#include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "cli/worker_command.hpp"
@@ -103,6 +104,21 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--queue", run.queue, "Queue the periods go to, with --broker")
       ->capture_default_str();
   AddWorkLimitOptions(run_cmd, run.limits);
+
+  trend::ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report", "Write the analysis as a self-contained HTML report, or a PDF of it");
+  report_cmd->add_option("-c,--config", report.config_path, "YAML config (reference schema)")
+      ->required();
+  report_cmd->add_option("--returns", report.returns_path, "Returns CSV (overrides data.csv_path)");
+  report_cmd
+      ->add_option("-o,--output", report.output_path,
+                   "report.html, or report.pdf (printed by headless Chromium)")
+      ->required();
+  report_cmd->add_option("--seed", report.seed, "Random-selection seed (overrides seed)");
+  report_cmd->add_flag("--multi-period", report.multi_period,
+                       "Report the walk-forward backtest over the multi_period schedule");
+  AddWorkLimitOptions(report_cmd, report.limits);
 
   trend::SweepCommandOptions sweep;
   CLI::App* sweep_cmd =
@@ -408,6 +424,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (run_cmd->parsed()) return trend::RunCommand(run);
+    if (report_cmd->parsed()) return trend::ReportCommand(report);
     if (sweep_cmd->parsed()) return trend::SweepCommand(sweep);
     if (app_cmd->parsed()) return trend::AppCommand(serve);
     if (bloom_cmd->parsed()) return trend::BloomCommand(bloom);

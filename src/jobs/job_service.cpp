@@ -141,7 +141,7 @@ void JobService::Execute(const std::shared_ptr<Job>& job) {
     error_type = "InternalError";
     error = e.what();
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   JobSnapshot& s = job->snapshot;
   s.finished = std::chrono::system_clock::now();
   if (job->stop) {
@@ -163,6 +163,16 @@ void JobService::Execute(const std::shared_ptr<Job>& job) {
   s.total = job->total;
   job->guard.reset();
   Forget();
+  if (s.state == JobState::kSuccess && on_success_) {
+    const JobSnapshot finished = s;
+    lock.unlock();
+    on_success_(finished, job->spec);
+  }
+}
+
+void JobService::OnSuccess(std::function<void(const JobSnapshot&, const JobSpec&)> callback) {
+  std::lock_guard lock(mutex_);
+  on_success_ = std::move(callback);
 }
 
 void JobService::Forget() {

@@ -35,6 +35,7 @@ struct JobSpec {
   std::string grid_text;                        // kSweep: the grid file's text
   std::shared_ptr<const ReturnsFrame> returns;  // as read from the dataset, Date column
   bool strict = false;                          // a warning fails the job (run kinds)
+  std::string dataset_id, dataset_name;         // where the returns came from (the history)
 };
 
 // What a finished job made: a document (run kinds: `trend run --json`'s), or a sweep's two
@@ -96,6 +97,9 @@ class JobService {
   // Revokes a job that has not finished: a PENDING one never starts, a STARTED one stops at
   // its next check. Returns its state after the call, nullopt for an unknown id.
   std::optional<JobState> Revoke(const std::string& id, const std::string& reason);
+  // Called on the job's thread after each job succeeds (the API keeps run kinds in its
+  // history). Set it before submitting jobs.
+  void OnSuccess(std::function<void(const JobSnapshot&, const JobSpec&)> callback);
 
   const std::string& where() const { return options_.where; }
   struct Counts {
@@ -111,6 +115,7 @@ class JobService {
 
   JobServiceOptions options_;
   JobExecutor executor_;
+  std::function<void(const JobSnapshot&, const JobSpec&)> on_success_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool closing_ = false;

@@ -173,4 +173,13 @@ Stats ComputeStats(const SeriesView& r, const SeriesView& rf) {
   return ComputeStats(r, rf, scratch);
 }
 
+std::vector<double> RollingSharpe(const SeriesView& excess, int window, double ppy) {
+  const auto n = static_cast<Eigen::Index>(excess.size());
+  std::vector<double> out(static_cast<std::size_t>(n), std::numeric_limits<double>::quiet_NaN());
+  for (Eigen::Index end = window; end <= n && window > 1; ++end)
+    out[static_cast<std::size_t>(end - 1)] =
+        SharpeOfExcess(excess.segment(end - window, window), ppy);
+  return out;
+}
+
 }  // namespace trend

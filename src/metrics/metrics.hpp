@@ -3,6 +3,8 @@
 // A series' length N counts every row, NaN rows included (they act as 0 % periods in CAGR).
 #pragma once
 
+#include <vector>
+
 #include <Eigen/Core>
 
 namespace trend {
@@ -27,6 +29,11 @@ double SortinoOfExcess(const SeriesView& excess, double ppy = kPeriodsPerYear);
 // Largest peak-to-trough fall of cumulative wealth, a positive fraction. The running peak
 // starts at the first period's wealth, so a first-period loss is not a drawdown.
 double MaxDrawdown(const SeriesView& r);
+
+// The Sharpe ratio of each trailing `window` rows of `excess` (NaN before the first full
+// window), for the reports' rolling 12-month Sharpe.
+std::vector<double> RollingSharpe(const SeriesView& excess, int window,
+                                  double ppy = kPeriodsPerYear);
 
 // ppy x mean(a) / (sqrt(ppy) x sample std(a)) for active returns a = r - b; NaN when the
 // tracking error is <= 1e-15 or fewer than two rows.

@@ -109,4 +109,19 @@ std::filesystem::path ExportFiles::Claim(const std::string& suffix) {
   return path;
 }
 
+ScratchDirectory::ScratchDirectory(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw InputError(fmt::format("cannot create a temporary directory in {}: {}",
+                                 std::filesystem::temp_directory_path().string(),
+                                 std::strerror(errno)));
+  }
+  path_ = pattern;
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 }  // namespace trend

@@ -56,4 +56,19 @@ class ExportFiles {
   std::vector<std::string> written_;
 };
 
+// A new directory under the system's temporary directory, removed with everything in it when
+// this goes out of scope (exports made for a download, a browser's profile). Throws InputError
+// when it cannot be made.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(const std::string& prefix = "trend");
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace trend

@@ -152,8 +152,11 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
        [](TrendApi& api, Q r, Id id) { return api.GetDataset(std::string(id), r); }},
       {"POST", "/api/v1/runs", false, true, "POST /api/v1/runs",
        [](TrendApi& api, Q r, Id) { return api.PostRun(r); }},
+      {"GET", "/api/v1/runs", false, false, "GET /api/v1/runs",
+       [](TrendApi& api, Q r, Id) { return api.ListRuns(r); }},
+      // Off the event loop: a run may be read from disk, and an export runs the analysis.
       {"GET", "/api/v1/runs/", true, true, "GET /api/v1/runs/{id}",
-       [](TrendApi& api, Q r, Id id) { return api.GetRun(std::string(id), r); }},
+       [](TrendApi& api, Q r, Id id) { return api.GetRun(id, r); }},
       // Off the event loop: a job's config, grid and dataset are parsed before it is queued.
       {"POST", "/api/v1/jobs", false, true, "POST /api/v1/jobs",
        [](TrendApi& api, Q r, Id) { return api.PostJob(r); }},
@@ -195,7 +198,8 @@ TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
     : options_(options),
       proxy_(modules, options.simple_flag),
       cache_(options.cache_budget_bytes),
-      datasets_(options.dataset_budget_bytes, options.dataset_dir) {
+      datasets_(options.dataset_budget_bytes, options.dataset_dir),
+      history_(options.run_dir, options.max_runs) {
   // One stats slot per label, made now, so requests never lock to find theirs.
   for (const auto& endpoint : Endpoints()) {
     auto& slot = stats_[endpoint.label];
@@ -206,6 +210,14 @@ TrendApi::TrendApi(ApiOptions options, PipelineModuleRegistry& modules)
     bindings_.push_back({this, stats_.at(endpoint.label).get(), &endpoint});
   }
   bindings_.push_back({this, stats_.at("other").get(), nullptr});  // last: unrouted requests
+  if (options_.jobs) {
+    options_.jobs->OnSuccess(
+        [this](const jobs::JobSnapshot& job, const jobs::JobSpec& spec) { RecordJob(job, spec); });
+  }
+}
+
+TrendApi::~TrendApi() {
+  if (options_.jobs) options_.jobs->OnSuccess(nullptr);
 }
 
 HttpResponse TrendApi::Measure(RouteStats& stats, const Endpoint* endpoint,
@@ -357,6 +369,39 @@ std::optional<HttpResponse> TrendApi::ResolveDataset(const json& body, const Htt
   return std::nullopt;
 }
 
+// Resolved on every request, as the proxy promises; the module answering is part of the
+// key, so a plugin's or an override's results never stand in for the built-in pipeline's.
+std::string TrendApi::RunId(const std::string& config_text, const std::string& dataset_id,
+                            bool multi, bool strict) {
+  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
+  const ResolvedEntry lookups = proxy_.Resolve("registries");
+  return Sha256Hex(config_text + "\n" + dataset_id + "\n" + (multi ? "multi" : "single") +
+                   (strict ? " strict" : "") + "\n" + kEngineVersion + "\n" +
+                   entry.module().name() + "\n" + lookups.module().name());
+}
+
+TrendApi::ComputedRun TrendApi::Compute(const AnalysisSettings& s, const StoredDataset& dataset,
+                                        bool multi, RunGuard& guard) {
+  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
+  const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
+  PipelineContext context = lookups->registries;
+  context.guard = &guard;
+  ComputedRun out;
+  if (multi) {
+    PreparedReturns data = PrepareReturns(dataset.frame, MultiPeriodPrepareOptions(s), "dataset");
+    data.valid = ValidCounts(data.monthly.values);
+    out.multi = entry->multi(data, s, context);
+  } else {
+    PrepareOptions options;
+    options.load_policy = s.data.load_missing;
+    options.panel_policy = s.preprocessing_missing;
+    options.enforce_completeness = !s.data.allow_risk_free_fallback;
+    const PreparedReturns data = PrepareReturns(dataset.frame, options, "dataset");
+    out.single = entry->run(data, s, context);
+  }
+  return out;
+}
+
 HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   if (auto refused = RequireContentType(request, {"application/json"})) return *refused;
   json body;
@@ -409,21 +454,33 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
                       {"warnings", config_warnings},
                       {"path", request.path}});
   }
-  // Resolved on every request, as the proxy promises; the module answering is part of the
-  // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
-  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
-  const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
-  PipelineContext context = lookups->registries;
-  const std::string run_id =
-      Sha256Hex(config_text + "\n" + dataset->id + "\n" + (multi ? "multi" : "single") +
-                (strict ? " strict" : "") + "\n" + kEngineVersion + "\n" + entry.module().name() +
-                "\n" + lookups.module().name());
+  const std::string run_id = RunId(config_text, dataset->id, multi, strict);
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;
+  // What the history keeps of this run (GET /api/v1/runs).
+  RunRecord record;
+  record.id = run_id;
+  record.mode = multi ? "multi_period" : "single";
+  record.dataset_id = dataset->id;
+  if (body.contains("dataset_name") && body["dataset_name"].is_string())
+    record.dataset_name = body["dataset_name"].get<std::string>();
+  record.config_text = config_text;
+  try {
+    record.summary =
+        ConfigSummary(config_node.is_object() ? config_node : YamlToJson(YAML::Load(config_text)));
+  } catch (const YAML::Exception&) {
+    record.summary = json::object();  // it parsed above; a listing can do without
+  }
   std::string source;
   if (auto hit = CachedRun(run_id, &source)) {
     response.headers["X-Cache"] = source;
+    if (!history_.Find(run_id)) {
+      const json doc = json::parse(*hit, nullptr, false);
+      record.headline = HeadlineStatistics(doc);
+      if (doc.is_object() && doc.contains("warnings")) record.warnings = doc["warnings"];
+      RecordRun(std::move(record), hit);
+    }
     response.shared_body = std::move(hit);
     return response;
   }
@@ -432,31 +489,15 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   if (options_.run_timeout.count() > 0) deadline = RunGuard::Clock::now() + options_.run_timeout;
   RunGuard guard(options_.limits, deadline);
   const ActiveRun active(*this, guard);
-  context.guard = &guard;
   try {
     const auto document = single_flight_.Do(
         run_id,
         [&]() -> std::shared_ptr<const std::string> {
-          const AnalysisSettings& s = config.settings;
-          json doc;
-          std::vector<std::string> run_warnings;
-          if (multi) {
-            PreparedReturns data =
-                PrepareReturns(dataset->frame, MultiPeriodPrepareOptions(s), "dataset");
-            data.valid = ValidCounts(data.monthly.values);
-            const MultiPeriodResult result = entry->multi(data, s, context);
-            doc = MultiPeriodToJson(result);
-            run_warnings = result.warnings;
-          } else {
-            PrepareOptions options;
-            options.load_policy = s.data.load_missing;
-            options.panel_policy = s.preprocessing_missing;
-            options.enforce_completeness = !s.data.allow_risk_free_fallback;
-            const PreparedReturns data = PrepareReturns(dataset->frame, options, "dataset");
-            const AnalysisResult result = entry->run(data, s, context);
-            doc = AnalysisToJson(result);
-            run_warnings = result.warnings;
-          }
+          const ComputedRun computed = Compute(config.settings, *dataset, multi, guard);
+          json doc = computed.multi ? MultiPeriodToJson(*computed.multi)
+                                    : AnalysisToJson(*computed.single);
+          const std::vector<std::string>& run_warnings =
+              computed.multi ? computed.multi->warnings : computed.single->warnings;
           if (strict && !run_warnings.empty()) throw StrictFailure(run_warnings);
           std::vector<std::string> warnings = config_warnings;
           warnings.insert(warnings.end(), run_warnings.begin(), run_warnings.end());
@@ -465,6 +506,9 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
           auto stored = std::make_shared<const std::string>(std::move(text));
           cache_.Put(run_id, stored);
           if (options_.shared_cache) options_.shared_cache->Put("trend:run:" + run_id, *stored);
+          record.headline = HeadlineStatistics(doc);
+          record.warnings = warnings;
+          RecordRun(std::move(record), stored);
           return stored;
         },
         &shared);
@@ -513,17 +557,6 @@ std::shared_ptr<const std::string> TrendApi::CachedRun(const std::string& run_id
     }
   }
   return nullptr;
-}
-
-HttpResponse TrendApi::GetRun(const std::string& id, const HttpRequest& request) {
-  std::string source;
-  if (auto hit = CachedRun(id, &source)) {
-    HttpResponse response{200, "application/json", "", {{"X-Cache", source}}, nullptr};
-    response.shared_body = std::move(hit);
-    return response;
-  }
-  return Error(404, "not found", "no finished run with id " + id + " (unknown or evicted)",
-               request.path);
 }
 
 HttpResponse TrendApi::Defaults(const HttpRequest&) {

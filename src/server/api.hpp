@@ -18,11 +18,14 @@
 
 #include "data/returns_frame.hpp"
 #include "jobs/job_service.hpp"
+#include "multiperiod/multi_period.hpp"
+#include "pipeline/analysis.hpp"
 #include "pipeline/run_guard.hpp"
 #include "server/dataset_store.hpp"
 #include "server/http_server.hpp"
 #include "server/pipeline_proxy.hpp"
 #include "server/result_cache.hpp"
+#include "server/run_history.hpp"
 #include "server/shared_cache.hpp"
 
 namespace trend {
@@ -48,11 +51,18 @@ struct ApiOptions {
   // /api/v1/jobs: analyses, backtests and sweeps submitted now and fetched later, run in
   // process or on a broker's workers (the CLI chooses); null: those routes answer 404.
   std::shared_ptr<jobs::JobService> jobs;
+  // The history of runs (GET /api/v1/runs): kept as files here (trend app --data-dir) so runs
+  // survive a restart; empty: the newest max_runs in memory.
+  std::string run_dir;
+  std::size_t max_runs = 1000;
 };
 
 class TrendApi {
  public:
   TrendApi(ApiOptions options, PipelineModuleRegistry& modules);
+  ~TrendApi();  // stops the job service's calls into this API
+  TrendApi(const TrendApi&) = delete;
+  TrendApi& operator=(const TrendApi&) = delete;
 
   // The router for HttpServer: heavy routes (runs, dataset uploads) go to the worker pool.
   HttpRoute Route(const HttpRequest& request);
@@ -75,7 +85,14 @@ class TrendApi {
   HttpResponse GetDataset(const std::string& id, const HttpRequest& request);
   HttpResponse PostRun(const HttpRequest& request);
   HttpResponse Usage(const HttpRequest& request);
-  HttpResponse GetRun(const std::string& id, const HttpRequest& request);
+  // /api/v1/runs: the history, a run, its request and its files (server/runs_api.cpp).
+  HttpResponse ListRuns(const HttpRequest& request);
+  HttpResponse GetRun(std::string_view id_and_more, const HttpRequest& request);
+  HttpResponse ExportRun(const RunRecord& record, const HttpRequest& request);
+  // Keeps a finished run in the history; a failure to write it is logged, not the client's.
+  void RecordRun(RunRecord record, const std::shared_ptr<const std::string>& document);
+  // A finished job of a run kind, into the history under its job id.
+  void RecordJob(const jobs::JobSnapshot& job, const jobs::JobSpec& spec);
   HttpResponse Defaults(const HttpRequest& request);
   HttpResponse Metrics(const HttpRequest& request);
   HttpResponse DebugPipeline(const HttpRequest& request);
@@ -89,6 +106,15 @@ class TrendApi {
   std::optional<HttpResponse> ResolveDataset(const nlohmann::json& body, const HttpRequest& request,
                                              std::shared_ptr<const StoredDataset>& out);
 
+  // The id of a run: its request, the engine's version and the modules answering.
+  std::string RunId(const std::string& config_text, const std::string& dataset_id, bool multi,
+                    bool strict);
+  struct ComputedRun {
+    std::optional<AnalysisResult> single;
+    std::optional<MultiPeriodResult> multi;
+  };
+  ComputedRun Compute(const AnalysisSettings& settings, const StoredDataset& dataset, bool multi,
+                      RunGuard& guard);
   // The cached document for a run id: in process first, then the shared backend.
   std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);
   struct Endpoint {
@@ -126,6 +152,7 @@ class TrendApi {
   LruResultCache cache_;
   SingleFlight single_flight_;
   DatasetStore datasets_;
+  RunHistory history_;
   std::map<std::string, std::unique_ptr<RouteStats>> stats_;  // fixed after construction
   std::vector<Binding> bindings_;                             // one per endpoint, then "other"
   std::atomic<std::uint64_t> cache_hits_{0}, cache_misses_{0}, cache_shared_{0};

@@ -3,6 +3,10 @@
 // with a depth bound.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <string_view>
+
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,5 +32,13 @@ std::optional<HttpResponse> RequireContentType(const HttpRequest& request,
 // The body as JSON into `out`, or a 400 for malformed JSON or nesting past 64 levels (deeper
 // input would recurse in dump() and elsewhere).
 std::optional<HttpResponse> ParseJsonBody(const HttpRequest& request, nlohmann::json& out);
+
+// ISO 8601 in UTC with milliseconds ("2026-12-02T16:08:53.123Z"); empty for the epoch (a time
+// not set).
+std::string IsoTimeUtc(std::chrono::system_clock::time_point t);
+
+// The parameters of a query string, percent-decoded ('+' is a space); a repeated name keeps
+// its last value.
+std::map<std::string, std::string> QueryParameters(std::string_view query);
 
 }  // namespace trend

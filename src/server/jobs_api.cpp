@@ -16,18 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string IsoTime(std::chrono::system_clock::time_point t) {
-  if (t.time_since_epoch().count() == 0) return "";
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03d}Z", text, static_cast<int>(millis % 1000));
-}
-
 json JobJson(const jobs::JobSnapshot& s) {
   const std::string self = "/api/v1/jobs/" + s.id;
   json links = {{"self", self}};
@@ -42,10 +30,10 @@ json JobJson(const jobs::JobSnapshot& s) {
               {"kind", jobs::JobKindName(s.kind)},
               {"state", jobs::JobStateName(s.state)},
               {"progress", progress},
-              {"submitted", IsoTime(s.submitted)},
+              {"submitted", IsoTimeUtc(s.submitted)},
               {"links", links}};
-  if (!IsoTime(s.started).empty()) out["started"] = IsoTime(s.started);
-  if (!IsoTime(s.finished).empty()) out["finished"] = IsoTime(s.finished);
+  if (!IsoTimeUtc(s.started).empty()) out["started"] = IsoTimeUtc(s.started);
+  if (!IsoTimeUtc(s.finished).empty()) out["finished"] = IsoTimeUtc(s.finished);
   if (s.state == jobs::JobState::kFailure)
     out["error"] = {{"type", s.error_type}, {"message", s.error}};
   if (s.state == jobs::JobState::kRevoked && !s.revoke_reason.empty())
@@ -79,12 +67,13 @@ HttpResponse TrendApi::PostJob(const HttpRequest& request) {
                  request.path);
   }
   for (const auto& [key, value] : body.items()) {
-    static const std::set<std::string> kKnown = {"kind", "config",       "dataset", "csv",
-                                                 "grid", "multi_period", "strict"};
+    static const std::set<std::string> kKnown = {"kind", "config", "dataset",      "dataset_name",
+                                                 "csv",  "grid",   "multi_period", "strict"};
     if (!kKnown.count(key)) {
       return Error(
           422, "invalid request",
-          fmt::format("unknown field '{}' (kind, config, dataset, csv, grid, strict)", key),
+          fmt::format("unknown field '{}' (kind, config, dataset, dataset_name, csv, grid, strict)",
+                      key),
           request.path);
     }
   }
@@ -160,6 +149,9 @@ HttpResponse TrendApi::PostJob(const HttpRequest& request) {
   if (auto refused = ResolveDataset(body, request, dataset)) return *refused;
   // The stored dataset holds on to its frame while the job needs it, evicted or not.
   spec.returns = std::shared_ptr<const ReturnsFrame>(dataset, &dataset->frame);
+  spec.dataset_id = dataset->id;
+  if (body.contains("dataset_name") && body["dataset_name"].is_string())
+    spec.dataset_name = body["dataset_name"].get<std::string>();
   const auto id = options_.jobs->Submit(std::move(spec));
   if (!id) {
     HttpResponse busy =
