@@ -141,33 +141,46 @@ void JobService::Execute(const std::shared_ptr<Job>& job) {
     error_type = "InternalError";
     error = e.what();
   }
-  std::unique_lock lock(mutex_);
+  std::shared_ptr<const JobResult> kept;
+  if (result && error_type.empty() && !job->stop) {
+    kept = std::make_shared<const JobResult>(std::move(*result));
+    // Before SUCCESS is visible: whoever sees the job succeed finds it in the history too.
+    std::function<void(const JobSnapshot&, const JobSpec&)> on_success;
+    {
+      std::lock_guard lock(mutex_);
+      on_success = on_success_;
+    }
+    if (on_success) {
+      JobSnapshot finished;
+      finished.id = job->snapshot.id;
+      finished.kind = job->snapshot.kind;
+      finished.state = JobState::kSuccess;
+      finished.result = kept;
+      on_success(finished, job->spec);
+    }
+  }
+  std::lock_guard lock(mutex_);
   JobSnapshot& s = job->snapshot;
   s.finished = std::chrono::system_clock::now();
   if (job->stop) {
     s.state = JobState::kRevoked;
     ++finished_.revoked;
-  } else if (!error_type.empty() || !result) {
+  } else if (!kept) {
     s.state = JobState::kFailure;
     s.error_type = error_type.empty() ? "InternalError" : error_type;
     s.error = error.empty() ? "the job stopped without a result" : error;
     ++finished_.failed;
   } else {
     s.state = JobState::kSuccess;
-    s.result_bytes = result->json.size() + result->csv.size();
+    s.result_bytes = kept->json.size() + kept->csv.size();
     result_bytes_ += s.result_bytes;
-    s.result = std::make_shared<const JobResult>(std::move(*result));
+    s.result = std::move(kept);
     ++finished_.succeeded;
   }
   s.done = job->done;
   s.total = job->total;
   job->guard.reset();
   Forget();
-  if (s.state == JobState::kSuccess && on_success_) {
-    const JobSnapshot finished = s;
-    lock.unlock();
-    on_success_(finished, job->spec);
-  }
 }
 
 void JobService::OnSuccess(std::function<void(const JobSnapshot&, const JobSpec&)> callback) {

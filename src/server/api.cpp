@@ -11,6 +11,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/schema.hpp"
+#include "config/yaml_json.hpp"
 #include "data/csv_reader.hpp"
 #include "data/resample.hpp"
 #include "error/input_error.hpp"
@@ -39,47 +40,16 @@ struct StrictFailure : std::runtime_error {
 };
 
 // The page and its assets, built into the executable. Our files change with each build, so
-// browsers revalidate them; Chart.js is pinned by web/package-lock.json and may be kept.
+// browsers revalidate them; Chart.js and js-yaml are pinned by web/package-lock.json and may
+// be kept.
 HttpResponse WebPage(const HttpRequest& request) {
   const WebAsset* asset = FindWebAsset(request.path);
   if (asset == nullptr) return Error(404, "not found", "no such file", request.path);
   HttpResponse response{200, std::string(asset->content_type), "", {}, asset->body};
-  const bool pinned = request.path == "/assets/chart.umd.js";
+  const bool pinned =
+      request.path == "/assets/chart.umd.js" || request.path == "/assets/js-yaml.min.js";
   response.headers["Cache-Control"] = pinned ? "public, max-age=86400" : "no-cache";
   return response;
-}
-
-// YAML scalars become JSON numbers, booleans and nulls where they read as such.
-json YamlToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& item : node) out[item.first.as<std::string>()] = YamlToJson(item.second);
-      return out;
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(YamlToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& text = node.Scalar();
-      if (node.Tag() == "!") return text;  // quoted
-      if (text == "true" || text == "false") return text == "true";
-      if (text == "null" || text == "~") return nullptr;
-      try {
-        std::size_t used = 0;
-        const long long integer = std::stoll(text, &used);
-        if (used == text.size()) return integer;
-        const double number = std::stod(text, &used);
-        if (used == text.size()) return number;
-      } catch (const std::exception&) {
-      }
-      return text;
-    }
-    default:
-      return nullptr;
-  }
 }
 
 const char* kOpenApi = R"json({
@@ -94,7 +64,10 @@ const char* kOpenApi = R"json({
     "/api/v1/datasets/{id}": {"get": {"summary": "Columns, dates and frequency of a dataset",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the dataset"}, "404": {"description": "unknown id"}}}},
-    "/api/v1/runs": {"post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, multi_period: bool, strict: bool}; the body is the document trend run --json writes, with its warnings[]; strict turns any warning into a 422; X-Run-Id and Location name the cached result",
+    "/api/v1/runs": {"get": {"summary": "The history of runs, newest first: id, created, mode, dataset, config summary, headline statistics; kept over restarts with trend app --data-dir",
+      "parameters": [{"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+      "responses": {"200": {"description": "{runs, total, offset, limit, next}"}}},
+      "post": {"summary": "Run an analysis: {config: object or YAML string, dataset: id | csv: string, dataset_name: string, multi_period: bool, strict: bool}; the body is the document trend run --json writes, with its warnings[]; strict turns any warning into a 422; X-Run-Id and Location name the cached result",
       "requestBody": {"content": {"application/json": {"schema": {"type": "object",
         "properties": {"config": {"oneOf": [{"$ref": "/api/v1/config/schema"}, {"type": "string"}]}, "dataset": {"type": "string"}, "csv": {"type": "string"}, "multi_period": {"type": "boolean"}, "strict": {"type": "boolean"}}, "required": ["config"]}}}},
       "responses": {"200": {"description": "the result document"}, "400": {"description": "malformed JSON"}, "415": {"description": "Content-Type is not application/json"}, "404": {"description": "unknown dataset"}, "422": {"description": "invalid config or data, naming the key; or over a work limit (error: work limit, with limit, needed, maximum and the server flag that raises it)"}, "503": {"description": "cancelled: past --run-timeout, or the server is shutting down (Retry-After)"}}}},
@@ -116,6 +89,11 @@ const char* kOpenApi = R"json({
       "responses": {"200": {"description": "the result"}, "404": {"description": "unknown job"}, "409": {"description": "not finished, or it failed or was revoked"}, "410": {"description": "its result was dropped to keep within --job-mb"}}}},
     "/api/v1/usage": {"get": {"summary": "Traffic from the ingested access and error logs (trend app --usage-db): requests, status mix, p50/p95/p99 per route, slowest and most-run analyses; query: since, until (YYYY-MM-DD, ISO time, or 24h/7d back), stream, top",
       "responses": {"200": {"description": "the report, as trend ingest report --json"}, "400": {"description": "a bad since/until/top"}, "404": {"description": "no --usage-db"}}}},
+    "/api/v1/config/validate": {"post": {"summary": "Check a config as POST /api/v1/runs would: {config: object or YAML string, multi_period: bool} gives {valid, error (the CLI's message), warnings[]}", "responses": {"200": {"description": "the verdict"}}}},
+    "/api/v1/runs/{id}/request": {"get": {"summary": "What made a run: config (as sent), dataset id and name, mode, created, summary, headline statistics, warnings", "responses": {"200": {"description": "the run's record"}, "404": {"description": "not in the history"}}}},
+    "/api/v1/runs/{id}/export": {"get": {"summary": "A run's files as trend run --out writes them (csv, xlsx, txt, json) or its report (html, pdf); several files come zipped",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "required": true, "schema": {"enum": ["csv", "xlsx", "txt", "json", "html", "pdf"]}}],
+      "responses": {"200": {"description": "a file or a zip archive (Content-Disposition names it)"}, "410": {"description": "the run's dataset is gone"}, "503": {"description": "no browser to print a PDF"}}}},
     "/api/v1/config/defaults": {"get": {"summary": "The default config (config/defaults.yml) as JSON", "responses": {"200": {"description": "defaults"}}}},
     "/api/v1/config/schema": {"get": {"summary": "The config schema as JSON Schema (draft 2020-12): types, bounds, choices, defaults (x-default), sweepable keys (x-sweepable), the keys each needs to have an effect (x-needs)", "responses": {"200": {"description": "application/schema+json"}}}},
     "/api/v1/debug/pipeline": {"get": {"summary": "The pipeline proxy's recent resolutions of run", "responses": {"200": {"description": "entries"}}}},
@@ -169,6 +147,8 @@ const std::vector<TrendApi::Endpoint>& TrendApi::Endpoints() {
       // Off the event loop: it queries a database.
       {"GET", "/api/v1/usage", false, true, "GET /api/v1/usage",
        [](TrendApi& api, Q r, Id) { return api.Usage(r); }},
+      {"POST", "/api/v1/config/validate", false, false, "POST /api/v1/config/validate",
+       [](TrendApi& api, Q r, Id) { return api.ValidateConfig(r); }},
       {"GET", "/api/v1/config/defaults", false, false, "GET /api/v1/config/defaults",
        [](TrendApi& api, Q r, Id) { return api.Defaults(r); }},
       {"GET", "/api/v1/config/schema", false, false, "GET /api/v1/config/schema",
@@ -466,12 +446,8 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
   if (body.contains("dataset_name") && body["dataset_name"].is_string())
     record.dataset_name = body["dataset_name"].get<std::string>();
   record.config_text = config_text;
-  try {
-    record.summary =
-        ConfigSummary(config_node.is_object() ? config_node : YamlToJson(YAML::Load(config_text)));
-  } catch (const YAML::Exception&) {
-    record.summary = json::object();  // it parsed above; a listing can do without
-  }
+  record.summary =
+      ConfigSummary(config_node.is_object() ? config_node : YamlTextToJson(config_text));
   std::string source;
   if (auto hit = CachedRun(run_id, &source)) {
     response.headers["X-Cache"] = source;
@@ -557,6 +533,36 @@ std::shared_ptr<const std::string> TrendApi::CachedRun(const std::string& run_id
     }
   }
   return nullptr;
+}
+
+// The page's validation as you type: the parser and the warnings of POST /api/v1/runs, so the
+// messages are the CLI's, word for word.
+HttpResponse TrendApi::ValidateConfig(const HttpRequest& request) {
+  if (auto refused = RequireContentType(request, {"application/json"})) return *refused;
+  json body;
+  if (auto refused = ParseJsonBody(request, body)) return *refused;
+  if (!body.is_object() || !body.contains("config") ||
+      (!body["config"].is_object() && !body["config"].is_string())) {
+    return Error(422, "invalid request", "expected {config: object or YAML string, multi_period}",
+                 request.path);
+  }
+  const bool multi = body.value("multi_period", false);
+  const std::string text =
+      body["config"].is_string() ? body["config"].get<std::string>() : body["config"].dump();
+  try {
+    const LoadedConfig config = ParseConfig(text, "config", "");
+    json warnings = ConfigWarnings(config, multi ? RunMode::kMultiPeriod : RunMode::kSinglePeriod);
+    if (multi && !config.settings.multi_period) {
+      return Json(200, {{"valid", false},
+                        {"error",
+                         "config: a multi-period backtest needs a multi_period section "
+                         "(frequency, in_sample_len, out_sample_len, start, end)"},
+                        {"warnings", warnings}});
+    }
+    return Json(200, {{"valid", true}, {"warnings", warnings}});
+  } catch (const InputError& e) {
+    return Json(200, {{"valid", false}, {"error", e.what()}, {"warnings", json::array()}});
+  }
 }
 
 HttpResponse TrendApi::Defaults(const HttpRequest&) {

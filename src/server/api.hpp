@@ -94,6 +94,7 @@ class TrendApi {
   // A finished job of a run kind, into the history under its job id.
   void RecordJob(const jobs::JobSnapshot& job, const jobs::JobSpec& spec);
   HttpResponse Defaults(const HttpRequest& request);
+  HttpResponse ValidateConfig(const HttpRequest& request);
   HttpResponse Metrics(const HttpRequest& request);
   HttpResponse DebugPipeline(const HttpRequest& request);
   // /api/v1/jobs (server/jobs_api.cpp).

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/config_loader.hpp"
+#include "config/yaml_json.hpp"
 #include "error/input_error.hpp"
 #include "report/export_files.hpp"
 #include "report/exports.hpp"
@@ -94,6 +95,7 @@ void TrendApi::RecordJob(const jobs::JobSnapshot& job, const jobs::JobSpec& spec
   record.dataset_id = spec.dataset_id;
   record.dataset_name = spec.dataset_name;
   record.config_text = spec.config_text;
+  record.summary = ConfigSummary(YamlTextToJson(spec.config_text));
   record.headline = HeadlineStatistics(doc);
   if (doc.is_object() && doc.contains("warnings") && doc["warnings"].is_array())
     record.warnings = doc["warnings"].get<std::vector<std::string>>();

@@ -89,7 +89,8 @@ echo "$guarded" | grep -q '<label id="auth">' || fail "the token field stays hid
 
 "$trend" run --multi-period -c "$root/config/demo.yml" --json "$tmp/multi.json" >/dev/null 2>&1 ||
   fail "trend run --multi-period --json failed"
-TREND_RUN_JSON_DIR="$tmp" node --test "$root/web/test/" >"$tmp/node.out" 2>&1 ||
+"$trend" config schema >"$tmp/schema.json" || fail "trend config schema failed"
+TREND_SCHEMA_JSON="$tmp/schema.json" TREND_RUN_JSON_DIR="$tmp" node --test "$root/web/test/" >"$tmp/node.out" 2>&1 ||
   fail "node --test web/test: $(grep -E 'not ok|Error' "$tmp/node.out" | head -n 5)"
 grep -q "^# skipped 0" "$tmp/node.out" || fail "node tests were skipped"
 echo "ok   web page"
