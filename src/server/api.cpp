@@ -351,20 +351,21 @@ std::optional<HttpResponse> TrendApi::ResolveDataset(const json& body, const Htt
 
 // Resolved on every request, as the proxy promises; the module answering is part of the
 // key, so a plugin's or an override's results never stand in for the built-in pipeline's.
+TrendApi::RunModules TrendApi::ResolveRun(bool multi) {
+  return {proxy_.Resolve(multi ? "run_multi_period" : "run"), proxy_.Resolve("registries")};
+}
+
 std::string TrendApi::RunId(const std::string& config_text, const std::string& dataset_id,
-                            bool multi, bool strict) {
-  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
-  const ResolvedEntry lookups = proxy_.Resolve("registries");
+                            bool multi, bool strict, const RunModules& modules) {
   return Sha256Hex(config_text + "\n" + dataset_id + "\n" + (multi ? "multi" : "single") +
                    (strict ? " strict" : "") + "\n" + kEngineVersion + "\n" +
-                   entry.module().name() + "\n" + lookups.module().name());
+                   modules.entry.module().name() + "\n" + modules.lookups.module().name());
 }
 
 TrendApi::ComputedRun TrendApi::Compute(const AnalysisSettings& s, const StoredDataset& dataset,
-                                        bool multi, RunGuard& guard) {
-  const ResolvedEntry entry = proxy_.Resolve(multi ? "run_multi_period" : "run");
-  const ResolvedEntry lookups = proxy_.Resolve("registries");  // selection and weighting
-  PipelineContext context = lookups->registries;
+                                        bool multi, RunGuard& guard, const RunModules& modules) {
+  const ResolvedEntry& entry = modules.entry;
+  PipelineContext context = modules.lookups->registries;
   context.guard = &guard;
   ComputedRun out;
   if (multi) {
@@ -434,7 +435,8 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
                       {"warnings", config_warnings},
                       {"path", request.path}});
   }
-  const std::string run_id = RunId(config_text, dataset->id, multi, strict);
+  const RunModules modules = ResolveRun(multi);
+  const std::string run_id = RunId(config_text, dataset->id, multi, strict, modules);
   HttpResponse response;
   response.headers["X-Run-Id"] = run_id;
   response.headers["Location"] = "/api/v1/runs/" + run_id;
@@ -469,7 +471,7 @@ HttpResponse TrendApi::PostRun(const HttpRequest& request) {
     const auto document = single_flight_.Do(
         run_id,
         [&]() -> std::shared_ptr<const std::string> {
-          const ComputedRun computed = Compute(config.settings, *dataset, multi, guard);
+          const ComputedRun computed = Compute(config.settings, *dataset, multi, guard, modules);
           json doc = computed.multi ? MultiPeriodToJson(*computed.multi)
                                     : AnalysisToJson(*computed.single);
           const std::vector<std::string>& run_warnings =

@@ -107,15 +107,21 @@ class TrendApi {
   std::optional<HttpResponse> ResolveDataset(const nlohmann::json& body, const HttpRequest& request,
                                              std::shared_ptr<const StoredDataset>& out);
 
+  // The modules that answer a run, resolved once per request as the proxy promises.
+  struct RunModules {
+    ResolvedEntry entry;    // run or run_multi_period
+    ResolvedEntry lookups;  // the registries: selection and weighting
+  };
+  RunModules ResolveRun(bool multi);
   // The id of a run: its request, the engine's version and the modules answering.
-  std::string RunId(const std::string& config_text, const std::string& dataset_id, bool multi,
-                    bool strict);
+  static std::string RunId(const std::string& config_text, const std::string& dataset_id,
+                           bool multi, bool strict, const RunModules& modules);
   struct ComputedRun {
     std::optional<AnalysisResult> single;
     std::optional<MultiPeriodResult> multi;
   };
-  ComputedRun Compute(const AnalysisSettings& settings, const StoredDataset& dataset, bool multi,
-                      RunGuard& guard);
+  static ComputedRun Compute(const AnalysisSettings& settings, const StoredDataset& dataset,
+                             bool multi, RunGuard& guard, const RunModules& modules);
   // The cached document for a run id: in process first, then the shared backend.
   std::shared_ptr<const std::string> CachedRun(const std::string& run_id, std::string* source);
   struct Endpoint {

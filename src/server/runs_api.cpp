@@ -191,7 +191,7 @@ HttpResponse TrendApi::ExportRun(const RunRecord& record, const HttpRequest& req
     if (options_.run_timeout.count() > 0) deadline = RunGuard::Clock::now() + options_.run_timeout;
     RunGuard guard(options_.limits, deadline);
     const ActiveRun active(*this, guard);
-    const ComputedRun run = Compute(config.settings, *dataset, multi, guard);
+    const ComputedRun run = Compute(config.settings, *dataset, multi, guard, ResolveRun(multi));
     const ScratchDirectory scratch("trend-export");
     ExportSettings exports = config.settings.export_settings;
     exports.directory = scratch.path().string();

@@ -27,7 +27,8 @@ offered() {
     echo "${COMPREPLY[*]}"
   )
 }
-[ "$(offered trend r)" = "run" ] || fail "trend r<TAB>: $(offered trend r)"
+[ "$(offered trend ru)" = "run" ] || fail "trend ru<TAB>: $(offered trend ru)"
+[ "$(offered trend r)" = "run report" ] || fail "trend r<TAB>: $(offered trend r)"
 [ "$(offered trend run --con)" = "--config" ] || fail "trend run --con<TAB>: $(offered trend run --con)"
 [ "$(offered trend bloom b)" = "build" ] || fail "trend bloom b<TAB>: $(offered trend bloom b)"
 [[ " $(offered trend bloom build --) " == *" --capacity "* ]] ||

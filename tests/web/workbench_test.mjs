@@ -99,8 +99,14 @@ async function main() {
   check(await page.locator("#form details.section").count() >= 6, "the form has too few sections");
   await shot(page, "form");
 
-  // 2. A preset, then the form: mode, pickers from the dataset's header, a month in range.
+  // 2. The analyst's own CSV, a preset, then the form: mode, pickers from the file's header,
+  // a month in the file's range.
   stage = "2";
+  const own = path.join(tmp, "my_funds.csv");
+  fs.copyFileSync(path.join(root, "demo", "sample_panel.csv"), own);
+  await page.selectOption("#sample", "upload");
+  await page.setInputFiles("#csv", own);
+  await page.waitForFunction(() => document.getElementById("dataset").textContent.startsWith("my_funds.csv:"), null, { timeout: 20000 });
   await page.selectOption("#preset", "hrp_trend");
   await page.waitForFunction(() => document.getElementById("config").value.includes("weighting_scheme: hrp"));
   await page.selectOption("#mode", "multi");
@@ -204,6 +210,8 @@ async function main() {
   check(await page.inputValue('[id="f-vol_adjust.target_vol"]') === "0.12", "the form was not restored");
   const rows = await page.locator("#history-table tbody tr").count();
   check(rows === 2, `the history lists ${rows} runs after the restart, not 2`);
+  const listed = await page.locator("#history-table tbody").textContent();
+  check(listed.includes("my_funds.csv") && listed.includes("multi-period"), `the history does not name the upload: ${listed}`);
 
   // 9. Compare the two.
   stage = "9";
