@@ -64,7 +64,19 @@ std::string MediaTypeOf(const std::string& extension) {
   return "application/zip";
 }
 
-HttpResponse Attachment(std::string bytes, const std::string& filename) {
+// A name safe in a header and on any disk: export.filename is the client's text.
+std::string SafeFilename(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '.' || c == '-' || c == '_';
+    out += plain ? c : '_';
+  }
+  return out.empty() || out.front() == '.' ? "analysis" + out : out;
+}
+
+HttpResponse Attachment(std::string bytes, const std::string& name) {
+  const std::string filename = SafeFilename(name);
   HttpResponse response;
   response.status = 200;
   response.content_type = MediaTypeOf(std::filesystem::path(filename).extension().string());
@@ -206,7 +218,9 @@ HttpResponse TrendApi::ExportRun(const RunRecord& record, const HttpRequest& req
       context.warnings = record.warnings;
       const std::string html = multi ? HtmlReport(*run.multi, config.settings, context)
                                      : HtmlReport(*run.single, config.settings, context);
-      const auto path = scratch.path() / (exports.filename + "_report." + format);
+      // The stem only, as the other exports take it: no directory of the client's choosing.
+      const std::string stem = std::filesystem::path(exports.filename).stem().string();
+      const auto path = scratch.path() / (SafeFilename(stem) + "_report." + format);
       WriteReportFile(html, path);
       written.push_back(path.string());
     } else {
@@ -219,7 +233,9 @@ HttpResponse TrendApi::ExportRun(const RunRecord& record, const HttpRequest& req
       return Attachment(ReadBytes(only), only.filename().string());
     }
     std::vector<std::filesystem::path> files(written.begin(), written.end());
-    return Attachment(ZipFiles(files), fmt::format("{}_{}.zip", exports.filename, format));
+    return Attachment(
+        ZipFiles(files),
+        fmt::format("{}_{}.zip", std::filesystem::path(exports.filename).stem().string(), format));
   } catch (const RunCancelled& e) {
     return Error(503, "run cancelled", e.what(), request.path);
   } catch (const WorkLimitError& e) {

@@ -119,6 +119,69 @@ std::shared_ptr<PipelineModule> Override(std::atomic<int>* calls,
   return module;
 }
 
+// The history: runs listed newest first and paged, each with its request; exports are the
+// files trend run --out writes (zipped when several); a client's export.filename names no
+// directory and no header; the validator speaks as the CLI does.
+TEST(HttpApi, RunsAreListedReopenedAndExported) {
+  AppServer app;
+  json body = DemoRunBody();
+  body["dataset_name"] = "demo.csv";
+  Reply first = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  ASSERT_EQ(first.status, 200) << first.body;
+  body["config"] =
+      testing::DemoConfigYaml() + "\nexport: {filename: \"../../x\\r\\nSet-Cookie: a\"}\n";
+  Reply second = Send(app.port(), http::verb::post, "/api/v1/runs", body.dump());
+  ASSERT_EQ(second.status, 200) << second.body;
+  const json list = json::parse(Send(app.port(), http::verb::get, "/api/v1/runs?limit=1").body);
+  EXPECT_EQ(list["total"], 2);
+  ASSERT_EQ(list["runs"].size(), 1u);
+  EXPECT_EQ(list["runs"][0]["id"], second.headers["X-Run-Id"]);
+  EXPECT_EQ(list["runs"][0]["dataset_name"], "demo.csv");
+  EXPECT_EQ(list["runs"][0]["summary"]["selection"], "rank");
+  EXPECT_TRUE(list["runs"][0]["headline"].contains("sharpe"));
+  EXPECT_EQ(list["next"], "/api/v1/runs?offset=1&limit=1");
+  const std::string id = first.headers["X-Run-Id"];
+  const json request =
+      json::parse(Send(app.port(), http::verb::get, "/api/v1/runs/" + id + "/request").body);
+  EXPECT_EQ(request["config"], testing::DemoConfigYaml());
+  EXPECT_EQ(request["mode"], "single");
+  Reply csv = Send(app.port(), http::verb::get, "/api/v1/runs/" + id + "/export?format=csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.headers["Content-Type"], "application/zip");
+  EXPECT_EQ(csv.body.substr(0, 4), std::string("PK\x03\x04", 4));
+  Reply txt = Send(app.port(), http::verb::get, "/api/v1/runs/" + id + "/export?format=txt");
+  ASSERT_EQ(txt.status, 200);
+  EXPECT_NE(txt.headers["Content-Disposition"].find("_summary.txt"), std::string::npos);
+  Reply html = Send(app.port(), http::verb::get,
+                    "/api/v1/runs/" + second.headers["X-Run-Id"] + "/export?format=html");
+  ASSERT_EQ(html.status, 200) << html.body;
+  EXPECT_EQ(html.headers["Content-Disposition"],
+            "attachment; filename=\"x__Set-Cookie__a_report.html\"");
+  EXPECT_EQ(html.headers.count("Set-Cookie"), 0u);
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/runs/" + id + "/export?format=doc").status,
+            400);
+  EXPECT_EQ(Send(app.port(), http::verb::get,
+                 "/api/v1/runs/" + std::string(64, 'e') + "/export?format=csv")
+                .status,
+            404);
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/runs/..%2f..%2fetc/request").status, 404);
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/runs?limit=0").status, 400);
+  EXPECT_EQ(Send(app.port(), http::verb::get, "/api/v1/runs?color=red").status, 400);
+  const json verdict = json::parse(Send(app.port(), http::verb::post, "/api/v1/config/validate",
+                                        json{{"config", "portfolio:\n  rank:\n    n: 0\n"}}.dump())
+                                       .body);
+  EXPECT_EQ(verdict["valid"], false);
+  EXPECT_EQ(verdict["error"],
+            "config line 3: portfolio.rank.n = '0': expected a value in [1, 100000]");
+  const json warned = json::parse(Send(app.port(), http::verb::post, "/api/v1/config/validate",
+                                       json{{"config", "colour: blue\n"}}.dump())
+                                      .body);
+  EXPECT_EQ(warned["valid"], true);
+  ASSERT_EQ(warned["warnings"].size(), 1u);
+  EXPECT_NE(warned["warnings"][0].get<std::string>().find("unknown key 'colour'"),
+            std::string::npos);
+}
+
 TEST(HttpApi, DemoRunEqualsTheCommandLineJson) {
   AppServer app;
   Reply reply = Send(app.port(), http::verb::post, "/api/v1/runs", DemoRunBody().dump());
