@@ -495,18 +495,9 @@
       tableRows("changes", V.managerChanges(result).map((c) => [c.when, c.action, c.manager, c.reason]));
     }
     renderFunds(V.fundRows(result));
+    $("stats").querySelector("thead tr").lastElementChild.previousElementSibling.textContent = multi ? "Out-of-sample (chained)" : "Out-of-sample";
+    tableRows("stats", v.stats);
     document.body.dataset.rendered = v.kind;  // for the browser test
-    const body = $("stats").querySelector("tbody");
-    if (multi) $("stats").querySelector("thead tr").innerHTML = "<th>Metric</th><th>In-sample</th><th>In-sample EW</th><th>Out-of-sample (chained)</th><th>Out-of-sample EW</th>";
-    body.replaceChildren(...v.stats.map((row) => {
-      const tr = document.createElement("tr");
-      for (const cell of row) {
-        const td = document.createElement("td");
-        td.textContent = cell;
-        tr.appendChild(td);
-      }
-      return tr;
-    }));
   }
 
   // ---- Running -----------------------------------------------------------------------------
