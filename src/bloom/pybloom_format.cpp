@@ -1,6 +1,7 @@
 #include "bloom/pybloom_format.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -80,7 +81,87 @@ PybloomHashing::PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_
     std::memcpy(packed, &i, 4);  // struct.pack('I', i)
     salt_prefixes_.push_back(DigestOf("", std::string_view(packed, 4)));
   }
+  if (digest_ != Digest::kXxh128) salt_contexts_ = std::make_shared<const SaltContexts>(*this);
 }
+
+// One hash state per salt with the salt's prefix absorbed; a key's digest copies it (a plain
+// struct copy) and adds the key. OpenSSL's one-shot SHA functions are deprecated in 3.0 in
+// favour of EVP, but EVP's context copy costs more than the hash of a short key here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+struct PybloomHashing::SaltContexts {
+  explicit SaltContexts(const PybloomHashing& h) : digest(h.digest_) {
+    for (const std::string& prefix : h.salt_prefixes_) {
+      State state{};
+      switch (digest) {
+        case Digest::kSha1:
+          SHA1_Init(&state.sha1);
+          SHA1_Update(&state.sha1, prefix.data(), prefix.size());
+          break;
+        case Digest::kSha256:
+          SHA256_Init(&state.sha256);
+          SHA256_Update(&state.sha256, prefix.data(), prefix.size());
+          break;
+        case Digest::kSha384:
+          SHA384_Init(&state.sha512);
+          SHA384_Update(&state.sha512, prefix.data(), prefix.size());
+          break;
+        case Digest::kSha512:
+          SHA512_Init(&state.sha512);
+          SHA512_Update(&state.sha512, prefix.data(), prefix.size());
+          break;
+        case Digest::kXxh128:
+          break;
+      }
+      states.push_back(state);
+    }
+  }
+  union State {
+    SHA_CTX sha1;
+    SHA256_CTX sha256;
+    SHA512_CTX sha512;  // SHA-384 too
+  };
+  Digest digest;
+  std::vector<State> states;
+};
+
+unsigned PybloomHashing::SaltedDigest(std::size_t salt, std::string_view key,
+                                      unsigned char* out) const {
+  if (digest_ == Digest::kXxh128) {
+    const std::string& prefix = salt_prefixes_[salt];
+    XXH3_state_t state;
+    XXH3_128bits_reset(&state);
+    XXH3_128bits_update(&state, prefix.data(), prefix.size());
+    XXH3_128bits_update(&state, key.data(), key.size());
+    XXH128_canonical_t canonical;
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(&state));
+    std::memcpy(out, canonical.digest, sizeof canonical.digest);
+    return sizeof canonical.digest;
+  }
+  SaltContexts::State state = salt_contexts_->states[salt];
+  switch (digest_) {
+    case Digest::kSha1:
+      SHA1_Update(&state.sha1, key.data(), key.size());
+      SHA1_Final(out, &state.sha1);
+      return SHA_DIGEST_LENGTH;
+    case Digest::kSha256:
+      SHA256_Update(&state.sha256, key.data(), key.size());
+      SHA256_Final(out, &state.sha256);
+      return SHA256_DIGEST_LENGTH;
+    case Digest::kSha384:
+      SHA384_Update(&state.sha512, key.data(), key.size());
+      SHA384_Final(out, &state.sha512);
+      return SHA384_DIGEST_LENGTH;
+    case Digest::kSha512:
+      SHA512_Update(&state.sha512, key.data(), key.size());
+      SHA512_Final(out, &state.sha512);
+      return SHA512_DIGEST_LENGTH;
+    case Digest::kXxh128:
+      break;
+  }
+  return 0;
+}
+#pragma GCC diagnostic pop
 
 std::string PybloomHashing::DigestOf(std::string_view prefix, std::string_view key) const {
   switch (digest_) {
@@ -101,11 +182,12 @@ std::string PybloomHashing::DigestOf(std::string_view prefix, std::string_view k
 template <typename Visit>
 void PybloomHashing::ForEachOffset(std::string_view key, Visit&& visit) const {
   std::uint64_t produced = 0;
-  for (const std::string& prefix : salt_prefixes_) {
-    const std::string digest = DigestOf(prefix, key);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
+    SaltedDigest(salt, key, digest);
     for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
       std::uint64_t value = 0;
-      std::memcpy(&value, digest.data() + v * chunk_bytes_, chunk_bytes_);
+      std::memcpy(&value, digest + v * chunk_bytes_, chunk_bytes_);
       visit(value % bits_per_slice_);
     }
   }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ class PybloomHashing {
  private:
   enum class Digest { kXxh128, kSha1, kSha256, kSha384, kSha512 };
   std::string DigestOf(std::string_view prefix, std::string_view key) const;
+  // The digest of salt `salt`'s prefix followed by `key`, into `out` (64 bytes); its length.
+  // The SHA kinds start from a context that has already absorbed the prefix.
+  unsigned SaltedDigest(std::size_t salt, std::string_view key, unsigned char* out) const;
+  struct SaltContexts;  // OpenSSL contexts per salt, shared by copies (read only)
 
   std::uint64_t num_slices_;
   std::uint64_t bits_per_slice_;
@@ -37,6 +42,7 @@ class PybloomHashing {
   unsigned chunk_bytes_;        // 2, 4 or 8
   unsigned values_per_digest_;  // digest size / chunk
   std::vector<std::string> salt_prefixes_;
+  std::shared_ptr<const SaltContexts> salt_contexts_;
 };
 
 class PybloomFilter final : public MembershipFilter {
