@@ -222,7 +222,8 @@ def test_the_result_as_pandas_objects():
     backtest = trend_engine.run_multi_period(config)
     assert len(backtest.periods) == backtest.to_dict()["n_periods"]
     assert {"out_start", "turnover", "out_sharpe"} <= set(backtest.periods.columns)
-    assert "Multi" not in repr(result) and "analysis" in repr(result)
+    assert repr(result).startswith("<trend_engine.Result analysis:")
+    assert repr(backtest).startswith("<trend_engine.Result multi-period backtest:")
 
 
 def test_a_config_as_a_dict_a_yaml_string_or_a_path():
@@ -301,9 +302,17 @@ def test_sweep_returns_a_row_per_configuration():
     rows = trend_engine.sweep(config, {"portfolio.rank.n": [2, 4, 6], "vol_adjust.target_vol": [0.1, 0.2]}, threads=2)
     assert len(rows) == 6
     assert {"portfolio.rank.n", "vol_adjust.target_vol", "sharpe"} <= set(rows.columns)
-    single = trend_engine.run(config).to_dict()
     first = rows[(rows["portfolio.rank.n"] == 2) & (rows["vol_adjust.target_vol"] == 0.1)]
     assert len(first) == 1
+    # A row is the analysis of its configuration: the same Sharpe as a run of it.
+    import yaml
+
+    as_dict = yaml.safe_load(open(config))
+    as_dict["data"]["csv_path"] = os.path.join(ROOT, "demo", "demo_returns.csv")
+    as_dict["portfolio"]["rank"]["n"] = 2
+    as_dict.setdefault("vol_adjust", {})["target_vol"] = 0.1
+    single = trend_engine.run(as_dict, warn=False).to_dict()
+    assert first["sharpe"].iloc[0] == pytest.approx(single["out_user_stats"]["sharpe"], rel=1e-12)
 
 
 # ---- the GIL is released while the engine computes
