@@ -7,6 +7,10 @@
 #include <xxhash.h>
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -67,6 +71,7 @@ PybloomHashing::PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_
   chunk_bytes_ = bits_per_slice >= (std::uint64_t{1} << 31)   ? 8
                  : bits_per_slice >= (std::uint64_t{1} << 15) ? 4
                                                               : 2;
+  if (chunk_bytes_ <= 4) remainder_magic_ = UINT64_MAX / bits_per_slice + 1;
   const std::uint64_t total_bits = 8 * num_slices * chunk_bytes_;
   digest_ = total_bits > 384   ? Digest::kSha512
             : total_bits > 256 ? Digest::kSha384
@@ -179,8 +184,9 @@ std::string PybloomHashing::DigestOf(std::string_view prefix, std::string_view k
   return {};
 }
 
-template <typename Visit>
-void PybloomHashing::ForEachOffset(std::string_view key, Visit&& visit) const {
+__extension__ using Uint128 = unsigned __int128;
+
+void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
   std::uint64_t produced = 0;
   unsigned char digest[EVP_MAX_MD_SIZE];
   for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
@@ -188,10 +194,43 @@ void PybloomHashing::ForEachOffset(std::string_view key, Visit&& visit) const {
     for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
       std::uint64_t value = 0;
       std::memcpy(&value, digest + v * chunk_bytes_, chunk_bytes_);
-      visit(value % bits_per_slice_);
+      if (remainder_magic_ != 0) {
+        const std::uint64_t low = remainder_magic_ * value;
+        out[produced] =
+            static_cast<std::uint64_t>((static_cast<Uint128>(low) * bits_per_slice_) >> 64);
+      } else {
+        out[produced] = value % bits_per_slice_;
+      }
     }
   }
 }
+
+namespace {
+
+constexpr std::size_t kMaxSlices = 64;  // Parse refuses more; SlicesFor gives 1..53
+// Keys per round of parallel hashing: bounds the offsets buffer (block x slices x 8 bytes).
+constexpr std::size_t kBatchBlock = 1 << 15;
+// Below this many keys a batch is hashed on the calling thread: TBB's start-up costs more.
+constexpr std::size_t kParallelMinimum = 2048;
+
+// The offsets of every key (key i's slices at i x slices), hashed on every core.
+void HashBlock(const PybloomHashing& hashing, std::span<const std::string_view> keys,
+               std::vector<std::uint64_t>& offsets) {
+  const std::size_t slices = hashing.num_slices();
+  offsets.resize(keys.size() * slices);
+  const auto hash_range = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) hashing.Offsets(keys[i], &offsets[i * slices]);
+  };
+  if (keys.size() < kParallelMinimum) {
+    hash_range(0, keys.size());
+    return;
+  }
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, keys.size(), 512),
+      [&](const tbb::blocked_range<std::size_t>& r) { hash_range(r.begin(), r.end()); });
+}
+
+}  // namespace
 
 // ---- PybloomFilter -------------------------------------------------------------------------
 
@@ -210,42 +249,78 @@ PybloomFilter::PybloomFilter(double error_rate, std::uint64_t num_slices,
       hashing_(num_slices, bits_per_slice),
       bits_((num_slices * bits_per_slice + 7) / 8, '\0') {}
 
-bool PybloomFilter::Add(std::string_view key) {
-  if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
+bool PybloomFilter::SetBits(const std::uint64_t* offsets) {
   bool found_all = true;
-  std::uint64_t offset = 0;
-  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
-    const std::uint64_t bit = offset + k;
+  std::uint64_t slice_start = 0;
+  for (std::uint64_t slice = 0; slice < num_slices_; ++slice, slice_start += bits_per_slice_) {
+    const std::uint64_t bit = slice_start + offsets[slice];
     auto& byte = reinterpret_cast<unsigned char&>(bits_[bit >> 3]);
     const auto mask = static_cast<unsigned char>(1u << (bit & 7));
     if ((byte & mask) == 0) found_all = false;
     byte |= mask;
-    offset += bits_per_slice_;
-  });
+  }
+  return found_all;
+}
+
+bool PybloomFilter::TestBits(const std::uint64_t* offsets) const {
+  std::uint64_t slice_start = 0;
+  for (std::uint64_t slice = 0; slice < num_slices_; ++slice, slice_start += bits_per_slice_) {
+    const std::uint64_t bit = slice_start + offsets[slice];
+    if ((static_cast<unsigned char>(bits_[bit >> 3]) & (1u << (bit & 7))) == 0) return false;
+  }
+  return true;
+}
+
+bool PybloomFilter::Add(std::string_view key) {
+  if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
+  std::uint64_t offsets[kMaxSlices];
+  hashing_.Offsets(key, offsets);
+  const bool found_all = SetBits(offsets);
   if (!found_all) ++count_;
   return found_all;
 }
 
 void PybloomFilter::AddUnchecked(std::string_view key) {
   if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
-  std::uint64_t offset = 0;
-  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
-    const std::uint64_t bit = offset + k;
-    bits_[bit >> 3] = static_cast<char>(bits_[bit >> 3] | (1 << (bit & 7)));
-    offset += bits_per_slice_;
-  });
+  std::uint64_t offsets[kMaxSlices];
+  hashing_.Offsets(key, offsets);
+  SetBits(offsets);
   ++count_;
 }
 
 bool PybloomFilter::Contains(std::string_view key) const {
-  bool found_all = true;
-  std::uint64_t offset = 0;
-  hashing_.ForEachOffset(key, [&](std::uint64_t k) {
-    const std::uint64_t bit = offset + k;
-    if ((static_cast<unsigned char>(bits_[bit >> 3]) & (1u << (bit & 7))) == 0) found_all = false;
-    offset += bits_per_slice_;
-  });
-  return found_all;
+  std::uint64_t offsets[kMaxSlices];
+  hashing_.Offsets(key, offsets);
+  return TestBits(offsets);
+}
+
+std::uint64_t PybloomFilter::AddMany(std::span<const std::string_view> keys) {
+  std::uint64_t present = 0;
+  std::vector<std::uint64_t> offsets;
+  for (std::size_t first = 0; first < keys.size(); first += kBatchBlock) {
+    const auto block = keys.subspan(first, std::min(kBatchBlock, keys.size() - first));
+    HashBlock(hashing_, block, offsets);
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      if (count_ >= capacity_) throw CapacityError("BloomFilter is at capacity");
+      if (SetBits(&offsets[i * num_slices_])) {
+        ++present;
+      } else {
+        ++count_;
+      }
+    }
+  }
+  return present;
+}
+
+void PybloomFilter::ContainsMany(std::span<const std::string_view> keys, bool* found) const {
+  std::vector<std::uint64_t> offsets;
+  for (std::size_t first = 0; first < keys.size(); first += kBatchBlock) {
+    const auto block = keys.subspan(first, std::min(kBatchBlock, keys.size() - first));
+    HashBlock(hashing_, block, offsets);
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      found[first + i] = TestBits(&offsets[i * num_slices_]);
+    }
+  }
 }
 
 FilterInfo PybloomFilter::Info() const {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,9 @@ namespace trend::bloom {
 class PybloomHashing {
  public:
   PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_slice);
-  // Calls visit(offset within slice) for slice 0, 1, ... num_slices - 1.
-  template <typename Visit>
-  void ForEachOffset(std::string_view key, Visit&& visit) const;
+  // Writes the key's offset within each slice, slice 0 first, into out[0 .. num_slices).
+  void Offsets(std::string_view key, std::uint64_t* out) const;
+  std::uint64_t num_slices() const { return num_slices_; }
 
  private:
   enum class Digest { kXxh128, kSha1, kSha256, kSha384, kSha512 };
@@ -41,6 +42,10 @@ class PybloomHashing {
   Digest digest_;
   unsigned chunk_bytes_;        // 2, 4 or 8
   unsigned values_per_digest_;  // digest size / chunk
+  // value % bits_per_slice_ by multiplication (Lemire, Kaser and Kurz, "Faster remainder by
+  // direct computation", 2019): exact for 32-bit values and divisors, which is every chunk but
+  // the 8-byte one; 0 when the chunks are 8 bytes and the division stays.
+  std::uint64_t remainder_magic_ = 0;
   std::vector<std::string> salt_prefixes_;
   std::shared_ptr<const SaltContexts> salt_contexts_;
 };
@@ -53,6 +58,12 @@ class PybloomFilter final : public MembershipFilter {
   // Sets the key's bits without testing them first (as pybloom-live's add(key, skip_check)).
   void AddUnchecked(std::string_view key);
   bool Contains(std::string_view key) const override;
+  // Add and Contains over many keys, with the same results as one call per key in order: the
+  // keys are hashed on every core, then their bits are set (or tested) in order. AddMany
+  // returns how many keys were (probably) there already; at capacity it throws having added
+  // the keys before the one that did not fit, as a loop of Add would.
+  std::uint64_t AddMany(std::span<const std::string_view> keys);
+  void ContainsMany(std::span<const std::string_view> keys, bool* found) const;
   std::uint64_t Count() const override { return count_; }
   std::uint64_t capacity() const { return capacity_; }
   double error_rate() const { return error_rate_; }
@@ -78,6 +89,9 @@ class PybloomFilter final : public MembershipFilter {
   PybloomFilter(double error_rate, std::uint64_t num_slices, std::uint64_t bits_per_slice,
                 std::uint64_t capacity, std::uint64_t count);
   void CheckShape(const PybloomFilter& other, const char* operation) const;
+  // Sets the bits at offsets[0 .. num_slices); true when all were set already.
+  bool SetBits(const std::uint64_t* offsets);
+  bool TestBits(const std::uint64_t* offsets) const;
 
   double error_rate_;
   std::uint64_t num_slices_;

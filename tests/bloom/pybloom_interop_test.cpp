@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bloom/bloom_error.hpp"
@@ -125,6 +127,34 @@ TEST(PybloomInterop, FiltersBuiltHereSerializeToPythonsExactBytes) {
   PybloomFilter bytes_keys(1000, 0.01);
   for (std::uint64_t key = 0; key < 1000; ++key) bytes_keys.Add(LittleEndian8(key));
   EXPECT_EQ(bytes_keys.Serialize(), ReadAll(kDir + "fixed_1000_p0.01_bytes.bloom"));
+}
+
+TEST(PybloomInterop, BatchesAnswerAsOneCallPerKey) {
+  const auto keys_in = Lines(kDir + "keys_in.txt");  // 10,000: hashed on several threads
+  const auto keys_out = Lines(kDir + "keys_out.txt");
+  // 500 keys, then all of them: the repeats are not counted.
+  std::vector<std::string_view> batch(keys_in.begin(), keys_in.begin() + 500);
+  batch.insert(batch.end(), keys_in.begin(), keys_in.end());
+  PybloomFilter looped(10000, 0.001);
+  std::uint64_t present = 0;
+  for (const std::string_view key : batch) present += looped.Add(key) ? 1 : 0;
+  ASSERT_GE(present, 500u);
+  PybloomFilter batched(10000, 0.001);
+  EXPECT_EQ(batched.AddMany(batch), present);
+  EXPECT_EQ(batched.Serialize(), ReadAll(kDir + "fixed_10000_p0.001.bloom"));
+  std::vector<std::string_view> probes(keys_out.begin(), keys_out.end());
+  probes.insert(probes.end(), keys_in.begin(), keys_in.begin() + 100);
+  const std::unique_ptr<bool[]> found(new bool[probes.size()]);
+  batched.ContainsMany(probes, found.get());
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    ASSERT_EQ(found[i], batched.Contains(probes[i])) << probes[i];
+  }
+  // At capacity: the keys before the one that did not fit are in, as with a loop of Add.
+  PybloomFilter small(3, 0.01);
+  const std::vector<std::string_view> keys = {"a", "b", "a", "c", "d"};
+  EXPECT_THROW(small.AddMany(keys), CapacityError);
+  EXPECT_EQ(small.Count(), 3u);
+  EXPECT_TRUE(small.Contains("c"));
 }
 
 TEST(PybloomInterop, AddFollowsPythonSemantics) {

@@ -119,3 +119,63 @@ def test_same_answers_as_pybloom_live_itself():
     os_ = bloom.ScalableBloomFilter(100, 0.01, bloom.SMALL_SET_GROWTH)
     assert [os_.add(k) for k in keys] == [ts.add(k) for k in keys]
     assert (len(os_), os_.capacity) == (len(ts), ts.capacity)
+
+
+def test_update_and_contains_many_answer_as_a_loop_of_add_and_in():
+    # Enough keys that the batch is hashed on several threads (2,048 and up), with repeats.
+    keys = [f"k{i % 7000}" for i in range(9000)] + [b"raw", 7, 3.5, "ünïcode"]
+    probes = keys[::3] + [f"absent-{i}" for i in range(5000)]
+    for capacity, rate in [(10000, 0.01), (10000, 0.001), (200, 0.5)]:
+        looped = bloom.BloomFilter(capacity, rate)
+        batched = bloom.BloomFilter(capacity, rate)
+        try:
+            for k in keys:
+                looped.add(k)
+        except IndexError:
+            with pytest.raises(IndexError, match="at capacity"):
+                batched.update(keys)
+        else:
+            assert batched.update(iter(keys)) is None  # any iterable, as set.update
+        assert len(batched) == len(looped)
+        a, b = io.BytesIO(), io.BytesIO()
+        looped.tofile(a)
+        batched.tofile(b)
+        assert a.getvalue() == b.getvalue(), (capacity, rate)
+        assert batched.contains_many(probes) == [p in looped for p in probes]
+    s_loop = bloom.ScalableBloomFilter(100, 0.01)
+    s_batch = bloom.ScalableBloomFilter(100, 0.01)
+    for k in keys:
+        s_loop.add(k)
+    s_batch.update(keys)
+    assert (len(s_batch), s_batch.capacity) == (len(s_loop), s_loop.capacity)
+    assert s_batch.contains_many(probes) == [p in s_loop for p in probes]
+    with pytest.raises(TypeError, match="iterable"):
+        bloom.BloomFilter(10, 0.01).update(5)
+
+
+def test_add_and_in_take_pybloom_lives_arguments_and_refuse_others():
+    f_ = bloom.BloomFilter(10, 0.01)
+    assert f_.add(key="a") is False and f_.add("a", skip_check=False) is True
+    assert f_.add("b", True) is False and "b" in f_ and f_.__contains__("b")
+    for bad in [lambda: f_.add(), lambda: f_.add("a", False, 1), lambda: f_.add("a", nope=1),
+                lambda: f_.add("a", key="b"), lambda: bloom.ScalableBloomFilter().add()]:
+        with pytest.raises(TypeError):
+            bad()
+
+    class Unprintable:
+        def __str__(self):
+            raise RuntimeError("no str")
+
+    with pytest.raises(RuntimeError, match="no str"):
+        f_.add(Unprintable())
+    with pytest.raises(RuntimeError, match="no str"):
+        Unprintable() in f_  # noqa: B015
+    # A subclass keeps the fast paths' answers.
+
+    class Mine(bloom.BloomFilter):
+        pass
+
+    m = Mine(10, 0.01)
+    assert m.add("a") is False and "a" in m and "z" not in m
+    with pytest.raises(TypeError, match="__init__"):
+        bloom.BloomFilter.__new__(bloom.BloomFilter).add("a")
