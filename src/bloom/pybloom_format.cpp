@@ -192,8 +192,20 @@ void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
   for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
     SaltedDigest(salt, key, digest);
     for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
+      // Fixed-size copies: one of a variable size is a call to memcpy per slice.
+      const unsigned char* chunk = digest + v * chunk_bytes_;
       std::uint64_t value = 0;
-      std::memcpy(&value, digest + v * chunk_bytes_, chunk_bytes_);
+      if (chunk_bytes_ == 4) {
+        std::uint32_t word = 0;
+        std::memcpy(&word, chunk, 4);
+        value = word;
+      } else if (chunk_bytes_ == 2) {
+        std::uint16_t half = 0;
+        std::memcpy(&half, chunk, 2);
+        value = half;
+      } else {
+        std::memcpy(&value, chunk, 8);
+      }
       if (remainder_magic_ != 0) {
         const std::uint64_t low = remainder_magic_ * value;
         out[produced] =

@@ -115,6 +115,17 @@ def test_same_answers_as_pybloom_live_itself():
     mine = io.BytesIO()
     ours.tofile(mine)
     assert mine.getvalue() == buffer.getvalue()
+    # Every digest pybloom-live picks by size: xxh128 above; SHA-1, SHA-256, SHA-384 here.
+    for capacity, rate in [(20000, 0.001), (200000, 0.01), (200000, 0.001)]:
+        theirs, ours = pybloom_live.BloomFilter(capacity, rate), bloom.BloomFilter(capacity, rate)
+        for k in keys:
+            theirs.add(k)
+        ours.update(keys)
+        buffer, mine = io.BytesIO(), io.BytesIO()
+        theirs.tofile(buffer)
+        ours.tofile(mine)
+        assert mine.getvalue() == buffer.getvalue(), (capacity, rate)
+        assert ours.contains_many(probes) == [p in theirs for p in probes]
     ts = pybloom_live.ScalableBloomFilter(100, 0.01, pybloom_live.ScalableBloomFilter.SMALL_SET_GROWTH)
     os_ = bloom.ScalableBloomFilter(100, 0.01, bloom.SMALL_SET_GROWTH)
     assert [os_.add(k) for k in keys] == [ts.add(k) for k in keys]
