@@ -16,6 +16,7 @@
 
 #include "bloom/bloom_error.hpp"
 #include "bloom/file_fields.hpp"
+#include "bloom/sha256_blocks.hpp"
 
 namespace trend::bloom {
 namespace {
@@ -87,6 +88,8 @@ PybloomHashing::PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_
     salt_prefixes_.push_back(DigestOf("", std::string_view(packed, 4)));
   }
   if (digest_ != Digest::kXxh128) salt_contexts_ = std::make_shared<const SaltContexts>(*this);
+  // SHA-256 always takes one salt: it is chosen only while one digest gives every slice.
+  sha_extensions_ = digest_ == Digest::kSha256 && salts == 1 && HasSha256Extensions();
 }
 
 // One hash state per salt with the salt's prefix absorbed; a key's digest copies it (a plain
@@ -186,35 +189,69 @@ std::string PybloomHashing::DigestOf(std::string_view prefix, std::string_view k
 
 __extension__ using Uint128 = unsigned __int128;
 
-void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
-  std::uint64_t produced = 0;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
-    SaltedDigest(salt, key, digest);
-    for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
-      // Fixed-size copies: one of a variable size is a call to memcpy per slice.
-      const unsigned char* chunk = digest + v * chunk_bytes_;
-      std::uint64_t value = 0;
-      if (chunk_bytes_ == 4) {
-        std::uint32_t word = 0;
-        std::memcpy(&word, chunk, 4);
-        value = word;
-      } else if (chunk_bytes_ == 2) {
-        std::uint16_t half = 0;
-        std::memcpy(&half, chunk, 2);
-        value = half;
-      } else {
-        std::memcpy(&value, chunk, 8);
-      }
-      if (remainder_magic_ != 0) {
-        const std::uint64_t low = remainder_magic_ * value;
-        out[produced] =
-            static_cast<std::uint64_t>((static_cast<Uint128>(low) * bits_per_slice_) >> 64);
-      } else {
-        out[produced] = value % bits_per_slice_;
-      }
+// The offsets a digest gives, for slices first, first + 1, ... while it lasts.
+std::uint64_t PybloomHashing::DigestOffsets(const unsigned char* digest, std::uint64_t first,
+                                            std::uint64_t* out) const {
+  std::uint64_t produced = first;
+  for (unsigned v = 0; v < values_per_digest_ && produced < num_slices_; ++v, ++produced) {
+    // Fixed-size copies: one of a variable size is a call to memcpy per slice.
+    const unsigned char* chunk = digest + v * chunk_bytes_;
+    std::uint64_t value = 0;
+    if (chunk_bytes_ == 4) {
+      std::uint32_t word = 0;
+      std::memcpy(&word, chunk, 4);
+      value = word;
+    } else if (chunk_bytes_ == 2) {
+      std::uint16_t half = 0;
+      std::memcpy(&half, chunk, 2);
+      value = half;
+    } else {
+      std::memcpy(&value, chunk, 8);
+    }
+    if (remainder_magic_ != 0) {
+      const std::uint64_t low = remainder_magic_ * value;
+      out[produced] =
+          static_cast<std::uint64_t>((static_cast<Uint128>(low) * bits_per_slice_) >> 64);
+    } else {
+      out[produced] = value % bits_per_slice_;
     }
   }
+  return produced;
+}
+
+bool PybloomHashing::FitsShaBlock(std::string_view key) const {
+  return sha_extensions_ && salt_prefixes_[0].size() + key.size() <= kSha256OneBlockMessage;
+}
+
+void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  if (FitsShaBlock(key)) {
+    Sha256OneBlock(salt_prefixes_[0], key, digest);
+    DigestOffsets(digest, 0, out);
+    return;
+  }
+  std::uint64_t produced = 0;
+  for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
+    SaltedDigest(salt, key, digest);
+    produced = DigestOffsets(digest, produced, out);
+  }
+}
+
+void PybloomHashing::OffsetsMany(std::span<const std::string_view> keys, std::uint64_t* out) const {
+  std::size_t i = 0;
+  for (; i + 1 < keys.size(); i += 2) {
+    if (FitsShaBlock(keys[i]) && FitsShaBlock(keys[i + 1])) {
+      unsigned char digest_a[32];
+      unsigned char digest_b[32];
+      Sha256OneBlockPair(salt_prefixes_[0], keys[i], keys[i + 1], digest_a, digest_b);
+      DigestOffsets(digest_a, 0, out + i * num_slices_);
+      DigestOffsets(digest_b, 0, out + (i + 1) * num_slices_);
+    } else {
+      Offsets(keys[i], out + i * num_slices_);
+      Offsets(keys[i + 1], out + (i + 1) * num_slices_);
+    }
+  }
+  if (i < keys.size()) Offsets(keys[i], out + i * num_slices_);
 }
 
 namespace {
@@ -231,7 +268,7 @@ void HashBlock(const PybloomHashing& hashing, std::span<const std::string_view> 
   const std::size_t slices = hashing.num_slices();
   offsets.resize(keys.size() * slices);
   const auto hash_range = [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) hashing.Offsets(keys[i], &offsets[i * slices]);
+    hashing.OffsetsMany(keys.subspan(begin, end - begin), &offsets[begin * slices]);
   };
   if (keys.size() < kParallelMinimum) {
     hash_range(0, keys.size());

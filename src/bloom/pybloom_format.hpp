@@ -27,6 +27,9 @@ class PybloomHashing {
   PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_slice);
   // Writes the key's offset within each slice, slice 0 first, into out[0 .. num_slices).
   void Offsets(std::string_view key, std::uint64_t* out) const;
+  // Offsets of every key, key i's at out[i * num_slices]: two keys at a time where the CPU's
+  // SHA extensions can interleave them.
+  void OffsetsMany(std::span<const std::string_view> keys, std::uint64_t* out) const;
   std::uint64_t num_slices() const { return num_slices_; }
 
  private:
@@ -35,6 +38,10 @@ class PybloomHashing {
   // The digest of salt `salt`'s prefix followed by `key`, into `out` (64 bytes); its length.
   // The SHA kinds start from a context that has already absorbed the prefix.
   unsigned SaltedDigest(std::size_t salt, std::string_view key, unsigned char* out) const;
+  std::uint64_t DigestOffsets(const unsigned char* digest, std::uint64_t first,
+                              std::uint64_t* out) const;
+  // True when key's digest is SHA-256 of one block, done with the SHA extensions.
+  bool FitsShaBlock(std::string_view key) const;
   struct SaltContexts;  // OpenSSL contexts per salt, shared by copies (read only)
 
   std::uint64_t num_slices_;
@@ -46,6 +53,7 @@ class PybloomHashing {
   // direct computation", 2019): exact for 32-bit values and divisors, which is every chunk but
   // the 8-byte one; 0 when the chunks are 8 bytes and the division stays.
   std::uint64_t remainder_magic_ = 0;
+  bool sha_extensions_ = false;  // SHA-256 by sha256_blocks.hpp, where keys fit one block
   std::vector<std::string> salt_prefixes_;
   std::shared_ptr<const SaltContexts> salt_contexts_;
 };
