@@ -224,12 +224,8 @@ bool PybloomHashing::FitsShaBlock(std::string_view key) const {
 }
 
 void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
+  // One key at a time, OpenSSL's SHA-256 is as fast as ours: the extensions pay in pairs.
   unsigned char digest[EVP_MAX_MD_SIZE];
-  if (FitsShaBlock(key)) {
-    Sha256OneBlock(salt_prefixes_[0], key, digest);
-    DigestOffsets(digest, 0, out);
-    return;
-  }
   std::uint64_t produced = 0;
   for (std::size_t salt = 0; salt < salt_prefixes_.size(); ++salt) {
     SaltedDigest(salt, key, digest);

@@ -116,12 +116,4 @@ void Sha256OneBlockPair(std::string_view prefix, std::string_view key_a, std::st
   CompressFromInitial<2>(blocks, digests);
 }
 
-void Sha256OneBlock(std::string_view prefix, std::string_view key, unsigned char* digest) {
-  alignas(16) unsigned char block[64];
-  PadBlock(prefix, key, block);
-  const unsigned char* const blocks[1] = {block};
-  unsigned char* const digests[1] = {digest};
-  CompressFromInitial<1>(blocks, digests);
-}
-
 }  // namespace trend::bloom

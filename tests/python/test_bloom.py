@@ -105,7 +105,8 @@ def test_same_answers_as_pybloom_live_itself():
         sys.path.pop(0)
     theirs = pybloom_live.BloomFilter(500, 0.01)
     ours = bloom.BloomFilter(500, 0.01)
-    keys = [f"k{i % 400}" for i in range(500)] + [b"raw", 7, 3.5]
+    # 23 and 24 bytes: after SHA-256's 32-byte salt, the last key that fits one block and the first that does not.
+    keys = [f"k{i % 400}" for i in range(500)] + [b"raw", 7, 3.5, "y" * 23, "z" * 24, "long " * 20]
     assert [ours.add(k) for k in keys] == [theirs.add(k) for k in keys]
     assert len(ours) == len(theirs)
     probes = [f"p{i}" for i in range(2000)]
