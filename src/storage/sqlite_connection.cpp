@@ -28,9 +28,20 @@ std::string FirstWords(std::string_view sql) {
   return out + (sql.size() > 60 ? "..." : "");
 }
 
+// SQLite counts every allocation under a global mutex unless told not to; we never read the
+// counts. Must run before SQLite initialises, so once, before the first connection.
+void DisableMemoryStatistics() {
+  static const bool done = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+
 class SqliteConnection final : public SqlConnection {
  public:
   explicit SqliteConnection(const std::string& path) : name_(path) {
+    DisableMemoryStatistics();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
@@ -45,9 +56,14 @@ class SqliteConnection final : public SqlConnection {
     // needs a moment alone with the file, which the busy handler does not wait for: another process
     // creating or switching the same database answers "locked". Retried for as long as the busy
     // timeout.
+    //
+    // A small page cache (8 MiB): loading touches only the right edges of the B-trees, and a
+    // large cache only made every new page a fresh page fault (256 MiB: 2M log rows 1.6x slower
+    // in this VM). The OS caches the file for readers. A checkpoint every 4,096 pages (64 MiB of
+    // WAL) instead of 1,000 copies the same hot pages back fewer times.
     const char* setup =
         "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
-        "cache_size=-262144; "
+        "cache_size=-8192; PRAGMA wal_autocheckpoint=4096; "
         "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
     for (int attempt = 0;; ++attempt) {
       const int status = sqlite3_exec(db_, setup, nullptr, nullptr, nullptr);
