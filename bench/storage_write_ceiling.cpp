@@ -1,6 +1,6 @@
 // How fast the database alone takes the rows `trend ingest` writes: the log is parsed batch by
 // batch outside the clock, and only the writes are timed (a transaction per batch of
-// AppendRows into the real, migrated http_requests table, with its unique key and indexes).
+// AppendRows into the real, migrated http_request_rows table, with its unique key and indexes).
 // No Bloom filter, no confirmation, no checkpoints: the ceiling a loader on one connection can
 // approach, measured side by side with `trend ingest` in bench/ingest_benchmark.sh.
 // Usage: storage_write_ceiling DB_URL ACCESS_LOG [BATCH]
@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "ingest/access_log.hpp"
 #include "ingest/record_identity.hpp"
@@ -18,33 +21,60 @@ namespace {
 
 using trend::storage::RowBatch;
 
-void AddRow(RowBatch& rows, const trend::ingest::AccessRecord& r, std::string_view line,
-            std::uint64_t number) {
+// Dimension ids as the loader's writer gives them: numbered in order of first appearance (their
+// own tables are filled after the clock stops: a few rows).
+class Ids {
+ public:
+  std::int64_t Of(std::string_view text) {
+    if (text.empty()) return 0;
+    return ids_.try_emplace(std::string(text), static_cast<std::int64_t>(ids_.size() + 1))
+        .first->second;
+  }
+  const std::unordered_map<std::string, std::int64_t>& all() const { return ids_; }
+
+ private:
+  std::unordered_map<std::string, std::int64_t> ids_;
+};
+
+struct Dimensions {
+  Ids routes, referrers, agents;
+};
+
+void AddRow(RowBatch& rows, Dimensions& dimensions, const trend::ingest::AccessRecord& r,
+            std::string_view line, std::uint64_t number) {
   // The occurrence is the line number: every row distinct, as the loader makes them.
   const auto key = trend::ingest::IdentityOf("access", line, number);
   rows.Int(r.time);
   rows.Int(key.hi);
   rows.Int(key.lo);
-  rows.Text("access");
+  rows.Int(1);  // source_id
+  rows.Int(static_cast<std::int64_t>(number));
   rows.Text(r.client);
   rows.OptionalText(r.user == "-" ? std::string_view() : std::string_view(r.user));
   rows.OptionalText(r.method);
   rows.Text(r.path);
-  rows.OptionalText(r.route);
+  rows.Int(dimensions.routes.Of(r.route));
   rows.OptionalText(r.query);
   rows.OptionalText(r.protocol);
   rows.Int(r.status);
   rows.Int(r.bytes);
-  rows.OptionalText(r.referrer);
-  rows.OptionalText(r.user_agent);
+  rows.Int(dimensions.referrers.Of(r.referrer));
+  rows.Int(dimensions.agents.Of(r.user_agent));
   if (r.request_time) {
     rows.Real(*r.request_time);
   } else {
     rows.Null();
   }
   rows.OptionalText(r.run_id);
-  rows.Text("access.log");
-  rows.Int(static_cast<std::int64_t>(number));
+}
+
+void WriteDimension(trend::storage::SqlConnection& connection, const char* table,
+                    const char* column, const Ids& ids) {
+  for (const auto& [text, id] : ids.all()) {
+    const trend::storage::SqlValue row[] = {id, trend::storage::DimensionHash(text), text};
+    connection.Query(fmt::format("INSERT INTO {} (id, hash, {}) VALUES (?, ?, ?)", table, column),
+                     row);
+  }
 }
 
 }  // namespace
@@ -62,16 +92,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: cannot open\n", argv[2]);
     return 2;
   }
-  RowBatch rows({"ts", "key_hi", "key_lo", "stream", "client", "user_name", "method", "path",
-                 "route", "query", "protocol", "status", "bytes", "referrer", "user_agent",
-                 "request_time", "run_id", "source", "line"});
+  RowBatch rows({"ts", "key_hi", "key_lo", "source_id", "line", "client", "user_name", "method",
+                 "path", "route_id", "query", "protocol", "status", "bytes", "referrer_id",
+                 "agent_id", "request_time", "run_id"});
+  Dimensions dimensions;
   std::string line, reason;
   std::uint64_t number = 0, written = 0;
   double seconds = 0;
   auto flush = [&] {
     const auto start = std::chrono::steady_clock::now();
     trend::storage::Transaction transaction(*connection);
-    connection->AppendRows("http_requests", rows);
+    connection->AppendRows("http_request_rows", rows);
     transaction.Commit();
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     written += rows.rows();
@@ -82,10 +113,22 @@ int main(int argc, char** argv) {
     const auto record =
         trend::ingest::ParseAccessLine(line, trend::ingest::AccessLogFormat::kCombined, reason);
     if (!record) continue;
-    AddRow(rows, *record, line, number);
+    AddRow(rows, dimensions, *record, line, number);
     if (rows.rows() >= batch_size) flush();
   }
   if (rows.rows() > 0) flush();
+  {
+    trend::storage::Transaction transaction(*connection);
+    const trend::storage::SqlValue source[] = {std::int64_t{1},
+                                               trend::storage::SourceHash("access", argv[2]),
+                                               std::string("access"), std::string(argv[2])};
+    connection->Query("INSERT INTO ingest_sources (id, hash, stream, source) VALUES (?, ?, ?, ?)",
+                      source);
+    WriteDimension(*connection, "http_routes", "route", dimensions.routes);
+    WriteDimension(*connection, "http_referrers", "referrer", dimensions.referrers);
+    WriteDimension(*connection, "http_user_agents", "user_agent", dimensions.agents);
+    transaction.Commit();
+  }
   std::printf("%llu rows written in %.2f s of writing (%.0f rows/s)\n",
               static_cast<unsigned long long>(written), seconds,
               static_cast<double>(written) / seconds);

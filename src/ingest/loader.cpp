@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,7 @@ bool IsLogFormat(InputFormat format) {
 struct Source {
   std::string key;  // absolute path, or "-"
   std::string path;
+  std::int64_t source_id = 0;  // in ingest_sources
   int fd = -1;
   std::string file_id;
   std::string head;           // the first bytes, for the fingerprint
@@ -114,6 +116,72 @@ struct Source {
     if (fd > 0) close(fd);
   }
 };
+
+// A text of a dimension table (route, referrer, user agent) first met in a batch: the writer
+// gives it its database id before the batch's rows are written.
+struct NewText {
+  std::uint32_t local;  // the reader's number for it (1, 2, ...; 0 is "absent")
+  std::int64_t hash;    // storage::DimensionHash
+  std::string text;
+};
+
+// The reader's numbering of one dimension's texts. Rows carry these local numbers; the writer
+// maps them to database ids (DimensionIds), so the reader never waits on the database.
+class TextDictionary {
+ public:
+  // 0 for an empty text; else its local number, listing it in `introduced` when it is new.
+  std::uint32_t Local(std::string_view text, std::vector<NewText>& introduced) {
+    if (text.empty()) return 0;
+    const std::int64_t hash = storage::DimensionHash(text);
+    const auto [it, inserted] =
+        numbers_.try_emplace(hash, static_cast<std::uint32_t>(numbers_.size() + 1));
+    if (inserted) introduced.push_back({it->second, hash, std::string(text)});
+    // Two texts with one 64-bit hash would share a number; the writer's check against the
+    // table's stored text turns that into an error, never a wrong row.
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::int64_t, std::uint32_t> numbers_;
+};
+
+// The writer's side: local numbers to the ids in the dimension table.
+class DimensionIds {
+ public:
+  DimensionIds(const char* table, const char* column) : table_(table), column_(column) {}
+
+  // Inserts the new texts (another loader may have inserted them first) and learns their ids.
+  void Resolve(SqlConnection& connection, const std::vector<NewText>& texts) {
+    for (const NewText& entry : texts) {
+      const std::vector<SqlValue> insert = {entry.hash, entry.text};
+      connection.Query(fmt::format("INSERT INTO {} (hash, {}) VALUES (?, ?) ON CONFLICT (hash) "
+                                   "DO NOTHING",
+                                   table_, column_),
+                       insert);
+      const auto rows =
+          connection.Query(fmt::format("SELECT id, {} FROM {} WHERE hash = ?", column_, table_),
+                           std::vector<SqlValue>{entry.hash});
+      if (rows.empty() || storage::AsText(rows[0][1]) != entry.text) {
+        throw storage::StorageError(fmt::format("{}: two texts share the hash {} in {}: '{}'",
+                                                connection.name(), entry.hash, table_,
+                                                entry.text.substr(0, 200)));
+      }
+      if (ids_.size() <= entry.local) ids_.resize(entry.local + 1, 0);
+      ids_[entry.local] = storage::AsInt(rows[0][0]);
+    }
+  }
+  std::int64_t Id(std::int64_t local) const {
+    return local == 0 ? 0 : ids_.at(static_cast<std::size_t>(local));
+  }
+
+ private:
+  const char* table_;
+  const char* column_;
+  std::vector<std::int64_t> ids_ = {0};
+};
+
+// Columns of http_request_rows holding dimension numbers, as the reader fills them.
+constexpr std::size_t kRouteColumn = 9, kReferrerColumn = 14, kAgentColumn = 15;
 
 struct PendingKey {
   RecordKey key;
@@ -150,10 +218,11 @@ std::string ReturnKeyText(const ReturnRecord& r) {
 
 // Everything one transaction commits: rows, rejects, returns and the read positions reached.
 struct Batch {
-  TableBatch requests{"http_requests",
-                      {"ts", "key_hi", "key_lo", "stream", "client", "user_name", "method", "path",
-                       "route", "query", "protocol", "status", "bytes", "referrer", "user_agent",
-                       "request_time", "run_id", "source", "line"}};
+  TableBatch requests{"http_request_rows",
+                      {"ts", "key_hi", "key_lo", "source_id", "line", "client", "user_name",
+                       "method", "path", "route_id", "query", "protocol", "status", "bytes",
+                       "referrer_id", "agent_id", "request_time", "run_id"}};
+  std::vector<NewText> new_routes, new_referrers, new_agents;
   TableBatch events{
       "error_events",
       {"ts", "key_hi", "key_lo", "stream", "level", "event", "run_id", "fields", "source", "line"}};
@@ -169,6 +238,9 @@ struct Batch {
     rejects.clear();
     returns.clear();
     checkpoints.clear();
+    new_routes.clear();
+    new_referrers.clear();
+    new_agents.clear();
   }
 
   std::size_t Records() const {
@@ -208,6 +280,7 @@ class BatchWriter {
     if (error_) std::rethrow_exception(error_);
   }
   void Loop() {
+    pthread_setname_np(pthread_self(), "ingest-writer");  // for top and perf
     std::unique_lock lock(mutex_);
     for (;;) {
       changed_.wait(lock, [this] { return !tasks_.empty() || closing_; });
@@ -352,7 +425,7 @@ class Loader {
         bloom_ = bloom::ScalableBloomFilter(kBloomInitialCapacity, kBloomErrorRate);
       }
     }
-    for (const char* table : {"http_requests", "error_events", "rejects"}) {
+    for (const char* table : {"http_request_rows", "error_events", "rejects"}) {
       const std::int64_t after = covered.value(table, std::int64_t{0});
       const auto keys = connection_->Query(fmt::format("SELECT key_lo FROM {} WHERE id > ?", table),
                                            std::vector<SqlValue>{after});
@@ -373,7 +446,7 @@ class Loader {
   void SaveBloom() {
     storage::Transaction transaction(*connection_);
     nlohmann::json covered = nlohmann::json::object();
-    for (const char* table : {"http_requests", "error_events", "rejects", "returns_history"}) {
+    for (const char* table : {"http_request_rows", "error_events", "rejects", "returns_history"}) {
       const auto max = connection_->Query(fmt::format("SELECT MAX(id) FROM {}", table));
       covered[table] = storage::IsNull(max[0][0]) ? 0 : storage::AsInt(max[0][0]);
     }
@@ -435,9 +508,31 @@ class Loader {
           // Following a file that does not exist yet: wait for it, as tail -F does.
         }
       }
+      source->source_id = SourceId(source->key);
       sources_.push_back(std::move(source));
     }
     counters_.files = sources_.size();
+  }
+
+  // The source's row in ingest_sources, added if new (before the writer starts: the reader's
+  // rows carry the id).
+  std::int64_t SourceId(const std::string& key) {
+    const std::int64_t hash = storage::SourceHash(stream_, key);
+    storage::Transaction transaction(*connection_);
+    connection_->Query(
+        "INSERT INTO ingest_sources (hash, stream, source) VALUES (?, ?, ?) ON CONFLICT (hash) "
+        "DO NOTHING",
+        std::vector<SqlValue>{hash, stream_, key});
+    const auto rows =
+        connection_->Query("SELECT id, stream, source FROM ingest_sources WHERE hash = ?",
+                           std::vector<SqlValue>{hash});
+    if (rows.empty() || storage::AsText(rows[0][1]) != stream_ ||
+        storage::AsText(rows[0][2]) != key) {
+      throw storage::StorageError(fmt::format("{}: two sources share the hash {}: {} {}",
+                                              connection_->name(), hash, stream_, key));
+    }
+    transaction.Commit();
+    return storage::AsInt(rows[0][0]);
   }
 
   // Opens the path and positions it at its checkpoint when the checkpoint is for this very
@@ -672,27 +767,26 @@ class Loader {
         rows.Int(record->time);
         rows.Int(key.hi);
         rows.Int(key.lo);
-        rows.Text(stream_);
+        rows.Int(source.source_id);
+        rows.Int(static_cast<std::int64_t>(number));
         rows.Text(record->client);
         rows.OptionalText(record->user == "-" ? std::string_view()
                                               : std::string_view(record->user));
         rows.OptionalText(record->method);
         rows.Text(record->path);
-        rows.OptionalText(record->route);
+        rows.Int(routes_.Local(record->route, batch_->new_routes));
         rows.OptionalText(record->query);
         rows.OptionalText(record->protocol);
         rows.Int(record->status);
         rows.Int(record->bytes);
-        rows.OptionalText(record->referrer);
-        rows.OptionalText(record->user_agent);
+        rows.Int(referrers_.Local(record->referrer, batch_->new_referrers));
+        rows.Int(agents_.Local(record->user_agent, batch_->new_agents));
         if (record->request_time) {
           rows.Real(*record->request_time);
         } else {
           rows.Null();
         }
         rows.OptionalText(record->run_id);
-        rows.Text(source.key);
-        rows.Int(static_cast<std::int64_t>(number));
         break;
       }
       case InputFormat::kTrendErrors: {
@@ -817,7 +911,8 @@ class Loader {
   }
 
   // On the writer thread.
-  void WriteBatch(const Batch& batch) {
+  void WriteBatch(Batch& batch) {
+    ResolveDimensions(batch);
     for (int attempt = 0;; ++attempt) {
       try {
         WriteBatchOnce(batch, attempt > 0);
@@ -828,6 +923,25 @@ class Loader {
       }
     }
     ++batches_;
+  }
+
+  // The batch's new routes, referrers and user agents get their ids, in a transaction of their
+  // own (a text without rows is harmless, and retrying the rows then keeps the same ids), and
+  // the rows' local numbers become those ids.
+  void ResolveDimensions(Batch& batch) {
+    if (!batch.new_routes.empty() || !batch.new_referrers.empty() || !batch.new_agents.empty()) {
+      storage::Transaction transaction(*connection_);
+      route_ids_.Resolve(*connection_, batch.new_routes);
+      referrer_ids_.Resolve(*connection_, batch.new_referrers);
+      agent_ids_.Resolve(*connection_, batch.new_agents);
+      transaction.Commit();
+    }
+    RowBatch& rows = batch.requests.rows;
+    for (std::size_t row = 0; row < rows.rows(); ++row) {
+      rows.SetInt(row, kRouteColumn, route_ids_.Id(rows.cell(row, kRouteColumn).number));
+      rows.SetInt(row, kReferrerColumn, referrer_ids_.Id(rows.cell(row, kReferrerColumn).number));
+      rows.SetInt(row, kAgentColumn, agent_ids_.Id(rows.cell(row, kAgentColumn).number));
+    }
   }
 
   void WriteBatchOnce(const Batch& batch, bool confirm_all) {
@@ -1119,6 +1233,9 @@ class Loader {
   std::unordered_map<std::string, std::int64_t> funds_;
   std::int64_t next_fund_seq_ = 0;
   bloom::ScalableBloomFilter bloom_;
+  TextDictionary routes_, referrers_, agents_;  // the reader's
+  DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
+      agent_ids_{"http_user_agents", "user_agent"};  // the writer's
   std::vector<std::unique_ptr<Source>> sources_;
   IngestCounters counters_;
   Clock::time_point started_, last_commit_, last_bloom_save_, last_report_;

@@ -51,6 +51,10 @@ class RowBatch {
     cells_.reserve(rows * columns_.size());
     arena_.reserve(text_bytes);
   }
+  // Replaces a cell with an integer (ids resolved after the row was added).
+  void SetInt(std::size_t row, std::size_t column, std::int64_t value) {
+    cells_[row * columns_.size() + column] = {Kind::kInt, value, 0, 0};
+  }
   // Appends row `row` of `from`, which has the same columns.
   void CopyRow(const RowBatch& from, std::size_t row);
 

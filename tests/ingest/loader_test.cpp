@@ -10,6 +10,7 @@
 
 #include "ingest/ingest_errors.hpp"
 #include "ingest/loader.hpp"
+#include "storage/migrations.hpp"
 #include "storage/sql_connection.hpp"
 
 namespace trend::ingest {
@@ -166,6 +167,58 @@ TEST_F(LoaderTest, BadSourcesAreInputErrors) {
   EXPECT_THROW(Load(InputFormat::kCombined, {dir_.string()}), InputError);  // a directory
   const std::string header = Write("header.csv", "date,fund,weight\n2024-01-31,A,1\n");
   EXPECT_THROW(Load(InputFormat::kReturns, {header}), InputError);
+}
+
+// A database written before the requests were normalised (schema 2) is migrated: the view
+// shows every row as it was, and a re-sent file then adds nothing (the Bloom filter's snapshot,
+// dropped with the renumbering, is rebuilt from the rows).
+TEST_F(LoaderTest, WideRequestsTableMigratesIntoTheView) {
+  const std::string log = Write(
+      "access.log",
+      "10.0.0.1 - bob [01/Nov/2026:00:00:00 +0000] \"GET /api/v1/runs/abc123def456 HTTP/1.1\" "
+      "200 15 \"https://x.example/\" \"curl/8\" rt=0.25 run=abc123def456\n"
+      "10.0.0.2 - - [01/Nov/2026:00:00:01 +0000] \"-\" 400 0 \"-\" \"-\"\n");
+  {
+    auto connection = storage::Connect(db_);
+    storage::Migrate(*connection, storage::TrendSchema().first(2));
+    connection->Execute(
+        "INSERT INTO http_requests (ts, key_hi, key_lo, stream, client, user_name, method, path, "
+        "route, query, protocol, status, bytes, referrer, user_agent, request_time, run_id, "
+        "source, line) VALUES (1793491200, 1, 2, 'access', '10.0.0.1', 'bob', 'GET', "
+        "'/api/v1/runs/abc123def456', '/api/v1/runs/{id}', NULL, 'HTTP/1.1', 200, 15, "
+        "'https://x.example/', 'curl/8', 0.25, 'abc123def456', '/var/log/a.log', 1), "
+        "(1793491201, 3, 4, 'access', '10.0.0.2', NULL, NULL, '-', NULL, NULL, NULL, 400, 0, "
+        "NULL, NULL, NULL, NULL, '/var/log/a.log', 2)");
+  }
+  Load(InputFormat::kCombined, {log});  // migrates, then loads the same two requests anew
+  const auto rows = Query(
+      "SELECT stream, client, user_name, method, path, route, status, bytes, referrer, "
+      "user_agent, request_time, run_id, source, line FROM http_requests WHERE key_hi IN (1, 3) "
+      "ORDER BY ts");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(storage::AsText(rows[0][0]), "access");
+  EXPECT_EQ(storage::AsText(rows[0][2]), "bob");
+  EXPECT_EQ(storage::AsText(rows[0][5]), "/api/v1/runs/{id}");
+  EXPECT_EQ(storage::AsText(rows[0][8]), "https://x.example/");
+  EXPECT_EQ(storage::AsText(rows[0][9]), "curl/8");
+  EXPECT_DOUBLE_EQ(storage::AsReal(rows[0][10]), 0.25);
+  EXPECT_EQ(storage::AsText(rows[0][12]), "/var/log/a.log");
+  EXPECT_EQ(storage::AsInt(rows[0][13]), 1);
+  EXPECT_TRUE(storage::IsNull(rows[1][3]));
+  EXPECT_TRUE(storage::IsNull(rows[1][5]));
+  EXPECT_TRUE(storage::IsNull(rows[1][8]));
+  EXPECT_TRUE(storage::IsNull(rows[1][9]));
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 4);
+  // The loaded rows share the migrated dimension rows: one route, referrer and agent each.
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_routes"), 1);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_user_agents"), 1);
+  EXPECT_EQ(Scalar("SELECT COUNT(DISTINCT agent_id) FROM http_request_rows WHERE agent_id > 0"), 1);
+  const std::string resent = Write("resent.log", "");
+  std::filesystem::copy_file(log, resent, std::filesystem::copy_options::overwrite_existing);
+  const IngestCounters again = Load(InputFormat::kCombined, {resent});
+  EXPECT_EQ(again.records, 0u);
+  EXPECT_EQ(again.duplicates, 2u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 4);
 }
 
 }  // namespace
