@@ -108,11 +108,8 @@ bool LooksLikeId(std::string_view segment) {
   return segment.size() >= 20 && digit;
 }
 
-}  // namespace
-
-std::string UnescapeLogField(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+// Appends `text` with its escapes undone; the result is never longer than `text`.
+void AppendUnescaped(std::string_view text, std::string& out) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\\' && i + 1 < text.size()) {
       if (text[i + 1] == 'x' && i + 3 < text.size() && HexValue(text[i + 2]) >= 0 &&
@@ -128,6 +125,49 @@ std::string UnescapeLogField(std::string_view text) {
     }
     out += text[i];
   }
+}
+
+// The field unescaped: the text itself when it has no backslash, else a view of what was
+// appended to `scratch` (whose capacity the caller reserved, so earlier views stay valid).
+std::string_view Unescaped(std::string_view text, std::string& scratch) {
+  if (text.find('\\') == std::string_view::npos) return text;
+  const std::size_t start = scratch.size();
+  AppendUnescaped(text, scratch);
+  return std::string_view(scratch).substr(start);
+}
+
+// Appends the route template of `path` to `out`.
+void AppendRoute(std::string_view path, std::string& out) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const std::string_view segment = path.substr(start, end - start);
+    out += LooksLikeId(segment) ? std::string_view("{id}") : segment;
+    if (slash == std::string_view::npos) break;
+    out += '/';
+    start = slash + 1;
+  }
+}
+
+bool HasIdSegment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    if (LooksLikeId(path.substr(start, end - start))) return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string UnescapeLogField(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendUnescaped(text, out);
   return out;
 }
 
@@ -162,28 +202,23 @@ std::optional<std::int64_t> ParseLogTime(std::string_view text) {
 std::string RouteTemplate(std::string_view path) {
   std::string route;
   route.reserve(path.size());
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    const std::string_view segment = path.substr(start, end - start);
-    route += LooksLikeId(segment) ? std::string_view("{id}") : segment;
-    if (slash == std::string_view::npos) break;
-    route += '/';
-    start = slash + 1;
-  }
+  AppendRoute(path, route);
   return route;
 }
 
-std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogFormat format,
-                                            std::string& reason) {
-  auto fail = [&reason](std::string why) -> std::optional<AccessRecord> {
+bool ParseAccessFields(std::string_view line, AccessLogFormat format, AccessFields& record,
+                       std::string& scratch, std::string& reason) {
+  auto fail = [&reason](std::string why) {
     reason = std::move(why);
-    return std::nullopt;
+    return false;
   };
   if (line.find('\0') != std::string_view::npos) return fail("NUL byte in the line");
+  // Unescaped fields are never longer than the line, and a route at most four times its path:
+  // with this much room, the views taken into `scratch` stay valid.
+  scratch.clear();
+  scratch.reserve(6 * line.size() + 16);
+  record = AccessFields{};
   Fields fields(line);
-  AccessRecord record;
   record.client = fields.Token();
   if (record.client.empty()) return fail("empty line");
   fields.Token();  // ident, always '-' in practice
@@ -196,22 +231,28 @@ std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogForm
   const auto request = fields.Quoted();
   if (!request) return fail("request: expected a quoted request line");
   {
-    const std::string text = UnescapeLogField(*request);
+    const std::string_view text = Unescaped(*request, scratch);
     const std::size_t first = text.find(' ');
     const std::size_t last = text.rfind(' ');
-    const std::string_view method = std::string_view(text).substr(0, first);
+    const std::string_view method = text.substr(0, first);
     const bool parsed =
-        first != std::string::npos && last != first && !method.empty() &&
+        first != std::string_view::npos && last != first && !method.empty() &&
         method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string_view::npos &&
-        text.compare(last + 1, 5, "HTTP/") == 0;
+        text.substr(last + 1).starts_with("HTTP/");
     if (parsed) {
       record.method = method;
-      const std::string target = text.substr(first + 1, last - first - 1);
+      const std::string_view target = text.substr(first + 1, last - first - 1);
       const std::size_t question = target.find('?');
       record.path = target.substr(0, question);
-      if (question != std::string::npos) record.query = target.substr(question + 1);
+      if (question != std::string_view::npos) record.query = target.substr(question + 1);
       record.protocol = text.substr(last + 1);
-      record.route = RouteTemplate(record.path);
+      if (HasIdSegment(record.path)) {
+        const std::size_t route_start = scratch.size();
+        AppendRoute(record.path, scratch);
+        record.route = std::string_view(scratch).substr(route_start);
+      } else {
+        record.route = record.path;
+      }
     } else {
       record.path = text;  // "-", a bare probe, binary junk: kept as sent
     }
@@ -234,8 +275,8 @@ std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogForm
     const auto agent = referrer ? fields.Quoted() : std::nullopt;
     if (!referrer || !agent)
       return fail("combined format: expected quoted referrer and user agent");
-    if (*referrer != "-") record.referrer = UnescapeLogField(*referrer);
-    if (*agent != "-") record.user_agent = UnescapeLogField(*agent);
+    if (*referrer != "-") record.referrer = Unescaped(*referrer, scratch);
+    if (*agent != "-") record.user_agent = Unescaped(*agent, scratch);
   }
   // Extras: rt=<seconds>, run=<id>, a bare number (nginx's $request_time); others ignored.
   while (!fields.AtEnd()) {
@@ -268,6 +309,29 @@ std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogForm
   if (record.run_id.empty() && record.route == "/api/v1/runs/{id}") {
     record.run_id = record.path.substr(record.path.rfind('/') + 1);
   }
+  return true;
+}
+
+std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogFormat format,
+                                            std::string& reason) {
+  AccessFields fields;
+  std::string scratch;
+  if (!ParseAccessFields(line, format, fields, scratch, reason)) return std::nullopt;
+  AccessRecord record;
+  record.time = fields.time;
+  record.client = fields.client;
+  record.user = fields.user;
+  record.method = fields.method;
+  record.path = fields.path;
+  record.query = fields.query;
+  record.protocol = fields.protocol;
+  record.route = fields.route;
+  record.status = fields.status;
+  record.bytes = fields.bytes;
+  record.referrer = fields.referrer;
+  record.user_agent = fields.user_agent;
+  record.request_time = fields.request_time;
+  record.run_id = fields.run_id;
   return record;
 }
 

@@ -32,6 +32,23 @@ struct AccessRecord {
   std::string run_id;
 };
 
+// The same fields as views, for the loader's hot path: into the line, or into `scratch` for the
+// fields whose escapes were undone and a route with ids replaced. Valid while the line and the
+// scratch string are (the next parse with the same scratch reuses it).
+struct AccessFields {
+  std::int64_t time = 0;
+  std::string_view client, user, method, path, query, protocol, route;
+  int status = 0;
+  std::int64_t bytes = 0;
+  std::string_view referrer, user_agent;
+  std::optional<double> request_time;
+  std::string_view run_id;
+};
+
+// As ParseAccessLine, without allocating once `scratch` has grown to the longest line's needs.
+bool ParseAccessFields(std::string_view line, AccessLogFormat format, AccessFields& fields,
+                       std::string& scratch, std::string& reason);
+
 // Parses one line (without its newline). On failure returns nullopt and sets `reason` to why,
 // naming the field: "status: expected 3 digits, found 'abc'".
 std::optional<AccessRecord> ParseAccessLine(std::string_view line, AccessLogFormat format,

@@ -632,18 +632,21 @@ class Loader {
     counters_.bytes_read += read_offset;
   }
 
+  AccessLogFormat AccessFormat() const {
+    return options_.format == InputFormat::kCommon ? AccessLogFormat::kCommon
+                                                   : AccessLogFormat::kCombined;
+  }
+
   std::optional<std::int64_t> LineTime(std::string_view line) {
     std::string reason;
     if (options_.format == InputFormat::kTrendErrors) {
       const auto event = ParseErrorLine(line, reason);
       return event ? std::optional<std::int64_t>(event->time) : std::nullopt;
     }
-    const auto record =
-        ParseAccessLine(line,
-                        options_.format == InputFormat::kCommon ? AccessLogFormat::kCommon
-                                                                : AccessLogFormat::kCombined,
-                        reason);
-    return record ? std::optional<std::int64_t>(record->time) : std::nullopt;
+    AccessFields record;
+    return ParseAccessFields(line, AccessFormat(), record, scratch_, reason)
+               ? std::optional<std::int64_t>(record.time)
+               : std::nullopt;
   }
 
   // Reads what the source has now; true if anything was read.
@@ -754,12 +757,11 @@ class Loader {
     switch (options_.format) {
       case InputFormat::kCombined:
       case InputFormat::kCommon: {
-        const auto record =
-            ParseAccessLine(line,
-                            options_.format == InputFormat::kCommon ? AccessLogFormat::kCommon
-                                                                    : AccessLogFormat::kCombined,
-                            reason);
-        if (!record) return Reject(source, line, number, reason);
+        AccessFields fields;
+        if (!ParseAccessFields(line, AccessFormat(), fields, scratch_, reason)) {
+          return Reject(source, line, number, reason);
+        }
+        const AccessFields* record = &fields;
         const RecordKey key = IdentityOf(
             stream_, line, source.occurrences.Next(LineHash(line), record->time, line_offset));
         Admit(batch_->requests, key, record->time);
@@ -1234,6 +1236,7 @@ class Loader {
   std::int64_t next_fund_seq_ = 0;
   bloom::ScalableBloomFilter bloom_;
   TextDictionary routes_, referrers_, agents_;  // the reader's
+  std::string scratch_;                         // the reader's, for ParseAccessFields
   DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
       agent_ids_{"http_user_agents", "user_agent"};  // the writer's
   std::vector<std::unique_ptr<Source>> sources_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace trend::ingest {
 
@@ -27,17 +28,76 @@ std::uint64_t LineHash(std::string_view content) {
   return XXH3_64bits(content.data(), content.size());
 }
 
+OccurrenceCounter::Counts::Slot& OccurrenceCounter::Counts::Find(std::uint64_t hash) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.next == 0 || slot.hash == hash) return slot;
+  }
+}
+
+void OccurrenceCounter::Counts::Claim(Slot& slot, std::uint64_t hash, std::int64_t time) {
+  slot = {hash, time, 1};
+  ++size_;
+  if (2 * size_ > slots_.size()) Grow();  // after: `slot` is not used again by the caller
+}
+
+void OccurrenceCounter::Counts::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.next == 0) continue;
+    std::size_t i = slot.hash & mask;
+    while (slots_[i].next != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+// Backward-shift deletion: later slots of the probe run move up, so no tombstones are needed.
+void OccurrenceCounter::Counts::Erase(std::uint64_t hash) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t hole = hash & mask;
+  while (slots_[hole].next != 0 && slots_[hole].hash != hash) hole = (hole + 1) & mask;
+  if (slots_[hole].next == 0) return;
+  --size_;
+  for (std::size_t j = (hole + 1) & mask; slots_[j].next != 0; j = (j + 1) & mask) {
+    const std::size_t home = slots_[j].hash & mask;
+    // Move slot j into the hole unless its home lies cyclically in (hole, j].
+    const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (!stays) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole].next = 0;
+}
+
+void OccurrenceCounter::Counts::Clear() {
+  std::fill(slots_.begin(), slots_.end(), Slot{0, 0, 0});
+  size_ = 0;
+}
+
 std::uint64_t OccurrenceCounter::Next(std::uint64_t line_hash, std::int64_t time,
                                       std::uint64_t line_offset) {
   newest_ = std::max(newest_, time);
-  auto [it, inserted] = counts_.try_emplace(line_hash, Entry{time, 0});
-  if (inserted || it->second.time != time) {
-    // A new line, or (a hash collision between lines of different times, vanishingly rare) one
-    // that takes over the slot: either way counted from here.
-    if (!inserted) it->second = Entry{time, 0};
-    seconds_.try_emplace(time, Second{line_offset, {}}).first->second.hashes.push_back(line_hash);
+  Counts::Slot* slot = &counts_.Find(line_hash);
+  if (slot->next != 0 && slot->time == time) return slot->next++;
+  // A new line, or (a hash collision between lines of different times, vanishingly rare) one
+  // that takes over the slot: either way counted from here.
+  // Lines come in time order, so the newest second is nearly always the one.
+  auto second = seconds_.empty() ? seconds_.end() : std::prev(seconds_.end());
+  if (second == seconds_.end() || second->first != time) {
+    second = seconds_.try_emplace(time, Second{line_offset, {}}).first;
   }
-  return it->second.next++;
+  second->second.hashes.push_back(line_hash);
+  if (slot->next != 0) {
+    slot->time = time;
+    slot->next = 1;
+    return 0;
+  }
+  counts_.Claim(*slot, line_hash, time);
+  return 0;
 }
 
 void OccurrenceCounter::Evict() {
@@ -45,8 +105,8 @@ void OccurrenceCounter::Evict() {
   while (!seconds_.empty() && seconds_.begin()->first < cutoff) {
     const auto& [time, second] = *seconds_.begin();
     for (const std::uint64_t hash : second.hashes) {
-      const auto it = counts_.find(hash);
-      if (it != counts_.end() && it->second.time == time) counts_.erase(it);
+      const Counts::Slot& slot = counts_.Find(hash);
+      if (slot.next != 0 && slot.time == time) counts_.Erase(hash);
     }
     seconds_.erase(seconds_.begin());
   }
@@ -59,7 +119,7 @@ std::uint64_t OccurrenceCounter::WindowOffset(std::uint64_t next_offset) const {
 }
 
 void OccurrenceCounter::Clear() {
-  counts_.clear();
+  counts_.Clear();
   seconds_.clear();
   newest_ = INT64_MIN / 2;
 }

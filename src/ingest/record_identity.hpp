@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <map>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace trend::ingest {
@@ -54,15 +53,33 @@ class OccurrenceCounter {
   std::size_t size() const { return counts_.size(); }
 
  private:
-  struct Entry {
-    std::int64_t time;
-    std::uint64_t next;
+  // Line hash -> (time, next occurrence): open addressing with linear probing, every line of a
+  // log passes through here, and a node-based map cost an allocation per line. Keys are XXH3
+  // hashes already, so their low bits index the table directly.
+  class Counts {
+   public:
+    struct Slot {
+      std::uint64_t hash;
+      std::int64_t time;
+      std::uint64_t next;  // 0: the slot is empty (a counted line has next >= 1)
+    };
+    // The slot of `hash`, or the empty slot where it would go (Claim takes it, counting one).
+    Slot& Find(std::uint64_t hash);
+    void Claim(Slot& slot, std::uint64_t hash, std::int64_t time);
+    void Erase(std::uint64_t hash);
+    void Clear();
+    std::size_t size() const { return size_; }
+
+   private:
+    void Grow();
+    std::vector<Slot> slots_ = std::vector<Slot>(1024);
+    std::size_t size_ = 0;
   };
   struct Second {
     std::uint64_t first_offset;
     std::vector<std::uint64_t> hashes;
   };
-  std::unordered_map<std::uint64_t, Entry> counts_;
+  Counts counts_;
   std::map<std::int64_t, Second> seconds_;  // by time: what to evict, and the earliest offset
   std::int64_t newest_ = INT64_MIN / 2;
 };
