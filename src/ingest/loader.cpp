@@ -53,6 +53,7 @@ constexpr std::size_t kRawRejectBytes = 2048;
 constexpr std::uint64_t kBloomInitialCapacity = 1'000'000;
 constexpr double kBloomErrorRate = 0.001;
 constexpr std::size_t kKeysPerLookup = 300;
+constexpr std::size_t kFirstBatch = 4096;  // records; doubling up to --batch
 const char* const kBloomName = "records";
 
 std::string Hex(std::string_view bytes) {
@@ -360,9 +361,11 @@ class Loader {
       }
     }
     Commit();
+    // The filter takes no more keys: its snapshot is made here while the writer finishes the
+    // last batches, and stored by the writer after them (so it covers every row).
+    writer_->Submit([this, snapshot = BloomSnapshot()] { StoreBloom(snapshot); });
     writer_->Drain();
     writer_.reset();
-    SaveBloom();
     CheckRejectRate(true);
     Report();
     return Snapshot();
@@ -443,15 +446,20 @@ class Loader {
     }
   }
 
-  void SaveBloom() {
+  void SaveBloom() { StoreBloom(BloomSnapshot()); }
+
+  std::string BloomSnapshot() const { return Hex(bloom_.Serialize()); }
+
+  // With the row ids it covers: a later run adds the keys of newer rows.
+  void StoreBloom(const std::string& snapshot) {
     storage::Transaction transaction(*connection_);
     nlohmann::json covered = nlohmann::json::object();
     for (const char* table : {"http_request_rows", "error_events", "rejects", "returns_history"}) {
       const auto max = connection_->Query(fmt::format("SELECT MAX(id) FROM {}", table));
       covered[table] = storage::IsNull(max[0][0]) ? 0 : storage::AsInt(max[0][0]);
     }
-    const std::vector<SqlValue> row = {std::string(kBloomName), covered.dump(),
-                                       Hex(bloom_.Serialize()), storage::UtcTimestamp()};
+    const std::vector<SqlValue> row = {std::string(kBloomName), covered.dump(), snapshot,
+                                       storage::UtcTimestamp()};
     connection_->Query(
         "INSERT INTO bloom_state (name, covered, filter, saved_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET covered = excluded.covered, filter = excluded.filter, "
@@ -828,7 +836,11 @@ class Loader {
         break;
       }
     }
-    if (BatchSize() >= options_.batch_records) Commit();
+    // The first batches are smaller, so the writer starts while the reader fills the next.
+    const std::size_t ramp = batches_submitted_ < 8 ? kFirstBatch << batches_submitted_ : SIZE_MAX;
+    if (BatchSize() >= std::min(options_.batch_records, ramp)) {
+      Commit();
+    }
   }
 
   // Records the key with the Bloom filter's answer: "maybe" keys are confirmed at commit.
@@ -880,6 +892,7 @@ class Loader {
       if (source->dirty) batch_->checkpoints.push_back(CheckpointRow(*source));
       source->dirty = false;
     }
+    ++batches_submitted_;
     std::shared_ptr<Batch> batch(std::move(batch_));
     batch_ = TakeSpareBatch();
     if (!batch_) {
@@ -1237,6 +1250,7 @@ class Loader {
   bloom::ScalableBloomFilter bloom_;
   TextDictionary routes_, referrers_, agents_;  // the reader's
   std::string scratch_;                         // the reader's, for ParseAccessFields
+  int batches_submitted_ = 0;
   DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
       agent_ids_{"http_user_agents", "user_agent"};  // the writer's
   std::vector<std::unique_ptr<Source>> sources_;
