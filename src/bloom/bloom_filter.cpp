@@ -197,6 +197,13 @@ std::uint64_t* BloomFilter::Block(std::uint64_t hash) const {
                     layout_.block_bits / 64}(hash);
 }
 
+void BloomFilter::PrefetchHash(std::uint64_t hash) const {
+  const char* block = reinterpret_cast<const char*>(Block(hash));
+  for (std::uint32_t line = 0; line < layout_.block_bits / 512; ++line) {
+    __builtin_prefetch(block + 64 * line, 1);
+  }
+}
+
 bool BloomFilter::ContainsHash(std::uint64_t hash) const {
   return kKernels.contains[layout_.hashes - 1](Block(hash), hash, layout_.block_bits / 64 - 1);
 }

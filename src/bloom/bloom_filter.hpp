@@ -33,6 +33,9 @@ class BloomFilter final : public MembershipFilter {
   bool Contains(std::string_view key) const override { return ContainsHash(KeyHash(key)); }
   bool AddHash(std::uint64_t hash);
   bool ContainsHash(std::uint64_t hash) const;
+  // Starts loading the hash's block into the cache: a caller that knows its next keys early
+  // hides the memory latency of AddHash/ContainsHash behind its other work.
+  void PrefetchHash(std::uint64_t hash) const;
 
   // Safe against other AddConcurrent and Contains calls from any number of threads: each word
   // is updated with one atomic OR, and the count with one atomic increment.

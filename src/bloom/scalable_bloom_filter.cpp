@@ -71,6 +71,10 @@ bool ScalableBloomFilter::ContainsHash(std::uint64_t hash) const {
   return false;
 }
 
+void ScalableBloomFilter::PrefetchHash(std::uint64_t hash) const {
+  for (const auto& filter : filters_) filter.PrefetchHash(hash);
+}
+
 bool ScalableBloomFilter::AddHash(std::uint64_t hash) {
   if (ContainsHash(hash)) return true;
   Newest().AddHash(hash);

@@ -29,6 +29,7 @@ class ScalableBloomFilter final : public MembershipFilter {
   bool Contains(std::string_view key) const override { return ContainsHash(KeyHash(key)); }
   bool AddHash(std::uint64_t hash);
   bool ContainsHash(std::uint64_t hash) const;
+  void PrefetchHash(std::uint64_t hash) const;  // in every sub-filter (see BloomFilter's)
 
   std::uint64_t Count() const override;
   std::uint64_t Capacity() const;

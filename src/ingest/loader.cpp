@@ -54,6 +54,7 @@ constexpr std::uint64_t kBloomInitialCapacity = 1'000'000;
 constexpr double kBloomErrorRate = 0.001;
 constexpr std::size_t kKeysPerLookup = 300;
 constexpr std::size_t kFirstBatch = 4096;  // records; doubling up to --batch
+constexpr std::size_t kBloomLookahead = 16;
 const char* const kBloomName = "records";
 
 std::string Hex(std::string_view bytes) {
@@ -843,11 +844,27 @@ class Loader {
     }
   }
 
-  // Records the key with the Bloom filter's answer: "maybe" keys are confirmed at commit.
+  // Records the key; the Bloom filter's answer ("maybe" keys are confirmed at commit) is filled
+  // in kBloomLookahead keys later, when its memory has been prefetched: a filter of millions of
+  // keys is far bigger than the cache, and its misses were a fifth of the reader's time.
   void Admit(TableBatch& batch, const RecordKey& key, std::int64_t time) {
-    const bool maybe = bloom_.AddHash(key.BloomHash());
-    batch.keys.push_back({key, time, maybe});
-    if (maybe) ++batch.maybes;
+    batch.keys.push_back({key, time, false});
+    bloom_.PrefetchHash(key.BloomHash());
+    unanswered_.push_back({&batch, batch.keys.size() - 1});
+    if (unanswered_.size() > kBloomLookahead) AnswerOldest();
+  }
+
+  void AnswerOldest() {
+    const auto [batch, index] = unanswered_.front();
+    unanswered_.pop_front();
+    PendingKey& pending = batch->keys[index];
+    pending.maybe = bloom_.AddHash(pending.key.BloomHash());
+    if (pending.maybe) ++batch->maybes;
+  }
+
+  // Every key of the batch has its answer (before it is handed to the writer).
+  void AnswerAll() {
+    while (!unanswered_.empty()) AnswerOldest();
   }
 
   void Reject(Source& source, std::string_view line, std::uint64_t number,
@@ -887,6 +904,7 @@ class Loader {
 
   // Hands the batch, with every source's read position, to the writer; the next one starts.
   void Commit() {
+    AnswerAll();
     if (BatchSize() == 0) return;
     for (auto& source : sources_) {
       if (source->dirty) batch_->checkpoints.push_back(CheckpointRow(*source));
@@ -1017,34 +1035,50 @@ class Loader {
     }
     maybe_seen_ += candidates.size();
     const bool by_time = batch.table != std::string_view("rejects");
+    // One statement of kKeysPerLookup keys, prepared once (a short last group repeats its last
+    // key). A join on a VALUES list (not "IN (VALUES ...)", which SQLite answers by scanning the
+    // whole index) looks each key up in the unique index, in SQLite and PostgreSQL alike.
+    const std::string& sql = by_time ? LookupSql(batch.table, 3) : LookupSql(batch.table, 2);
+    std::vector<SqlValue> params;
+    std::unordered_set<RecordKey, RecordKeyHash> existing;
     for (std::size_t start = 0; start < candidates.size(); start += kKeysPerLookup) {
       const std::size_t end = std::min(candidates.size(), start + kKeysPerLookup);
-      std::string values;
-      for (std::size_t c = start; c < end; ++c) {
-        const PendingKey& pending = batch.keys[candidates[c]];
-        if (c > start) values += ',';
-        values += by_time ? fmt::format("({},{},{})", pending.time, pending.key.hi, pending.key.lo)
-                          : fmt::format("({},{})", pending.key.hi, pending.key.lo);
+      params.clear();
+      for (std::size_t i = 0; i < kKeysPerLookup; ++i) {
+        const PendingKey& pending = batch.keys[candidates[std::min(start + i, end - 1)]];
+        if (by_time) params.emplace_back(pending.time);
+        params.emplace_back(pending.key.hi);
+        params.emplace_back(pending.key.lo);
       }
-      // Integers only, so the values are written into the statement. A join on a VALUES list
-      // (not "IN (VALUES ...)", which SQLite answers by scanning the whole index) looks each
-      // key up in the unique index, in SQLite and PostgreSQL alike.
-      const auto found = connection_->Query(
-          by_time
-              ? fmt::format("SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
-                            "t.ts = v.column1 AND t.key_hi = v.column2 AND t.key_lo = v.column3",
-                            values, batch.table)
-              : fmt::format("SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
-                            "t.key_hi = v.column1 AND t.key_lo = v.column2",
-                            values, batch.table));
-      std::unordered_set<RecordKey, RecordKeyHash> existing;
-      for (const auto& row : found)
+      existing.clear();
+      for (const auto& row : connection_->Query(sql, params))
         existing.insert({storage::AsInt(row[0]), storage::AsInt(row[1])});
       for (std::size_t c = start; c < end; ++c) {
         if (existing.contains(batch.keys[candidates[c]].key)) keep[candidates[c]] = false;
       }
     }
     return keep;
+  }
+
+  // SELECT of the keys of `table` among kKeysPerLookup given ones: (ts, key_hi, key_lo) when
+  // `columns` is 3, (key_hi, key_lo) when 2.
+  const std::string& LookupSql(const char* table, int columns) {
+    std::string& sql = lookup_sql_[{table, columns}];
+    if (!sql.empty()) return sql;
+    const std::string tuple = columns == 3
+                                  ? "(CAST(? AS BIGINT),CAST(? AS BIGINT),CAST(? AS BIGINT))"
+                                  : "(CAST(? AS BIGINT),CAST(? AS BIGINT))";
+    std::string values;
+    for (std::size_t i = 0; i < kKeysPerLookup; ++i) values += i == 0 ? tuple : "," + tuple;
+    sql = columns == 3 ? fmt::format(
+                             "SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
+                             "t.ts = v.column1 AND t.key_hi = v.column2 AND t.key_lo = v.column3",
+                             values, table)
+                       : fmt::format(
+                             "SELECT t.key_hi, t.key_lo FROM (VALUES {}) AS v JOIN {} AS t ON "
+                             "t.key_hi = v.column1 AND t.key_lo = v.column2",
+                             values, table);
+    return sql;
   }
 
   // Returns: new (date, fund, source) keys are inserted; a different value for a key already
@@ -1251,6 +1285,8 @@ class Loader {
   TextDictionary routes_, referrers_, agents_;  // the reader's
   std::string scratch_;                         // the reader's, for ParseAccessFields
   int batches_submitted_ = 0;
+  std::deque<std::pair<TableBatch*, std::size_t>> unanswered_;     // keys awaiting the filter
+  std::map<std::pair<std::string, int>, std::string> lookup_sql_;  // the writer's
   DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
       agent_ids_{"http_user_agents", "user_agent"};  // the writer's
   std::vector<std::unique_ptr<Source>> sources_;

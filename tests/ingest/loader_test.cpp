@@ -221,5 +221,26 @@ TEST_F(LoaderTest, WideRequestsTableMigratesIntoTheView) {
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 4);
 }
 
+// A re-sent file whose every line is a "maybe": the keys are confirmed in groups of a fixed
+// size (the last group short), and only the lines that were never loaded go in.
+TEST_F(LoaderTest, AReSentFileIsConfirmedInGroupsAndOnlyItsNewLinesLoad) {
+  auto lines = [](int from, int to) {
+    std::string text;
+    for (int i = from; i < to; ++i) {
+      text += "10.0.0." + std::to_string(i % 250) +
+              " - - [01/Nov/2026:00:" + std::to_string(10 + i / 60) + ":" +
+              std::to_string(10 + i % 50) + " +0000] \"GET /item/" + std::to_string(i) +
+              " HTTP/1.1\" 200 5 \"-\" \"t\"\n";
+    }
+    return text;
+  };
+  EXPECT_EQ(Load(InputFormat::kCombined, {Write("a.log", lines(0, 701))}).records, 701u);
+  const IngestCounters again =
+      Load(InputFormat::kCombined, {Write("b.log", lines(0, 701) + lines(701, 706))});
+  EXPECT_EQ(again.records, 5u);
+  EXPECT_EQ(again.duplicates, 701u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 706);
+}
+
 }  // namespace
 }  // namespace trend::ingest
