@@ -10,6 +10,13 @@
 namespace trend::ingest {
 namespace {
 
+// The requests with only the columns the report reads: the view http_requests joins all four
+// dimension tables for every row, and SQLite does not leave out the unused ones.
+constexpr const char* kRequests =
+    "(SELECT r.ts, r.status, r.method, r.path, r.request_time, r.run_id, rt.route, s.stream "
+    "FROM http_request_rows r JOIN ingest_sources s ON s.id = r.source_id "
+    "LEFT JOIN http_routes rt ON rt.id = r.route_id) AS requests";
+
 using storage::SqlValue;
 
 std::string IsoTime(std::int64_t seconds) {
@@ -83,8 +90,8 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
       "SUM(CASE WHEN status >= 200 AND status < 300 THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN status >= 300 AND status < 400 THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) FROM http_requests WHERE " +
-          filter.where,
+      "SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) FROM " +
+          std::string(kRequests) + " WHERE " + filter.where,
       filter.params);
   const auto& t = totals.at(0);
   report["requests"] = storage::AsInt(t[0]);
@@ -104,8 +111,8 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
       "WITH r AS (SELECT method, route, request_time, "
       "ROW_NUMBER() OVER (PARTITION BY method, route ORDER BY request_time) AS rn, "
       "COUNT(*) OVER (PARTITION BY method, route) AS n "
-      "FROM http_requests WHERE request_time IS NOT NULL AND " +
-          filter.where +
+      "FROM " +
+          std::string(kRequests) + " WHERE request_time IS NOT NULL AND " + filter.where +
           ") "
           "SELECT method, route, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN request_time END), "
           "MAX(CASE WHEN rn = (95 * n + 99) / 100 THEN request_time END), "
@@ -116,8 +123,9 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
   for (const auto& row : latency) by_route[{Text(row[0], "-"), Text(row[1], "(unparsed)")}] = &row;
   const auto routes = connection.Query(
       "SELECT method, route, COUNT(*), SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END), "
-      "SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) FROM http_requests WHERE " +
-          filter.where + " GROUP BY method, route ORDER BY COUNT(*) DESC, method, route" + limit,
+      "SUM(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END) FROM " +
+          std::string(kRequests) + " WHERE " + filter.where +
+          " GROUP BY method, route ORDER BY COUNT(*) DESC, method, route" + limit,
       filter.params);
   report["routes"] = nlohmann::json::array();
   for (const auto& row : routes) {
@@ -142,8 +150,9 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
   }
 
   const auto slowest = connection.Query(
-      "SELECT run_id, request_time, ts, method, path, status FROM http_requests "
-      "WHERE run_id IS NOT NULL AND request_time IS NOT NULL AND " +
+      "SELECT run_id, request_time, ts, method, path, status FROM " + std::string(kRequests) +
+          " "
+          "WHERE run_id IS NOT NULL AND request_time IS NOT NULL AND " +
           filter.where + " ORDER BY request_time DESC, ts" + limit,
       filter.params);
   report["slowest_analyses"] = nlohmann::json::array();
@@ -155,8 +164,9 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
                                           {"status", storage::AsInt(row[5])}});
   }
   const auto most = connection.Query(
-      "SELECT run_id, COUNT(*), AVG(request_time), MAX(ts) FROM http_requests "
-      "WHERE run_id IS NOT NULL AND " +
+      "SELECT run_id, COUNT(*), AVG(request_time), MAX(ts) FROM " + std::string(kRequests) +
+          " "
+          "WHERE run_id IS NOT NULL AND " +
           filter.where + " GROUP BY run_id ORDER BY COUNT(*) DESC, run_id" + limit,
       filter.params);
   report["most_run_analyses"] = nlohmann::json::array();
