@@ -14,6 +14,7 @@
 
 #include "ingest/access_log.hpp"
 #include "ingest/record_identity.hpp"
+#include "storage/dimension_table.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sql_connection.hpp"
 

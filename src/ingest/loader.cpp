@@ -36,6 +36,7 @@
 #include "ingest/ingest_errors.hpp"
 #include "ingest/record_identity.hpp"
 #include "ingest/returns_feed.hpp"
+#include "storage/dimension_table.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sql_connection.hpp"
 
@@ -163,22 +164,11 @@ class DimensionIds {
 
   // Inserts the new texts (another loader may have inserted them first) and learns their ids.
   void Resolve(SqlConnection& connection, const std::vector<NewText>& texts) {
+    const std::string_view columns[] = {column_};
     for (const NewText& entry : texts) {
-      const std::vector<SqlValue> insert = {entry.hash, entry.text};
-      connection.Query(fmt::format("INSERT INTO {} (hash, {}) VALUES (?, ?) ON CONFLICT (hash) "
-                                   "DO NOTHING",
-                                   table_, column_),
-                       insert);
-      const auto rows =
-          connection.Query(fmt::format("SELECT id, {} FROM {} WHERE hash = ?", column_, table_),
-                           std::vector<SqlValue>{entry.hash});
-      if (rows.empty() || storage::AsText(rows[0][1]) != entry.text) {
-        throw storage::StorageError(fmt::format("{}: two texts share the hash {} in {}: '{}'",
-                                                connection.name(), entry.hash, table_,
-                                                entry.text.substr(0, 200)));
-      }
       if (ids_.size() <= entry.local) ids_.resize(entry.local + 1, 0);
-      ids_[entry.local] = storage::AsInt(rows[0][0]);
+      ids_[entry.local] =
+          storage::DimensionRowId(connection, table_, entry.hash, columns, {&entry.text, 1});
     }
   }
   std::int64_t Id(std::int64_t local) const {
@@ -535,22 +525,13 @@ class Loader {
   // The source's row in ingest_sources, added if new (before the writer starts: the reader's
   // rows carry the id).
   std::int64_t SourceId(const std::string& key) {
-    const std::int64_t hash = storage::SourceHash(stream_, key);
+    constexpr std::string_view kColumns[] = {"stream", "source"};
+    const std::string values[] = {stream_, key};
     storage::Transaction transaction(*connection_);
-    connection_->Query(
-        "INSERT INTO ingest_sources (hash, stream, source) VALUES (?, ?, ?) ON CONFLICT (hash) "
-        "DO NOTHING",
-        std::vector<SqlValue>{hash, stream_, key});
-    const auto rows =
-        connection_->Query("SELECT id, stream, source FROM ingest_sources WHERE hash = ?",
-                           std::vector<SqlValue>{hash});
-    if (rows.empty() || storage::AsText(rows[0][1]) != stream_ ||
-        storage::AsText(rows[0][2]) != key) {
-      throw storage::StorageError(fmt::format("{}: two sources share the hash {}: {} {}",
-                                              connection_->name(), hash, stream_, key));
-    }
+    const std::int64_t id = storage::DimensionRowId(
+        *connection_, "ingest_sources", storage::SourceHash(stream_, key), kColumns, values);
     transaction.Commit();
-    return storage::AsInt(rows[0][0]);
+    return id;
   }
 
   // Opens the path and positions it at its checkpoint when the checkpoint is for this very

@@ -151,9 +151,8 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
 
   const auto slowest = connection.Query(
       "SELECT run_id, request_time, ts, method, path, status FROM " + std::string(kRequests) +
-          " "
-          "WHERE run_id IS NOT NULL AND request_time IS NOT NULL AND " +
-          filter.where + " ORDER BY request_time DESC, ts" + limit,
+          " WHERE run_id IS NOT NULL AND request_time IS NOT NULL AND " + filter.where +
+          " ORDER BY request_time DESC, ts" + limit,
       filter.params);
   report["slowest_analyses"] = nlohmann::json::array();
   for (const auto& row : slowest) {
@@ -163,12 +162,11 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
                                           {"request", Text(row[3], "-") + " " + Text(row[4], "")},
                                           {"status", storage::AsInt(row[5])}});
   }
-  const auto most = connection.Query(
-      "SELECT run_id, COUNT(*), AVG(request_time), MAX(ts) FROM " + std::string(kRequests) +
-          " "
-          "WHERE run_id IS NOT NULL AND " +
-          filter.where + " GROUP BY run_id ORDER BY COUNT(*) DESC, run_id" + limit,
-      filter.params);
+  const auto most =
+      connection.Query("SELECT run_id, COUNT(*), AVG(request_time), MAX(ts) FROM " +
+                           std::string(kRequests) + " WHERE run_id IS NOT NULL AND " +
+                           filter.where + " GROUP BY run_id ORDER BY COUNT(*) DESC, run_id" + limit,
+                       filter.params);
   report["most_run_analyses"] = nlohmann::json::array();
   for (const auto& row : most) {
     report["most_run_analyses"].push_back({{"run_id", storage::AsText(row[0])},

@@ -1,11 +1,9 @@
 #include "storage/migrations.hpp"
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include <fmt/format.h>
-#include <cstring>
 #include <string>
+
+#include "storage/dimension_table.hpp"
 
 namespace trend::storage {
 namespace {
@@ -40,26 +38,24 @@ void ExecuteAll(SqlConnection& connection, const std::string& sql) {
 
 // Migration 3's data step: the texts of the old wide table into the dimension tables.
 void FillRequestDimensions(SqlConnection& connection) {
-  const auto sources = connection.Query("SELECT DISTINCT stream, source FROM http_requests");
-  for (const auto& row : sources) {
-    const std::string stream = AsText(row[0]), source = AsText(row[1]);
-    const SqlValue values[] = {SourceHash(stream, source), stream, source};
-    connection.Query("INSERT INTO ingest_sources (hash, stream, source) VALUES (?, ?, ?)", values);
+  constexpr std::string_view kSourceColumns[] = {"stream", "source"};
+  for (const auto& row : connection.Query("SELECT DISTINCT stream, source FROM http_requests")) {
+    const std::string values[] = {AsText(row[0]), AsText(row[1])};
+    DimensionRowId(connection, "ingest_sources", SourceHash(values[0], values[1]), kSourceColumns,
+                   values);
   }
   const struct {
-    const char* table;
-    const char* column;
+    std::string_view table;
+    std::string_view column;
   } dimensions[] = {
       {"http_routes", "route"}, {"http_referrers", "referrer"}, {"http_user_agents", "user_agent"}};
   for (const auto& dimension : dimensions) {
     const auto texts = connection.Query(fmt::format(
         "SELECT DISTINCT {0} FROM http_requests WHERE {0} IS NOT NULL", dimension.column));
     for (const auto& row : texts) {
-      const std::string text = AsText(row[0]);
-      const SqlValue values[] = {DimensionHash(text), text};
-      connection.Query(
-          fmt::format("INSERT INTO {} (hash, {}) VALUES (?, ?)", dimension.table, dimension.column),
-          values);
+      const std::string text[] = {AsText(row[0])};
+      DimensionRowId(connection, dimension.table, DimensionHash(text[0]), {&dimension.column, 1},
+                     text);
     }
   }
 }
@@ -256,17 +252,6 @@ LEFT JOIN http_user_agents ua ON ua.id = r.agent_id
 };
 
 }  // namespace
-
-std::int64_t DimensionHash(std::string_view text) {
-  const XXH64_hash_t hash = XXH3_64bits(text.data(), text.size());
-  std::int64_t key;
-  std::memcpy(&key, &hash, sizeof key);
-  return key;
-}
-
-std::int64_t SourceHash(std::string_view stream, std::string_view source) {
-  return DimensionHash(fmt::format("{}\x1f{}", stream, source));
-}
 
 std::span<const Migration> TrendSchema() {
   return kTrendSchema;

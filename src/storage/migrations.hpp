@@ -2,7 +2,6 @@
 // in schema_migrations; a database newer than this program is refused rather than guessed at.
 #pragma once
 
-#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -20,12 +19,6 @@ struct Migration {
   void (*fill)(SqlConnection&) = nullptr;
   std::string_view sql_after = {};
 };
-
-// The key of a dimension table's text (user agents, referrers, routes, sources): 64 bits of
-// XXH3, unique in its table, so a text of any length has a short unique key on every database.
-std::int64_t DimensionHash(std::string_view text);
-// ingest_sources's key: the stream and the source (a file's absolute path, or -).
-std::int64_t SourceHash(std::string_view stream, std::string_view source);
 
 // Applies what is missing; returns how many were applied. Safe against two processes
 // migrating the same database at once.
