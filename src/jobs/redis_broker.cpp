@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <random>
 #include <thread>
 
 namespace trend::jobs {
@@ -15,9 +16,10 @@ constexpr const char* kPrioritySeparator = "\x06\x16";
 constexpr int kPriorities[] = {0, 3, 6, 9};             // kombu's priority_steps; 0 is served first
 constexpr std::chrono::milliseconds kLongestWait{200};  // one blocking wait of a fetch
 
-// KEYS: unacked, unacked_index, then the lists in order. ARGV: max messages.
-// Returns tag1, message1, tag2, message2, ... A message kombu did not write (no delivery tag)
-// gets one made up, so that it can be acknowledged like any other.
+// KEYS: unacked, unacked_index, then the lists in order. ARGV: max messages, the tag prefix
+// (unique per fetch: the n-th message taken is tagged prefix .. n, so that a fetch whose reply
+// was lost can be undone by its tags). Returns tag1, message1, tag2, message2, ... A message kombu
+// did not write (no delivery tag) gets one made up, so that it can be acknowledged like any other.
 // The unacked entry names the queue the message came from (exchange '' and the queue as the
 // routing key, which kombu's restore reads as "this queue"), and the tag is made here rather
 // than read from the message: scanning each message for its fields cost more in Lua than all
@@ -27,7 +29,7 @@ local out = {}
 local max = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = t[1] .. '.' .. string.format('%06d', tonumber(t[2]))
-local prefix = 'trend.' .. redis.call('INCR', 'trend.fetches') .. '.'  -- unique per fetch
+local prefix = ARGV[2]
 local fields, scores = {}, {}
 for i = 3, #KEYS do
   if #out >= 2 * max then break end
@@ -54,7 +56,8 @@ const std::string kFetchScript = kFetchBody + "return out\n";
 
 // The fetch, then claims for a few messages (a queue being drained has its batch claimed by the
 // worker in one call instead: finding ids in Lua costs more than that round trip there).
-// ARGV[2..5]: the backend's database, the broker's, the worker, the claim TTL. Returns {the
+// ARGV[3..8]: the backend's database, the broker's, the worker, the claim TTL, the result and
+// claim key prefixes. Returns {the
 // fetch's list, {id, redelivered '1'|'0', outcome} per message or nothing}. An id is the
 // first "id" key of the envelope, which is the headers': inside a JSON string every quote is
 // escaped, and the body is base64. The worker checks it against the message it decodes.
@@ -62,7 +65,7 @@ const std::string& FetchClaimScript() {
   static const std::string kScript = kFetchBody + ClaimLuaFunction() + R"lua(
 local claimed = {}
 if #out > 0 and #out <= 8 then
-  redis.call('SELECT', ARGV[2])
+  redis.call('SELECT', ARGV[3])
   for i = 2, #out, 2 do
     local m = out[i]
     local id = string.match(m, '"id":%s*"([^"\\]*)"')
@@ -70,13 +73,13 @@ if #out > 0 and #out <= 8 then
                string.find(m, '"redelivered":true', 1, true)
     local outcome = ''
     if id then
-      outcome = claim(ARGV[6] .. id, ARGV[7] .. id, ARGV[4], ARGV[5], re ~= nil)
+      outcome = claim(ARGV[7] .. id, ARGV[8] .. id, ARGV[5], ARGV[6], re ~= nil)
     end
     claimed[#claimed + 1] = id or ''
     claimed[#claimed + 1] = re and '1' or '0'
     claimed[#claimed + 1] = outcome
   end
-  redis.call('SELECT', ARGV[3])
+  redis.call('SELECT', ARGV[4])
 end
 return {out, claimed}
 )lua";
@@ -151,6 +154,8 @@ RedisBroker::RedisBroker(const std::string& url, BrokerOptions options)
       // that a fetch changes no socket option (two system calls a task, when tasks trickle).
       redis_(ParseRedisUrl(url), options_.timeout + kLongestWait, "broker", options_.stop) {
   if (options_.queues.empty()) throw std::invalid_argument("no queue to consume from");
+  std::random_device random;
+  instance_ = fmt::format("{:08x}{:08x}", random(), random());
   for (int priority : kPriorities) {
     for (const auto& queue : options_.queues) {
       lists_.push_back(priority == 0 ? queue
@@ -221,7 +226,8 @@ void RedisBroker::SendPending() {
 std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseconds wait) {
   std::vector<std::string_view> keys = {kUnacked, kUnackedIndex};
   keys.insert(keys.end(), lists_.begin(), lists_.end());
-  const std::string count = std::to_string(std::max<std::size_t>(max, 1));
+  const std::size_t asked = std::max<std::size_t>(max, 1);
+  const std::string count = std::to_string(asked);
   const auto deadline = std::chrono::steady_clock::now() + wait;
   RedisReply reply;
   // One round trip per pass: the acknowledgements waiting to go, then (when the last fetch
@@ -232,7 +238,8 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
   // pass, at most 200 ms later. A message that arrives alone thus costs one round trip to
   // fetch, not three.
   const std::string& script = options_.claims ? FetchClaimScript() : kFetchScript;
-  std::vector<std::string_view> args = {count};
+  std::string prefix;
+  std::vector<std::string_view> args = {count, prefix};
   std::string backend_db, broker_db, ttl, meta_prefix, claim_prefix;
   if (options_.claims) {
     backend_db = std::to_string(options_.claims->backend_db);
@@ -262,6 +269,24 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
     }
     reply = redis_.Run([&](RedisClient& c) {
       c.LoadScript(script);
+      // A fetch whose reply never came (the server went away after running it: a stopping
+      // Redis drops the replies of its last moments) left its messages in the unacked hash,
+      // where they would wait a visibility timeout. Put back first, by their tags.
+      std::size_t restores = 0;
+      if (!unanswered_fetches_.empty()) {
+        c.LoadScript(kRestoreScript);
+        std::vector<std::string> tags;
+        for (const auto& [unanswered, taken] : unanswered_fetches_) {
+          for (std::size_t n = 1; n <= taken; ++n) tags.push_back(unanswered + std::to_string(n));
+        }
+        std::vector<std::string_view> restore_args = {"tags"};
+        restore_args.insert(restore_args.end(), tags.begin(), tags.end());
+        c.AppendScript(kRestoreScript, {kUnacked, kUnackedIndex}, restore_args);
+        restores = 1;
+      }
+      prefix = fmt::format("trend.{}.{}.", instance_, ++fetches_);
+      args[1] = prefix;
+      unanswered_fetches_.emplace_back(prefix, asked);
       const Appended acks = AppendPending(c);
       const bool waits = block && !options_.idle_poll;
       if (waits) {
@@ -271,15 +296,21 @@ std::vector<Delivery> RedisBroker::Fetch(std::size_t max, std::chrono::milliseco
       c.AppendScript(script, keys, args);
       // The acknowledgements' replies come at once, the wait's when a message does: read
       // together, a trickled task wakes the worker once instead of twice.
-      std::vector<RedisReply> replies =
-          waits && acks.replies > 0 ? c.FlushAwaiting(acks.least_bytes + 1) : c.Flush();
+      const std::size_t before_fetch = restores + acks.replies;
+      std::vector<RedisReply> replies = waits && before_fetch > 0
+                                            ? c.FlushAwaiting(acks.least_bytes + 4 * restores + 1)
+                                            : c.Flush();
+      unanswered_fetches_.clear();  // every reply came, the fetch's included
       if (replies.back().error() && replies.back().text.rfind("NOSCRIPT", 0) == 0) {
         c.ForgetScript(script);  // the server lost its scripts: loaded at the next pass
         replies.back() = RedisReply{};
       }
-      for (std::size_t i = 0; i < replies.size(); ++i)
-        CheckReply(replies[i],
-                   i < acks.replies ? "storing results and acknowledging tasks" : "fetching tasks");
+      for (std::size_t i = 0; i < replies.size(); ++i) {
+        CheckReply(replies[i], i < restores ? "restoring an unanswered fetch"
+                               : i < restores + acks.replies
+                                   ? "storing results and acknowledging tasks"
+                                   : "fetching tasks");
+      }
       return std::move(replies.back());
     });
     pending_acks_.clear();

@@ -45,6 +45,12 @@ class RedisBroker final : public Broker {
   std::vector<std::string> pending_acks_;
   // Other databases' commands for the next round trip, by database.
   std::vector<std::pair<int, std::vector<std::string>>> pending_commands_;
+  // Fetch tags are "trend.<instance>.<fetch>.<n>": unique to this broker and fetch.
+  std::string instance_;
+  std::uint64_t fetches_ = 0;
+  // Fetches sent whose replies have not come (prefix, most messages asked): undone before the
+  // next one.
+  std::vector<std::pair<std::string, std::size_t>> unanswered_fetches_;
   bool queue_was_short_ = true;                 // the last fetch got fewer than it asked for
   std::chrono::milliseconds idle_interval_{0};  // a poller's next pause (0: idle_poll)
 

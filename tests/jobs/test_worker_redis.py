@@ -4,7 +4,9 @@ import base64
 import json
 import os
 import re
+import socket
 import subprocess
+import threading
 import time
 import urllib.request
 import uuid
@@ -174,11 +176,80 @@ def test_broker_restart_is_survived(server, workers, celery_app):
     from celery import Celery
     app = Celery("after", broker=server.url(0), backend=server.url(1))
     results = [AsyncResult(i, app=app) for i in ids]
-    wait_until(lambda: all(r.ready() for r in results), 60, "every result", step=0.2)
+    try:
+        wait_until(lambda: all(r.ready() for r in results), 60, "every result", step=0.2)
+    except AssertionError as timeout:
+        # What a flaky failure needs to be understood: which tasks, where their messages are.
+        broker = server.client(0)
+        missing = [i for i, r in enumerate(results) if not r.ready()]
+        executed = sorted(int(x) for x in ledger.lrange("bench:exec:" + run, 0, -1))
+        raise AssertionError(
+            f"{timeout}: not ready {missing}; executed {executed}; queue {broker.llen('trend')}"
+            f" messages; unacked {broker.hkeys('unacked')}; worker log:\n{worker.log()[-4000:]}")
     values = [r.get(timeout=10) for r in results]
     assert values == list(range(100))
     assert worker.proc.poll() is None
     assert "reconnecting" in worker.log() and "reconnected" in worker.log()
+
+
+class FetchReplyDropper:
+    """A TCP proxy to Redis that, once, passes a fetch of the queue "trend" on and then closes
+    both sides before its reply comes back: what a Redis that stops just after running a
+    command does (its last replies are never sent)."""
+
+    def __init__(self, redis_port):
+        self.redis_port = redis_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped = threading.Event()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.redis_port))
+            threading.Thread(target=self.pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self.pump, args=(upstream, client, False), daemon=True).start()
+
+    def pump(self, source, target, from_client):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+                if from_client and not self.dropped.is_set() and b"EVALSHA" in data and b"\r\ntrend\r\n" in data:
+                    self.dropped.set()
+                    source.shutdown(socket.SHUT_RDWR)  # the worker's side: no reply reaches it
+                    time.sleep(0.3)  # while the server runs the fetch
+                    return
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_fetch_whose_reply_was_lost_is_put_back_at_once(server, workers, celery_app):
+    # Queued first, so that the worker's first fetch takes it and its reply is the one lost.
+    result = celery_app.send_task("trend.ping")
+    proxy = FetchReplyDropper(server.port)
+    try:
+        worker = workers("-c", "1", "--visibility-timeout", "3600",
+                         broker=f"redis://127.0.0.1:{proxy.port}/0")
+        # Not after the hour of the visibility timeout: the worker puts back what that fetch took.
+        assert result.get(timeout=30) == "pong"
+        assert proxy.dropped.is_set()
+        assert "reconnected" in worker.log()
+        wait_until(lambda: server.client(0).hlen("unacked") == 0, 5, "the acknowledgement")
+    finally:
+        proxy.close()
 
 
 def test_stop_hands_prefetched_messages_back(server, workers, celery_app):
