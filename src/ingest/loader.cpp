@@ -58,6 +58,23 @@ constexpr std::size_t kFirstBatch = 4096;  // records; doubling up to --batch
 constexpr std::size_t kBloomLookahead = 16;
 const char* const kBloomName = "records";
 
+// How far a Bloom filter snapshot reaches in each table whose keys it holds, so that a later run
+// adds the keys of rows written after it: by row id, or for the requests, which are kept by
+// identity without one, by time (the newest second it saw is read again). A request written
+// later with an older time is missing from the filter; its insert then fails on the primary
+// key, and the batch is retried with every key confirmed.
+struct BloomCoverage {
+  const char* table;
+  const char* position;  // the column whose largest value the snapshot records
+  const char* after;     // the rows not covered, given that value
+};
+constexpr BloomCoverage kKeyedTables[] = {
+    {"http_request_rows", "ts", "ts >= ?"},
+    {"error_events", "id", "id > ?"},
+    {"rejects", "id", "id > ?"},
+};
+constexpr BloomCoverage kReturnsHistory = {"returns_history", "id", "id > ?"};
+
 std::string Hex(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out(bytes.size() * 2, '0');
@@ -204,6 +221,20 @@ struct TableBatch {
     maybes = 0;
   }
 };
+
+// Puts the rows in their primary key's order (ts, key_hi, key_lo, the first three columns).
+// Written in that order, each row lands at the right edge of the B-tree rather than among the
+// last second's rows, where page splits copied half pages and left them half full. The same
+// record twice in a batch keeps its order (the first is the one kept).
+void SortByIdentity(TableBatch& batch) {
+  const std::vector<std::uint32_t> order = batch.rows.OrderByLeadingInts();
+  if (order.empty()) return;
+  batch.rows.Permute(order);
+  std::vector<PendingKey> keys;
+  keys.reserve(order.size());
+  for (const std::uint32_t row : order) keys.push_back(batch.keys[row]);
+  batch.keys = std::move(keys);
+}
 
 struct PendingReturn {
   RecordKey key;
@@ -428,18 +459,20 @@ class Loader {
         bloom_ = bloom::ScalableBloomFilter(kBloomInitialCapacity, kBloomErrorRate);
       }
     }
-    for (const char* table : {"http_request_rows", "error_events", "rejects"}) {
-      const std::int64_t after = covered.value(table, std::int64_t{0});
-      const auto keys = connection_->Query(fmt::format("SELECT key_lo FROM {} WHERE id > ?", table),
-                                           std::vector<SqlValue>{after});
-      for (const auto& row : keys)
+    // Rows the snapshot does not cover (all of a table it has no position for).
+    const auto uncovered = [&](const BloomCoverage& coverage, std::string_view columns) {
+      const std::string select = fmt::format("SELECT {} FROM {}", columns, coverage.table);
+      const auto position = covered.find(coverage.table);
+      if (position == covered.end() || !position->is_number_integer())
+        return connection_->Query(select);
+      return connection_->Query(fmt::format("{} WHERE {}", select, coverage.after),
+                                std::vector<SqlValue>{position->get<std::int64_t>()});
+    };
+    for (const BloomCoverage& coverage : kKeyedTables) {
+      for (const auto& row : uncovered(coverage, "key_lo"))
         bloom_.AddHash(static_cast<std::uint64_t>(storage::AsInt(row[0])));
     }
-    const std::int64_t after = covered.value("returns_history", std::int64_t{0});
-    const auto returns =
-        connection_->Query("SELECT stream, date, fund, source FROM returns_history WHERE id > ?",
-                           std::vector<SqlValue>{after});
-    for (const auto& row : returns) {
+    for (const auto& row : uncovered(kReturnsHistory, "stream, date, fund, source")) {
       const std::string text = fmt::format("{}\x1f{}\x1f{}", storage::AsText(row[1]),
                                            storage::AsText(row[2]), storage::AsText(row[3]));
       bloom_.AddHash(IdentityOf(storage::AsText(row[0]), text, 0).BloomHash());
@@ -450,13 +483,16 @@ class Loader {
 
   std::string BloomSnapshot() const { return Hex(bloom_.Serialize()); }
 
-  // With the row ids it covers: a later run adds the keys of newer rows.
+  // With how far it reaches in each table: a later run adds the keys of newer rows.
   void StoreBloom(const std::string& snapshot) {
     storage::Transaction transaction(*connection_);
     nlohmann::json covered = nlohmann::json::object();
-    for (const char* table : {"http_request_rows", "error_events", "rejects", "returns_history"}) {
-      const auto max = connection_->Query(fmt::format("SELECT MAX(id) FROM {}", table));
-      covered[table] = storage::IsNull(max[0][0]) ? 0 : storage::AsInt(max[0][0]);
+    std::vector<BloomCoverage> tables(std::begin(kKeyedTables), std::end(kKeyedTables));
+    tables.push_back(kReturnsHistory);
+    for (const BloomCoverage& coverage : tables) {
+      const auto max = connection_->Query(
+          fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
+      if (!storage::IsNull(max[0][0])) covered[coverage.table] = storage::AsInt(max[0][0]);
     }
     const std::vector<SqlValue> row = {std::string(kBloomName), covered.dump(), snapshot,
                                        storage::UtcTimestamp()};
@@ -896,6 +932,7 @@ class Loader {
   void Commit() {
     AnswerAll();
     if (BatchSize() == 0) return;
+    SortByIdentity(batch_->requests);
     for (auto& source : sources_) {
       if (source->dirty) batch_->checkpoints.push_back(CheckpointRow(*source));
       source->dirty = false;

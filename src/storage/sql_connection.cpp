@@ -1,6 +1,7 @@
 #include "storage/sql_connection.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -36,6 +37,37 @@ void RowBatch::CopyRow(const RowBatch& from, std::size_t row) {
       cells_.push_back(cell);
     }
   }
+}
+
+std::vector<std::uint32_t> RowBatch::OrderByLeadingInts() const {
+  struct Entry {
+    std::int64_t first, second, third;
+    std::uint32_t row;
+    auto operator<=>(const Entry&) const = default;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(rows());
+  for (std::size_t row = 0; row < rows(); ++row) {
+    entries.push_back({cell(row, 0).number, cell(row, 1).number, cell(row, 2).number,
+                       static_cast<std::uint32_t>(row)});
+  }
+  if (std::is_sorted(entries.begin(), entries.end())) return {};
+  std::sort(entries.begin(), entries.end());
+  std::vector<std::uint32_t> order;
+  order.reserve(entries.size());
+  for (const Entry& entry : entries) order.push_back(entry.row);
+  return order;
+}
+
+void RowBatch::Permute(std::span<const std::uint32_t> order) {
+  const std::size_t width = columns_.size();
+  std::vector<Cell> permuted;
+  permuted.reserve(cells_.size());
+  for (const std::uint32_t row : order) {
+    permuted.insert(permuted.end(), cells_.begin() + static_cast<std::ptrdiff_t>(row * width),
+                    cells_.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
+  }
+  cells_ = std::move(permuted);  // the texts stay where they are in the arena
 }
 
 bool IsDatabaseUrl(std::string_view text) {

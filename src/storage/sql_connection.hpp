@@ -57,6 +57,12 @@ class RowBatch {
   }
   // Appends row `row` of `from`, which has the same columns.
   void CopyRow(const RowBatch& from, std::size_t row);
+  // The order that sorts the rows by their first three cells, integers compared as signed (a
+  // table keyed by (ts, key_hi, key_lo) takes rows fastest in its key's order); ties keep their
+  // order. Empty when the rows are in that order already.
+  std::vector<std::uint32_t> OrderByLeadingInts() const;
+  // Puts the rows in the order given: row i becomes the old row order[i] (a permutation).
+  void Permute(std::span<const std::uint32_t> order);
 
   const std::vector<std::string>& columns() const { return columns_; }
   std::size_t rows() const { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }

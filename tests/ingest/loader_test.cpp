@@ -242,5 +242,34 @@ TEST_F(LoaderTest, AReSentFileIsConfirmedInGroupsAndOnlyItsNewLinesLoad) {
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 706);
 }
 
+// The filter's snapshot covers the requests by time. Requests written after it with an older
+// time (here: the snapshot of the first load put back after a second one) are not in the
+// filter when the next run starts: re-sent, their insert fails on the primary key and the
+// batch is confirmed key by key instead, so they are still not loaded twice.
+TEST_F(LoaderTest, RequestsOlderThanTheFilterSnapshotAreStillLoadedOnce) {
+  auto line = [](int minute, int i) {
+    return "10.0.0." + std::to_string(i) + " - - [01/Nov/2026:00:" + std::to_string(minute) +
+           ":00 +0000] \"GET /item/" + std::to_string(i) + " HTTP/1.1\" 200 5 \"-\" \"t\"\n";
+  };
+  std::string newer, older;
+  for (int i = 0; i < 20; ++i) {
+    newer += line(30, i);
+    older += line(10, i);
+  }
+  EXPECT_EQ(Load(InputFormat::kCombined, {Write("newer.log", newer)}).records, 20u);
+  const auto snapshot = Query("SELECT covered, filter FROM bloom_state");
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(Load(InputFormat::kCombined, {Write("older.log", older)}).records, 20u);
+  {
+    auto connection = storage::Connect(db_);
+    const storage::SqlValue values[] = {snapshot[0][0], snapshot[0][1]};
+    connection->Query("UPDATE bloom_state SET covered = ?, filter = ?", values);
+  }
+  const IngestCounters again = Load(InputFormat::kCombined, {Write("resent.log", older)});
+  EXPECT_EQ(again.records, 0u);
+  EXPECT_EQ(again.duplicates, 20u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 40);
+}
+
 }  // namespace
 }  // namespace trend::ingest
