@@ -213,28 +213,16 @@ struct TableBatch {
   RowBatch rows;
   std::vector<PendingKey> keys;
   std::size_t maybes = 0;
+  std::vector<std::uint32_t> order;  // the order to write the rows in (empty: as they are)
   TableBatch(const char* name, std::vector<std::string> columns)
       : table(name), rows(std::move(columns)) {}
   void clear() {
     rows.clear();
     keys.clear();
     maybes = 0;
+    order.clear();
   }
 };
-
-// Puts the rows in their primary key's order (ts, key_hi, key_lo, the first three columns).
-// Written in that order, each row lands at the right edge of the B-tree rather than among the
-// last second's rows, where page splits copied half pages and left them half full. The same
-// record twice in a batch keeps its order (the first is the one kept).
-void SortByIdentity(TableBatch& batch) {
-  const std::vector<std::uint32_t> order = batch.rows.OrderByLeadingInts();
-  if (order.empty()) return;
-  batch.rows.Permute(order);
-  std::vector<PendingKey> keys;
-  keys.reserve(order.size());
-  for (const std::uint32_t row : order) keys.push_back(batch.keys[row]);
-  batch.keys = std::move(keys);
-}
 
 struct PendingReturn {
   RecordKey key;
@@ -932,7 +920,6 @@ class Loader {
   void Commit() {
     AnswerAll();
     if (BatchSize() == 0) return;
-    SortByIdentity(batch_->requests);
     for (auto& source : sources_) {
       if (source->dirty) batch_->checkpoints.push_back(CheckpointRow(*source));
       source->dirty = false;
@@ -972,6 +959,11 @@ class Loader {
 
   // On the writer thread.
   void WriteBatch(Batch& batch) {
+    // The requests go in their primary key's order (ts, key_hi, key_lo: their first three
+    // columns): each row then lands at the right edge of the B-tree rather than among the last
+    // second's rows, where page splits copied half pages and left them half full. Sorted here,
+    // not on the reader thread, which is the bound.
+    batch.requests.order = batch.requests.rows.OrderByLeadingInts();
     ResolveDimensions(batch);
     for (int attempt = 0;; ++attempt) {
       try {
@@ -1012,11 +1004,12 @@ class Loader {
       const std::vector<bool> keep = Confirm(*table, confirm_all);
       const std::size_t kept = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
       if (kept == keep.size()) {
-        connection_->AppendRows(table->table, table->rows);
+        connection_->AppendRows(table->table, table->rows, table->order);
       } else {
         RowBatch filtered(table->rows.columns());
         for (std::size_t i = 0; i < keep.size(); ++i) {
-          if (keep[i]) filtered.CopyRow(table->rows, i);
+          const std::size_t row = table->order.empty() ? i : table->order[i];
+          if (keep[row]) filtered.CopyRow(table->rows, row);
         }
         connection_->AppendRows(table->table, filtered);
       }

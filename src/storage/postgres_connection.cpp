@@ -154,7 +154,8 @@ class PostgresConnection final : public SqlConnection {
   void Commit() override { Execute("COMMIT"); }
   void Rollback() override { Execute("ROLLBACK"); }
 
-  void AppendRows(std::string_view table, const RowBatch& rows) override {
+  void AppendRows(std::string_view table, const RowBatch& rows,
+                  std::span<const std::uint32_t> order) override {
     if (rows.empty()) return;
     const std::string sql =
         fmt::format("COPY {}({}) FROM STDIN", table, fmt::join(rows.columns(), ","));
@@ -163,7 +164,8 @@ class PostgresConnection final : public SqlConnection {
     std::string buffer;
     buffer.reserve(1 << 20);
     const std::size_t columns = rows.columns().size();
-    for (std::size_t r = 0; r < rows.rows(); ++r) {
+    for (std::size_t i = 0; i < rows.rows(); ++i) {
+      const std::size_t r = order.empty() ? i : order[i];
       for (std::size_t c = 0; c < columns; ++c) {
         if (c > 0) buffer += '\t';
         const RowBatch::Cell& cell = rows.cell(r, c);

@@ -59,17 +59,6 @@ std::vector<std::uint32_t> RowBatch::OrderByLeadingInts() const {
   return order;
 }
 
-void RowBatch::Permute(std::span<const std::uint32_t> order) {
-  const std::size_t width = columns_.size();
-  std::vector<Cell> permuted;
-  permuted.reserve(cells_.size());
-  for (const std::uint32_t row : order) {
-    permuted.insert(permuted.end(), cells_.begin() + static_cast<std::ptrdiff_t>(row * width),
-                    cells_.begin() + static_cast<std::ptrdiff_t>((row + 1) * width));
-  }
-  cells_ = std::move(permuted);  // the texts stay where they are in the arena
-}
-
 bool IsDatabaseUrl(std::string_view text) {
   return text.starts_with("sqlite://") || text.starts_with("postgresql://") ||
          text.starts_with("postgres://");

@@ -61,8 +61,6 @@ class RowBatch {
   // table keyed by (ts, key_hi, key_lo) takes rows fastest in its key's order); ties keep their
   // order. Empty when the rows are in that order already.
   std::vector<std::uint32_t> OrderByLeadingInts() const;
-  // Puts the rows in the order given: row i becomes the old row order[i] (a permutation).
-  void Permute(std::span<const std::uint32_t> order);
 
   const std::vector<std::string>& columns() const { return columns_; }
   std::size_t rows() const { return columns_.empty() ? 0 : cells_.size() / columns_.size(); }
@@ -112,9 +110,12 @@ class SqlConnection {
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
 
-  // Appends the batch to `table`; a row that breaks a unique key fails the whole call with
-  // DuplicateKeyError (and, inside a transaction, the transaction must be rolled back).
-  virtual void AppendRows(std::string_view table, const RowBatch& rows) = 0;
+  // Appends the batch to `table`, its rows in `order` (row numbers; empty: as they are); a row
+  // that breaks a unique key fails the whole call with DuplicateKeyError (and, inside a
+  // transaction, the transaction must be rolled back).
+  virtual void AppendRows(std::string_view table, const RowBatch& rows,
+                          std::span<const std::uint32_t> order) = 0;
+  void AppendRows(std::string_view table, const RowBatch& rows) { AppendRows(table, rows, {}); }
 };
 
 // `trend.db` or `sqlite:///abs/path.db` (a path: SQLite, created if missing), or

@@ -135,7 +135,8 @@ class SqliteConnection final : public SqlConnection {
   void Commit() override { Execute("COMMIT"); }
   void Rollback() override { Execute("ROLLBACK"); }
 
-  void AppendRows(std::string_view table, const RowBatch& rows) override {
+  void AppendRows(std::string_view table, const RowBatch& rows,
+                  std::span<const std::uint32_t> order) override {
     const std::size_t columns = rows.columns().size();
     if (rows.rows() == 0) return;
     // Looked up once per call: the statements are the same for every group of rows.
@@ -149,7 +150,8 @@ class SqliteConnection final : public SqlConnection {
       const std::size_t group = rows.rows() - row >= kRowsPerInsert ? kRowsPerInsert : 1;
       sqlite3_stmt* statement = group == kRowsPerInsert ? many : one;
       int parameter = 1;
-      for (std::size_t r = row; r < row + group; ++r) {
+      for (std::size_t i = row; i < row + group; ++i) {
+        const std::size_t r = order.empty() ? i : order[i];
         for (std::size_t c = 0; c < columns; ++c)
           BindCell(statement, parameter++, rows, rows.cell(r, c));
       }

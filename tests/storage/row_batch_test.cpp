@@ -2,7 +2,10 @@
 // hands its requests to the database.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
+
+#include <unistd.h>
 
 #include "storage/sql_connection.hpp"
 
@@ -22,17 +25,29 @@ RowBatch Rows(std::initializer_list<std::tuple<std::int64_t, std::int64_t, std::
 }
 
 TEST(RowBatch, OrdersByTheLeadingIntegersAsSignedAndKeepsTiesInOrder) {
-  RowBatch rows = Rows({{5, 7, 1}, {5, -3, 9}, {4, 100, 0}, {5, -3, 2}, {5, 7, 1}});
-  const auto order = rows.OrderByLeadingInts();
-  EXPECT_EQ(order, (std::vector<std::uint32_t>{2, 3, 1, 0, 4}));
-  rows.Permute(order);
-  const char* texts[] = {"row 2", "row 3", "row 1", "row 0", "row 4"};
-  for (std::size_t r = 0; r < rows.rows(); ++r) {
-    EXPECT_EQ(rows.TextOf(rows.cell(r, 3)), texts[r]) << r;  // each row's text moves with it
+  const RowBatch rows = Rows({{5, 7, 1}, {5, -3, 9}, {4, 100, 0}, {5, -3, 2}, {5, 7, 1}});
+  EXPECT_EQ(rows.OrderByLeadingInts(), (std::vector<std::uint32_t>{2, 3, 1, 0, 4}));
+}
+
+TEST(RowBatch, SqliteAppendsTheRowsInTheOrderGiven) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("trend_row_batch_test_" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    auto connection = Connect(path.string());
+    connection->Execute("CREATE TABLE t (ts INTEGER, key_hi INTEGER, key_lo INTEGER, text TEXT)");
+    const RowBatch rows = Rows({{5, 7, 1}, {5, -3, 9}, {4, 100, 0}});
+    const std::uint32_t order[] = {2, 0, 1};
+    connection->AppendRows("t", rows, order);
+    const auto written = connection->Query("SELECT ts, key_hi, text FROM t ORDER BY rowid");
+    ASSERT_EQ(written.size(), 3u);
+    EXPECT_EQ(AsText(written[0][2]), "row 2");
+    EXPECT_EQ(AsInt(written[0][0]), 4);
+    EXPECT_EQ(AsText(written[1][2]), "row 0");  // each row's cells and text together
+    EXPECT_EQ(AsInt(written[2][1]), -3);
+    EXPECT_EQ(AsText(written[2][2]), "row 1");
   }
-  EXPECT_EQ(rows.cell(0, 0).number, 4);
-  EXPECT_EQ(rows.cell(2, 2).number, 9);
-  EXPECT_TRUE(rows.OrderByLeadingInts().empty());  // now in order
+  std::filesystem::remove(path);
 }
 
 TEST(RowBatch, RowsInOrderAlreadyNeedNoOrder) {
