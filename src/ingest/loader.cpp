@@ -780,13 +780,16 @@ class Loader {
     switch (options_.format) {
       case InputFormat::kCombined:
       case InputFormat::kCommon: {
+        // The line's slot in the occurrence table is fetched from memory while it is parsed.
+        const std::uint64_t line_hash = LineHash(line);
+        source.occurrences.Prefetch(line_hash);
         AccessFields fields;
         if (!ParseAccessFields(line, AccessFormat(), fields, scratch_, reason)) {
           return Reject(source, line, number, reason);
         }
         const AccessFields* record = &fields;
         const RecordKey key = IdentityOf(
-            stream_, line, source.occurrences.Next(LineHash(line), record->time, line_offset));
+            stream_, line, source.occurrences.Next(line_hash, record->time, line_offset));
         Admit(batch_->requests, key, record->time);
         RowBatch& rows = batch_->requests.rows;
         rows.Int(record->time);

@@ -40,6 +40,8 @@ class OccurrenceCounter {
  public:
   // The occurrence number of this line (0 for the first), counting it.
   std::uint64_t Next(std::uint64_t line_hash, std::int64_t time, std::uint64_t line_offset);
+  // Starts loading the memory Next(line_hash, ...) will read: the table outgrows the caches.
+  void Prefetch(std::uint64_t line_hash) const { counts_.Prefetch(line_hash); }
   // Forgets lines older than the window; call before reading WindowOffset / WindowCutoff.
   void Evict();
   // Where re-reading must start to rebuild the state (the first live line), or `next_offset`
@@ -65,6 +67,9 @@ class OccurrenceCounter {
     };
     // The slot of `hash`, or the empty slot where it would go (Claim takes it, counting one).
     Slot& Find(std::uint64_t hash);
+    void Prefetch(std::uint64_t hash) const {
+      __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    }
     void Claim(Slot& slot, std::uint64_t hash, std::int64_t time);
     void Erase(std::uint64_t hash);
     void Clear();

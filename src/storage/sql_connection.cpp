@@ -13,7 +13,7 @@ namespace trend::storage {
 void RowBatch::Real(double value) {
   std::int64_t bits = 0;
   std::memcpy(&bits, &value, sizeof value);
-  cells_.push_back({Kind::kReal, bits, 0, 0});
+  cells_.push_back({bits, 0, Kind::kReal});
 }
 
 double RowBatch::RealOf(const Cell& cell) const {
@@ -23,8 +23,8 @@ double RowBatch::RealOf(const Cell& cell) const {
 }
 
 void RowBatch::Text(std::string_view value) {
-  cells_.push_back({Kind::kText, static_cast<std::int64_t>(arena_.size()),
-                    static_cast<std::uint32_t>(value.size()), 0});
+  cells_.push_back({static_cast<std::int64_t>(arena_.size()),
+                    static_cast<std::uint32_t>(value.size()), Kind::kText});
   arena_.append(value);
 }
 

@@ -41,10 +41,10 @@ class RowBatch {
  public:
   explicit RowBatch(std::vector<std::string> columns) : columns_(std::move(columns)) {}
 
-  void Int(std::int64_t value) { cells_.push_back({Kind::kInt, value, 0, 0}); }
+  void Int(std::int64_t value) { cells_.push_back({value, 0, Kind::kInt}); }
   void Real(double value);
   void Text(std::string_view value);
-  void Null() { cells_.push_back({Kind::kNull, 0, 0, 0}); }
+  void Null() { cells_.push_back({0, 0, Kind::kNull}); }
   void OptionalText(std::string_view value) { value.empty() ? Null() : Text(value); }
   // Room for `rows` rows and `text_bytes` of text, so a batch grows without reallocating.
   void Reserve(std::size_t rows, std::size_t text_bytes) {
@@ -53,7 +53,7 @@ class RowBatch {
   }
   // Replaces a cell with an integer (ids resolved after the row was added).
   void SetInt(std::size_t row, std::size_t column, std::int64_t value) {
-    cells_[row * columns_.size() + column] = {Kind::kInt, value, 0, 0};
+    cells_[row * columns_.size() + column] = {value, 0, Kind::kInt};
   }
   // Appends row `row` of `from`, which has the same columns.
   void CopyRow(const RowBatch& from, std::size_t row);
@@ -72,11 +72,11 @@ class RowBatch {
   }
 
   enum class Kind : std::uint8_t { kNull, kInt, kReal, kText };
+  // 16 bytes: a batch of 50,000 rows of 18 columns is 14 MB of cells, written once per row.
   struct Cell {
-    Kind kind;
     std::int64_t number;   // kInt: the value; kReal: its bits; kText: arena offset
     std::uint32_t length;  // kText
-    std::uint32_t unused;
+    Kind kind;
   };
   const Cell& cell(std::size_t row, std::size_t column) const {
     return cells_[row * columns_.size() + column];
