@@ -17,6 +17,7 @@
 #include "bloom/bloom_error.hpp"
 #include "bloom/file_fields.hpp"
 #include "bloom/sha256_blocks.hpp"
+#include "bloom/sha512_lanes.hpp"
 
 namespace trend::bloom {
 namespace {
@@ -90,6 +91,8 @@ PybloomHashing::PybloomHashing(std::uint64_t num_slices, std::uint64_t bits_per_
   if (digest_ != Digest::kXxh128) salt_contexts_ = std::make_shared<const SaltContexts>(*this);
   // SHA-256 always takes one salt: it is chosen only while one digest gives every slice.
   sha_extensions_ = digest_ == Digest::kSha256 && salts == 1 && HasSha256Extensions();
+  sha512_lanes_ =
+      (digest_ == Digest::kSha384 || digest_ == Digest::kSha512) && salts == 1 && HasAvx512Lanes();
 }
 
 // One hash state per salt with the salt's prefix absorbed; a key's digest copies it (a plain
@@ -235,6 +238,25 @@ void PybloomHashing::Offsets(std::string_view key, std::uint64_t* out) const {
 
 void PybloomHashing::OffsetsMany(std::span<const std::string_view> keys, std::uint64_t* out) const {
   std::size_t i = 0;
+  if (sha512_lanes_) {
+    const Sha512Variant variant =
+        digest_ == Digest::kSha384 ? Sha512Variant::kSha384 : Sha512Variant::kSha512;
+    const std::size_t room = kSha512OneBlockMessage - salt_prefixes_[0].size();
+    for (; i + kSha512Lanes <= keys.size(); i += kSha512Lanes) {
+      const auto group = keys.subspan(i, kSha512Lanes);
+      if (std::all_of(group.begin(), group.end(), [room](auto k) { return k.size() <= room; })) {
+        unsigned char digests[kSha512Lanes][64];
+        unsigned char* outs[kSha512Lanes];
+        for (std::size_t lane = 0; lane < kSha512Lanes; ++lane) outs[lane] = digests[lane];
+        Sha512OneBlockLanes(variant, salt_prefixes_[0], group.data(), outs);
+        for (std::size_t lane = 0; lane < kSha512Lanes; ++lane)
+          DigestOffsets(digests[lane], 0, out + (i + lane) * num_slices_);
+      } else {
+        for (std::size_t lane = 0; lane < kSha512Lanes; ++lane)
+          Offsets(keys[i + lane], out + (i + lane) * num_slices_);
+      }
+    }
+  }
   for (; i + 1 < keys.size(); i += 2) {
     if (FitsShaBlock(keys[i]) && FitsShaBlock(keys[i + 1])) {
       unsigned char digest_a[32];

@@ -54,6 +54,7 @@ class PybloomHashing {
   // the 8-byte one; 0 when the chunks are 8 bytes and the division stays.
   std::uint64_t remainder_magic_ = 0;
   bool sha_extensions_ = false;  // SHA-256 by sha256_blocks.hpp, where keys fit one block
+  bool sha512_lanes_ = false;    // SHA-384/512 by sha512_lanes.hpp, where keys fit one block
   std::vector<std::string> salt_prefixes_;
   std::shared_ptr<const SaltContexts> salt_contexts_;
 };
