@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include <tbb/parallel_invoke.h>
+
 #include "bloom/bloom_error.hpp"
 #include "bloom/file_fields.hpp"
 
@@ -108,14 +110,18 @@ bool AddAtomicK(std::uint64_t* block, std::uint64_t hash, std::uint32_t word_mas
 // probe is inlined (one indirect call per batch instead of one per key). Returns how many keys
 // were new.
 constexpr std::size_t kAhead = 16;
+// Batches from this many keys are split over two threads (below, starting them costs more).
+constexpr std::size_t kParallelKeys = 1 << 16;
 
 struct BlockIndex {
   std::uint64_t* bits;
   std::uint64_t num_blocks;
   std::uint32_t words_per_block;
+  std::uint64_t Number(std::uint64_t hash) const {
+    return static_cast<std::uint64_t>((static_cast<Uint128>(hash) * num_blocks) >> 64);
+  }
   std::uint64_t* operator()(std::uint64_t hash) const {
-    const auto index = static_cast<std::uint64_t>((static_cast<Uint128>(hash) * num_blocks) >> 64);
-    return bits + index * words_per_block;
+    return bits + Number(hash) * words_per_block;
   }
 };
 
@@ -149,11 +155,50 @@ std::uint64_t ProbeManyK(const BlockIndex& blocks, std::span<const std::string_v
   return fresh;
 }
 
+// Adds the keys whose blocks are first_block .. end_block - 1, in the keys' order, skipping the
+// others (every key is hashed to know): two threads given the two halves of the blocks write
+// disjoint memory and give the answers and count one thread would, whatever their timing.
+template <unsigned K>
+std::uint64_t AddBlockRangeK(const BlockIndex& blocks, std::span<const std::string_view> keys,
+                             std::uint64_t first_block, std::uint64_t end_block,
+                             std::uint8_t* out) {
+  constexpr std::size_t kRing = 2 * kAhead;
+  std::size_t indexes[kRing];
+  std::uint64_t hashes[kRing];
+  std::uint64_t* targets[kRing];
+  const std::uint32_t mask = blocks.words_per_block - 1;
+  const std::uint32_t lines = blocks.words_per_block / 8;
+  std::size_t staged = 0, probed = 0;
+  std::uint64_t fresh = 0;
+  const auto probe = [&] {
+    const std::size_t slot = probed++ % kRing;
+    const bool present = AddK<K>(targets[slot], hashes[slot], mask);
+    out[indexes[slot]] = present ? 1 : 0;
+    fresh += present ? 0 : 1;
+  };
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::uint64_t hash = XXH3_64bits(keys[i].data(), keys[i].size());
+    const std::uint64_t number = blocks.Number(hash);
+    if (number < first_block || number >= end_block) continue;
+    if (staged - probed == kAhead) probe();
+    const std::size_t slot = staged++ % kRing;
+    indexes[slot] = i;
+    hashes[slot] = hash;
+    targets[slot] = blocks.bits + number * blocks.words_per_block;
+    for (std::uint32_t line = 0; line < lines; ++line)
+      __builtin_prefetch(reinterpret_cast<const char*>(targets[slot]) + 64 * line, 1);
+  }
+  while (probed < staged) probe();
+  return fresh;
+}
+
 using ContainsFn = bool (*)(const std::uint64_t*, std::uint64_t, std::uint32_t);
 using AddFn = bool (*)(std::uint64_t*, std::uint64_t, std::uint32_t);
 
 using ManyFn = std::uint64_t (*)(const BlockIndex&, std::span<const std::string_view>,
                                  std::uint8_t*);
+using BlockRangeFn = std::uint64_t (*)(const BlockIndex&, std::span<const std::string_view>,
+                                       std::uint64_t, std::uint64_t, std::uint8_t*);
 
 template <std::size_t... I>
 constexpr auto MakeKernels(std::index_sequence<I...>) {
@@ -163,12 +208,11 @@ constexpr auto MakeKernels(std::index_sequence<I...>) {
     std::array<AddFn, sizeof...(I)> add_atomic;
     std::array<ManyFn, sizeof...(I)> contains_many;
     std::array<ManyFn, sizeof...(I)> add_many;
+    std::array<BlockRangeFn, sizeof...(I)> add_block_range;
   };
-  return Kernels{{&ContainsK<I + 1>...},
-                 {&AddK<I + 1>...},
-                 {&AddAtomicK<I + 1>...},
-                 {&ProbeManyK<I + 1, false>...},
-                 {&ProbeManyK<I + 1, true>...}};
+  return Kernels{{&ContainsK<I + 1>...},        {&AddK<I + 1>...},
+                 {&AddAtomicK<I + 1>...},       {&ProbeManyK<I + 1, false>...},
+                 {&ProbeManyK<I + 1, true>...}, {&AddBlockRangeK<I + 1>...}};
 }
 constexpr auto kKernels = MakeKernels(std::make_index_sequence<kMaxHashes>());
 
@@ -239,14 +283,35 @@ void BloomFilter::AddMany(std::span<const std::string_view> keys,
   }
   const BlockIndex blocks{reinterpret_cast<std::uint64_t*>(bits_.data), layout_.num_blocks,
                           layout_.block_bits / 64};
-  count_ += kKernels.add_many[layout_.hashes - 1](blocks, keys, was_present.data());
+  if (keys.size() < kParallelKeys) {
+    count_ += kKernels.add_many[layout_.hashes - 1](blocks, keys, was_present.data());
+    return;
+  }
+  // Two threads, each adding the keys of one half of the blocks: a filter far bigger than the
+  // cache is bound by how many blocks a core can fetch at once, and two cores fetch twice as
+  // many. Keys in one block stay on one thread in their order, so the answers are the same.
+  const auto add = kKernels.add_block_range[layout_.hashes - 1];
+  const std::uint64_t half = layout_.num_blocks / 2;
+  std::uint64_t fresh_low = 0, fresh_high = 0;
+  tbb::parallel_invoke(
+      [&] { fresh_low = add(blocks, keys, 0, half, was_present.data()); },
+      [&] { fresh_high = add(blocks, keys, half, layout_.num_blocks, was_present.data()); });
+  count_ += fresh_low + fresh_high;
 }
 
 void BloomFilter::ContainsMany(std::span<const std::string_view> keys,
                                std::span<std::uint8_t> present) const {
   const BlockIndex blocks{reinterpret_cast<std::uint64_t*>(bits_.data), layout_.num_blocks,
                           layout_.block_bits / 64};
-  kKernels.contains_many[layout_.hashes - 1](blocks, keys, present.data());
+  const auto contains = kKernels.contains_many[layout_.hashes - 1];
+  if (keys.size() < kParallelKeys) {
+    contains(blocks, keys, present.data());
+    return;
+  }
+  // Lookups write nothing: each half of the keys on a core of its own.
+  const std::size_t half = keys.size() / 2;
+  tbb::parallel_invoke([&] { contains(blocks, keys.first(half), present.data()); },
+                       [&] { contains(blocks, keys.subspan(half), present.data() + half); });
 }
 
 FilterInfo BloomFilter::Info() const {

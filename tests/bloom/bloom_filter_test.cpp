@@ -93,18 +93,31 @@ TEST(BloomFilter, MeasuredFalsePositiveRateAtCapacityIsWithinFivePercentOfTheReq
   }
 }
 
+// Small batches run on the calling thread, large ones on two (each half of the blocks for adds,
+// each half of the keys for lookups): the answers, the count and the bits are one thread's.
 TEST(BloomFilter, ManyAndOneAtATimeAgree) {
-  BloomFilter one(5000, 0.01), many(5000, 0.01);
-  std::vector<std::string> keys;
-  for (int i = 0; i < 5000; ++i) keys.push_back(Key(static_cast<std::uint64_t>(i % 3000)));
-  std::vector<std::string_view> views(keys.begin(), keys.end());
-  std::vector<std::uint8_t> answers(keys.size());
-  many.AddMany(views, answers);
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(one.Add(keys[i]), answers[i] != 0) << i;
+  for (const std::size_t n : {std::size_t{5000}, std::size_t{300'000}}) {
+    SCOPED_TRACE(n);
+    BloomFilter one(n, 0.01), many(n, 0.01);
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < n; ++i) keys.push_back(Key(i % (3 * n / 5)));  // repeats too
+    std::vector<std::string_view> views(keys.begin(), keys.end());
+    std::vector<std::uint8_t> answers(keys.size());
+    many.AddMany(views, answers);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_EQ(one.Add(keys[i]), answers[i] != 0) << i;
+    }
+    EXPECT_EQ(one.Count(), many.Count());
+    EXPECT_EQ(one.Serialize(), many.Serialize());
+    std::vector<std::string> probes;
+    for (std::size_t i = 0; i < n; ++i) probes.push_back(Key(i + n / 2));  // half absent
+    std::vector<std::string_view> probe_views(probes.begin(), probes.end());
+    std::vector<std::uint8_t> found(probes.size());
+    many.ContainsMany(probe_views, found);
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      ASSERT_EQ(one.Contains(probes[i]), found[i] != 0) << i;
+    }
   }
-  EXPECT_EQ(one.Count(), many.Count());
-  EXPECT_EQ(one.Serialize(), many.Serialize());
 }
 
 TEST(BloomFilter, ConcurrentAddsFromManyThreadsLoseNothing) {
