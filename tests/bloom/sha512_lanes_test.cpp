@@ -2,34 +2,16 @@
 // block holds, with every lane a different length.
 #include "bloom/sha512_lanes.hpp"
 
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
-
-#include <cstdint>
 #include <string>
+
+#include "digest_test_support.hpp"
 
 namespace trend::bloom {
 namespace {
 
-std::string OpenSsl(const EVP_MD* md, const std::string& message) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned length = 0;
-  EXPECT_EQ(EVP_Digest(message.data(), message.size(), out, &length, md, nullptr), 1);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-std::string Bytes(std::size_t n, std::uint64_t seed) {
-  std::string s(n, '\0');
-  for (auto& c : s) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    c = static_cast<char>(seed >> 56);
-  }
-  return s;
-}
-
 void ExpectEqualOpenSsl(Sha512Variant variant, const EVP_MD* md, std::size_t digest_bytes) {
   for (std::size_t prefix_size : {0u, 48u, 64u}) {
-    const std::string prefix = Bytes(prefix_size, prefix_size + 1);
+    const std::string prefix = PseudoRandomBytes(prefix_size, prefix_size + 1);
     for (std::size_t n = 0; prefix_size + n <= kSha512OneBlockMessage; ++n) {
       std::string keys[kSha512Lanes];
       std::string_view views[kSha512Lanes];
@@ -38,14 +20,14 @@ void ExpectEqualOpenSsl(Sha512Variant variant, const EVP_MD* md, std::size_t dig
       for (std::size_t lane = 0; lane < kSha512Lanes; ++lane) {
         // Lane 0 has length n, the others lengths spread over what still fits.
         const std::size_t room = kSha512OneBlockMessage - prefix_size;
-        keys[lane] = Bytes((n + 13 * lane) % (room + 1), 31 * n + lane);
+        keys[lane] = PseudoRandomBytes((n + 13 * lane) % (room + 1), 31 * n + lane);
         views[lane] = keys[lane];
         outs[lane] = digests[lane];
       }
       Sha512OneBlockLanes(variant, prefix, views, outs);
       for (std::size_t lane = 0; lane < kSha512Lanes; ++lane) {
         ASSERT_EQ(std::string(reinterpret_cast<const char*>(digests[lane]), digest_bytes),
-                  OpenSsl(md, prefix + keys[lane]))
+                  OpenSslDigest(md, prefix + keys[lane]))
             << prefix_size << " + " << keys[lane].size() << " in lane " << lane;
       }
     }
