@@ -69,6 +69,31 @@ void StoreBloomSnapshotsUncompressed(SqlConnection& connection) {
     connection.Execute("ALTER TABLE bloom_state ALTER COLUMN filter SET STORAGE EXTERNAL");
 }
 
+// Migration 6's step: the Bloom filter's snapshot was hex text, twice its size, encoded,
+// copied and written at every save (at the end of a 2M-line load, 0.4 s of 2.9). It is now
+// bytes. PostgreSQL decodes the old text in place (TEXT cannot hold bytes) and keeps it stored
+// out of line; SQLite declares the column BLOB, and an old row's hex text is read as before
+// until the next save replaces it.
+void StoreBloomSnapshotsAsBytes(SqlConnection& connection) {
+  if (connection.dialect() == Dialect::kPostgres) {
+    connection.Execute(
+        "ALTER TABLE bloom_state ALTER COLUMN filter TYPE BYTEA USING decode(filter, 'hex')");
+    StoreBloomSnapshotsUncompressed(connection);
+    return;
+  }
+  ExecuteAll(connection, R"sql(
+CREATE TABLE bloom_state_bytes (
+  name TEXT PRIMARY KEY,
+  covered TEXT NOT NULL,
+  filter BLOB NOT NULL,
+  saved_at TEXT NOT NULL
+);
+INSERT INTO bloom_state_bytes SELECT name, covered, filter, saved_at FROM bloom_state;
+DROP TABLE bloom_state;
+ALTER TABLE bloom_state_bytes RENAME TO bloom_state
+)sql");
+}
+
 constexpr Migration kTrendSchema[] = {
     {1, "ingest tables",
      R"sql(
@@ -305,6 +330,7 @@ LEFT JOIN http_referrers rf ON rf.id = r.referrer_id
 LEFT JOIN http_user_agents ua ON ua.id = r.agent_id
 )sql"},
     {5, "Bloom snapshots stored uncompressed", "", StoreBloomSnapshotsUncompressed},
+    {6, "Bloom snapshots stored as bytes", "", StoreBloomSnapshotsAsBytes},
 };
 
 }  // namespace

@@ -16,8 +16,8 @@ namespace trend::storage {
 namespace {
 
 // Type OIDs from PostgreSQL's pg_type.h, for turning text results into numbers.
-constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kTextOid = 25,
-              kFloat4Oid = 700, kFloat8Oid = 701, kNumericOid = 1700;
+constexpr Oid kBoolOid = 16, kByteaOid = 17, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23,
+              kTextOid = 25, kFloat4Oid = 700, kFloat8Oid = 701, kNumericOid = 1700;
 
 // The URL without its password, for messages.
 std::string Redacted(const std::string& url) {
@@ -104,13 +104,21 @@ class PostgresConnection final : public SqlConnection {
   std::vector<SqlRow> Query(std::string_view sql, std::span<const SqlValue> params) override {
     std::vector<std::string> texts(params.size());
     std::vector<const char*> values(params.size(), nullptr);
+    std::vector<int> lengths(params.size(), 0);
+    std::vector<int> formats(params.size(), 0);  // text, but blobs in binary
     for (std::size_t i = 0; i < params.size(); ++i) {
       if (const auto* n = std::get_if<std::int64_t>(&params[i])) {
         texts[i] = std::to_string(*n);
       } else if (const auto* d = std::get_if<double>(&params[i])) {
         texts[i] = fmt::format("{}", *d);  // shortest form that reads back to the same double
       } else if (const auto* s = std::get_if<std::string>(&params[i])) {
-        texts[i] = *s;
+        values[i] = s->c_str();
+        continue;
+      } else if (const auto* b = std::get_if<SqlBlob>(&params[i])) {
+        values[i] = b->bytes.data();
+        lengths[i] = static_cast<int>(b->bytes.size());
+        formats[i] = 1;
+        continue;
       } else {
         continue;  // NULL
       }
@@ -118,7 +126,7 @@ class PostgresConnection final : public SqlConnection {
     }
     const std::string text = Numbered(sql);
     Result result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0));
+                               values.data(), lengths.data(), formats.data(), 0));
     Check(result, sql);
     std::vector<SqlRow> rows;
     const int columns = PQnfields(result.get());
@@ -144,6 +152,15 @@ class PostgresConnection final : public SqlConnection {
           case kNumericOid:
             row.emplace_back(std::strtod(value, nullptr));
             break;
+          case kByteaOid: {
+            std::size_t length = 0;
+            unsigned char* bytes =
+                PQunescapeBytea(reinterpret_cast<const unsigned char*>(value), &length);
+            if (bytes == nullptr) throw StorageError(fmt::format("{}: out of memory", name_));
+            row.emplace_back(SqlBlob{std::string(reinterpret_cast<const char*>(bytes), length)});
+            PQfreemem(bytes);
+            break;
+          }
           default:
             row.emplace_back(
                 std::string(value, static_cast<std::size_t>(PQgetlength(result.get(), r, c))));

@@ -92,8 +92,15 @@ double AsReal(const SqlValue& value) {
 
 std::string AsText(const SqlValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) return *s;
+  if (const auto* b = std::get_if<SqlBlob>(&value)) return b->bytes;
   if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&value)) return fmt::format("{}", *d);
+  return {};
+}
+
+std::string_view AsBytes(const SqlValue& value) {
+  if (const auto* b = std::get_if<SqlBlob>(&value)) return b->bytes;
+  if (const auto* s = std::get_if<std::string>(&value)) return *s;
   return {};
 }
 

@@ -31,7 +31,13 @@ class DuplicateKeyError : public StorageError {
 
 enum class Dialect { kSqlite, kPostgres };
 
-using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+// Bytes stored as such (SQLite BLOB, PostgreSQL BYTEA); a std::string in SqlValue is text.
+struct SqlBlob {
+  std::string bytes;
+  friend bool operator==(const SqlBlob&, const SqlBlob&) = default;
+};
+
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string, SqlBlob>;
 using SqlRow = std::vector<SqlValue>;
 
 // Rows to append, column-major in spirit but stored row after row: each cell an integer, a
@@ -152,6 +158,8 @@ class Transaction {
 std::int64_t AsInt(const SqlValue& value);
 double AsReal(const SqlValue& value);
 std::string AsText(const SqlValue& value);
+// A blob's bytes, or a text's (an older row may hold as text what is now a blob).
+std::string_view AsBytes(const SqlValue& value);
 bool IsNull(const SqlValue& value);
 
 // Now, as the text our tables store times in: 2026-12-01T06:16:00Z.

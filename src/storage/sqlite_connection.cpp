@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "storage/sql_connection.hpp"
+#include "storage/sqlite_checkpointer.hpp"
 #include "storage/sqlite_connection.hpp"
 
 namespace trend::storage {
@@ -59,21 +60,23 @@ class SqliteConnection final : public SqlConnection {
     //
     // A small page cache (8 MiB): loading touches only the right edges of the B-trees, and a
     // large cache only made every new page a fresh page fault (256 MiB: 2M log rows 1.6x slower
-    // in this VM). The OS caches the file for readers. A checkpoint every 4,096 pages (64 MiB of
-    // WAL) instead of 1,000 copies the same hot pages back fewer times.
+    // in this VM). The OS caches the file for readers.
     const char* setup =
         "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
-        "cache_size=-8192; PRAGMA wal_autocheckpoint=4096; "
-        "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
+        "cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF";
     for (int attempt = 0;; ++attempt) {
       const int status = sqlite3_exec(db_, setup, nullptr, nullptr, nullptr);
       if (status == SQLITE_OK) break;
       if ((status & 0xFF) != SQLITE_BUSY || attempt >= 600) Execute(setup);  // reports the error
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    // Checkpoints on a thread of their own, every 4,096 pages (64 MiB of WAL; 1,000, SQLite's
+    // default, copied the same hot pages back more often).
+    checkpointer_.Attach(db_);
   }
   ~SqliteConnection() override {
     statements_.clear();
+    checkpointer_.Stop();  // its connection closes first: ours, the last, removes the WAL
     sqlite3_close_v2(db_);
   }
 
@@ -101,6 +104,7 @@ class SqliteConnection final : public SqlConnection {
       if (step != SQLITE_ROW) {
         const std::string reason = sqlite3_errmsg(db_);
         sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);  // blobs are bound without a copy: gone after this
         Fail(sql, reason, step);
       }
       SqlRow row;
@@ -116,6 +120,13 @@ class SqliteConnection final : public SqlConnection {
           case SQLITE_NULL:
             row.emplace_back(std::monostate{});
             break;
+          case SQLITE_BLOB: {
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
+            row.emplace_back(
+                SqlBlob{std::string(bytes != nullptr ? bytes : "",
+                                    static_cast<std::size_t>(sqlite3_column_bytes(statement, c)))});
+            break;
+          }
           default: {
             const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
             row.emplace_back(
@@ -205,6 +216,10 @@ class SqliteConnection final : public SqlConnection {
       sqlite3_bind_double(statement, index, *d);
     } else if (const auto* s = std::get_if<std::string>(&value)) {
       sqlite3_bind_text(statement, index, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+    } else if (const auto* b = std::get_if<SqlBlob>(&value)) {
+      // Not copied (a Bloom filter's snapshot is tens of MB): the caller's value outlives the
+      // statement's run, and the bindings are cleared before Query returns.
+      sqlite3_bind_blob64(statement, index, b->bytes.data(), b->bytes.size(), SQLITE_STATIC);
     } else {
       sqlite3_bind_null(statement, index);
     }
@@ -239,6 +254,7 @@ class SqliteConnection final : public SqlConnection {
   std::string name_;
   sqlite3* db_ = nullptr;
   std::map<std::string, StatementPtr, std::less<>> statements_;
+  SqliteCheckpointer checkpointer_{name_, 1024};
 };
 
 }  // namespace

@@ -271,5 +271,31 @@ TEST_F(LoaderTest, RequestsOlderThanTheFilterSnapshotAreStillLoadedOnce) {
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 40);
 }
 
+// A database whose filter snapshot was saved before migration 6, as hex text: it is still
+// read (no rebuild from the tables, which would warn), and the next save stores bytes.
+TEST_F(LoaderTest, AFilterSnapshotSavedAsHexTextIsStillRead) {
+  std::string log;
+  for (int i = 0; i < 30; ++i) {
+    log += "10.0.0." + std::to_string(i) +
+           " - - [01/Nov/2026:00:00:00 +0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"t\"\n";
+  }
+  const std::string path = Write("first.log", log);
+  EXPECT_EQ(Load(InputFormat::kCombined, {path}).records, 30u);
+  {
+    auto connection = storage::Connect(db_);
+    connection->Execute("UPDATE bloom_state SET filter = lower(hex(filter))");
+    const auto stored = connection->Query("SELECT typeof(filter) FROM bloom_state");
+    ASSERT_EQ(storage::AsText(stored.at(0).at(0)), "text");
+  }
+  testing::internal::CaptureStderr();
+  const IngestCounters again = Load(InputFormat::kCombined, {Write("resent.log", log)});
+  const std::string warnings = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(warnings.find("unreadable"), std::string::npos) << warnings;
+  EXPECT_EQ(again.records, 0u);
+  EXPECT_EQ(again.duplicates, 30u);
+  EXPECT_EQ(Query("SELECT typeof(filter) FROM bloom_state").at(0).at(0),
+            storage::SqlValue(std::string("blob")));
+}
+
 }  // namespace
 }  // namespace trend::ingest

@@ -71,5 +71,26 @@ TEST(PostgresAppend, OtherColumnTypesAndMismatchedCellsGoAsText) {
   EXPECT_EQ(AsText(back[0][2]), "a\tb");
 }
 
+// Blobs as query parameters and results (the Bloom filter's snapshot): every byte value, NUL
+// included, through BYTEA and back; a text stays text.
+TEST(PostgresAppend, BlobsGoInAndComeBackAsBytes) {
+  auto pg = Postgres();
+  if (!pg) GTEST_SKIP() << "TREND_TEST_POSTGRES_URL is not set";
+  pg->Execute("DROP TABLE IF EXISTS blobs_kept");
+  pg->Execute("CREATE TABLE blobs_kept (b BYTEA, t TEXT)");
+  std::string bytes;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  }
+  const SqlValue row[] = {SqlBlob{bytes}, std::string("\\x00")};
+  pg->Query("INSERT INTO blobs_kept (b, t) VALUES (?, ?)", row);
+  const auto back = pg->Query("SELECT b, t, length(b) FROM blobs_kept");
+  ASSERT_EQ(back.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<SqlBlob>(back[0][0]));
+  EXPECT_EQ(AsBytes(back[0][0]), bytes);
+  EXPECT_EQ(AsText(back[0][1]), "\\x00");
+  EXPECT_EQ(AsInt(back[0][2]), 512);
+}
+
 }  // namespace
 }  // namespace trend::storage

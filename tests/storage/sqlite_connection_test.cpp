@@ -1,0 +1,149 @@
+// The SQLite backend: checkpoints on a thread of their own, with the WAL kept bounded, and
+// blobs stored as bytes.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "storage/sql_connection.hpp"
+#include "storage/sqlite_checkpointer.hpp"
+
+namespace trend::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A directory of the test's own, removed after it.
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("trend_sqlite_test_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::uintmax_t SizeOrZero(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : size;
+}
+
+void Exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  const int status = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+  ASSERT_EQ(status, SQLITE_OK) << sql << ": " << (message != nullptr ? message : "");
+  sqlite3_free(message);
+}
+
+std::int64_t Count(sqlite3* db) {
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM rows", -1, &statement, nullptr);
+  sqlite3_step(statement);
+  const std::int64_t count = sqlite3_column_int64(statement, 0);
+  sqlite3_finalize(statement);
+  return count;
+}
+
+// A writer committing back to back, as the loader does: the thread copies the WAL beside it,
+// the writer itself only now and then (the few frames since the thread's last round, so that
+// the WAL starts over), the WAL stays a few rounds long, and every row is in the database.
+TEST(SqliteCheckpointer, CopiesTheWalBesideAWriterAndKeepsItBounded) {
+  TempDir dir;
+  const std::string path = (dir.path() / "ckpt.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  Exec(db,
+       "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+       "CREATE TABLE rows (n INTEGER PRIMARY KEY, payload TEXT)");
+  constexpr int kFramesPerCheckpoint = 16;
+  constexpr int kCommits = 400;
+  constexpr int kRowsPerCommit = 40;  // about 3 pages of 4 KiB each commit
+  std::uintmax_t largest_wal = 0;
+  {
+    SqliteCheckpointer checkpointer(path, kFramesPerCheckpoint);
+    checkpointer.Attach(db);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO rows (payload) VALUES (?)", -1, &insert, nullptr),
+              SQLITE_OK);
+    const std::string payload(300, 'x');
+    for (int commit = 0; commit < kCommits; ++commit) {
+      Exec(db, "BEGIN IMMEDIATE");
+      for (int row = 0; row < kRowsPerCommit; ++row) {
+        sqlite3_bind_text(insert, 1, payload.data(), static_cast<int>(payload.size()),
+                          SQLITE_STATIC);
+        ASSERT_EQ(sqlite3_step(insert), SQLITE_DONE);
+        sqlite3_reset(insert);
+      }
+      Exec(db, "COMMIT");
+      largest_wal = std::max(largest_wal, SizeOrZero(path + "-wal"));
+    }
+    sqlite3_finalize(insert);
+    EXPECT_GT(checkpointer.background_checkpoints(), 0);
+    EXPECT_GE(checkpointer.writer_checkpoints(), 2);  // the WAL started over
+    // Far fewer than one per commit past the threshold, which is what the writer alone did.
+    EXPECT_LT(checkpointer.writer_checkpoints(), kCommits / 4);
+  }
+  // Without the copies the WAL would hold every commit, 400 x 6 frames of 4 KiB and their
+  // headers (10 MB). With them it starts over every 4 rounds of 16 frames, plus what the
+  // writer commits while the thread finishes a round (its fsyncs: more when the disk is busy).
+  constexpr std::uintmax_t kEveryCommit = std::uintmax_t{kCommits} * 6 * (4096 + 24);
+  EXPECT_LT(largest_wal, kEveryCommit / 4);
+  sqlite3_close(db);
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &reader), SQLITE_OK);
+  EXPECT_EQ(Count(reader), kCommits * kRowsPerCommit);
+  sqlite3_close(reader);
+}
+
+// Stopped while the writer keeps the thread busy: no copy is lost, and the writer's closing
+// checkpoint removes the WAL as SQLite's own does.
+TEST(SqliteCheckpointer, StoppingInTheMiddleLosesNothing) {
+  TempDir dir;
+  const std::string path = (dir.path() / "stop.db").string();
+  {
+    auto connection = Connect(path);
+    connection->Execute("CREATE TABLE rows (n INTEGER PRIMARY KEY, payload TEXT)");
+    const std::string payload(20'000, 'y');  // two pages of 16 KiB a row
+    for (int commit = 0; commit < 60; ++commit) {
+      Transaction transaction(*connection);
+      for (int row = 0; row < 20; ++row) {
+        const SqlValue values[] = {payload};
+        connection->Query("INSERT INTO rows (payload) VALUES (?)", values);
+      }
+      transaction.Commit();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  auto again = Connect(path);
+  EXPECT_EQ(AsInt(again->Query("SELECT COUNT(*) FROM rows").at(0).at(0)), 60 * 20);
+}
+
+TEST(SqliteConnection, BlobsComeBackAsBytesAndTextsAsText) {
+  TempDir dir;
+  auto connection = Connect((dir.path() / "blob.db").string());
+  connection->Execute("CREATE TABLE values_kept (b BLOB, t TEXT)");
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));  // NUL included
+  const SqlValue row[] = {SqlBlob{bytes}, std::string("text")};
+  connection->Query("INSERT INTO values_kept (b, t) VALUES (?, ?)", row);
+  const auto back = connection->Query("SELECT b, t FROM values_kept");
+  ASSERT_EQ(back.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<SqlBlob>(back[0][0]));
+  EXPECT_EQ(AsBytes(back[0][0]), bytes);
+  ASSERT_TRUE(std::holds_alternative<std::string>(back[0][1]));
+  EXPECT_EQ(AsText(back[0][1]), "text");
+}
+
+}  // namespace
+}  // namespace trend::storage
