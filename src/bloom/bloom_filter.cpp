@@ -389,9 +389,15 @@ std::string BloomFilter::Header() const {
 }
 
 std::string BloomFilter::Serialize() const {
-  std::string out = Header();
-  out.append(reinterpret_cast<const char*>(bits_.data), bits_.size);
+  std::string out;
+  out.reserve(SerializedSize());
+  AppendSerialized(out);
   return out;
+}
+
+void BloomFilter::AppendSerialized(std::string& out) const {
+  out += Header();
+  out.append(reinterpret_cast<const char*>(bits_.data), bits_.size);
 }
 
 void BloomFilter::Save(const std::string& path) const {

@@ -64,6 +64,10 @@ class BloomFilter final : public MembershipFilter {
   // followed by the bits.
   void Save(const std::string& path) const override;
   std::string Serialize() const;
+  // The same bytes appended to `out` (a scalable filter's stages into one buffer, each copied
+  // once).
+  void AppendSerialized(std::string& out) const;
+  std::size_t SerializedSize() const { return kHeaderBytes + bits_.size; }
   // Reads (map = false) or maps (map = true) a native fixed-filter file; FilterFileError on a
   // wrong magic, a truncated file or a checksum that does not match.
   static BloomFilter Load(const std::string& path, bool map = false);

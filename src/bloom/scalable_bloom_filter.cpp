@@ -139,8 +139,12 @@ std::string ScalableBloomFilter::Serialize() const {
   PutField(header, 40, tightening_);
   PutField(header, 48, static_cast<std::uint32_t>(filters_.size()));
   PutField(header, 56, XXH3_64bits(header.data(), 56));
-  std::string body = header;
-  for (const auto& filter : filters_) body += filter.Serialize();
+  std::size_t size = header.size();
+  for (const auto& filter : filters_) size += filter.SerializedSize();
+  std::string body;
+  body.reserve(size);  // tens of MB: copied once, not at each doubling
+  body += header;
+  for (const auto& filter : filters_) filter.AppendSerialized(body);
   return body;
 }
 

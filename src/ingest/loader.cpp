@@ -475,9 +475,9 @@ class Loader {
           fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
       if (!storage::IsNull(max[0][0])) covered[coverage.table] = storage::AsInt(max[0][0]);
     }
-    const std::vector<SqlValue> row = {std::string(kBloomName), covered.dump(),
-                                       storage::SqlBlob{std::move(snapshot)},
-                                       storage::UtcTimestamp()};
+    // An array, not a vector from an initializer list, which would copy the snapshot.
+    const SqlValue row[] = {std::string(kBloomName), covered.dump(),
+                            storage::SqlBlob{std::move(snapshot)}, storage::UtcTimestamp()};
     connection_->Query(
         "INSERT INTO bloom_state (name, covered, filter, saved_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET covered = excluded.covered, filter = excluded.filter, "

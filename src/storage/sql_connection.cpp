@@ -13,7 +13,7 @@ namespace trend::storage {
 void RowBatch::Real(double value) {
   std::int64_t bits = 0;
   std::memcpy(&bits, &value, sizeof value);
-  cells_.push_back({bits, 0, Kind::kReal});
+  Push({bits, 0, Kind::kReal});
 }
 
 double RowBatch::RealOf(const Cell& cell) const {
@@ -23,9 +23,17 @@ double RowBatch::RealOf(const Cell& cell) const {
 }
 
 void RowBatch::Text(std::string_view value) {
-  cells_.push_back({static_cast<std::int64_t>(arena_.size()),
-                    static_cast<std::uint32_t>(value.size()), Kind::kText});
+  Push({static_cast<std::int64_t>(arena_.size()), static_cast<std::uint32_t>(value.size()),
+        Kind::kText});
   arena_.append(value);
+}
+
+void RowBatch::Grow(std::size_t at_least) {
+  const std::size_t capacity = std::max({at_least, 2 * capacity_, std::size_t{64}});
+  auto cells = std::make_unique_for_overwrite<Cell[]>(capacity);
+  if (size_ > 0) std::memcpy(cells.get(), cells_.get(), size_ * sizeof(Cell));
+  cells_ = std::move(cells);
+  capacity_ = capacity;
 }
 
 void RowBatch::CopyRow(const RowBatch& from, std::size_t row) {
@@ -34,7 +42,7 @@ void RowBatch::CopyRow(const RowBatch& from, std::size_t row) {
     if (cell.kind == Kind::kText) {
       Text(from.TextOf(cell));
     } else {
-      cells_.push_back(cell);
+      Push(cell);
     }
   }
 }
