@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "data/date.hpp"
 
@@ -84,22 +86,28 @@ int HexValue(char c) {
   return -1;
 }
 
-bool IsHex(std::string_view s) {
-  for (const char c : s) {
-    if (HexValue(c) < 0) return false;
-  }
-  return true;
-}
+// What each byte is, for LooksLikeId's one pass over a segment.
+enum CharClass : std::uint8_t { kDigit = 1, kLetter = 2, kHexDigit = 4 };
+constexpr std::array<std::uint8_t, 256> kCharClasses = [] {
+  std::array<std::uint8_t, 256> classes{};
+  for (int c = '0'; c <= '9'; ++c) classes[c] = kDigit | kHexDigit;
+  for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLetter | (c <= 'f' ? kHexDigit : 0);
+  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kLetter | (c <= 'F' ? kHexDigit : 0);
+  return classes;
+}();
 
 bool LooksLikeId(std::string_view segment) {
   if (segment.empty()) return false;
-  bool digit = false, alpha = false;
+  // Which classes some byte has, and which every byte has: one pass, no branch per byte.
+  std::uint8_t any = 0, all = 0xFF;
   for (const char c : segment) {
-    digit |= IsDigit(c);
-    alpha |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const std::uint8_t cls = kCharClasses[static_cast<unsigned char>(c)];
+    any |= cls;
+    all &= cls;
   }
-  if (!alpha) return digit && segment.find_first_not_of("0123456789") == std::string_view::npos;
-  if (segment.size() >= 8 && digit && IsHex(segment)) return true;
+  const bool digit = (any & kDigit) != 0;
+  if ((any & kLetter) == 0) return digit && (all & kDigit) != 0;  // a number
+  if (segment.size() >= 8 && digit && (all & kHexDigit) != 0) return true;
   if (segment.size() == 36 && segment[8] == '-' && segment[13] == '-' && segment[18] == '-' &&
       segment[23] == '-') {
     return true;  // UUID
@@ -171,7 +179,32 @@ std::string UnescapeLogField(std::string_view text) {
   return out;
 }
 
+namespace {
+std::optional<std::int64_t> ParseLogTimeText(std::string_view text);
+}  // namespace
+
 std::optional<std::int64_t> ParseLogTime(std::string_view text) {
+  // A log's lines come a second at a time, each second's with the same text: the last one read
+  // on this thread is answered from memory.
+  thread_local std::array<char, 26> last_text{};
+  thread_local std::int64_t last_time = 0;
+  thread_local bool remembered = false;
+  if (remembered && text.size() == last_text.size() &&
+      std::memcmp(text.data(), last_text.data(), last_text.size()) == 0) {
+    return last_time;
+  }
+  const auto time = ParseLogTimeText(text);
+  if (time) {
+    std::memcpy(last_text.data(), text.data(), last_text.size());
+    last_time = *time;
+    remembered = true;
+  }
+  return time;
+}
+
+namespace {
+
+std::optional<std::int64_t> ParseLogTimeText(std::string_view text) {
   // dd/Mon/yyyy:HH:MM:SS +zzzz
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -187,8 +220,10 @@ std::optional<std::int64_t> ParseLogTime(std::string_view text) {
     return std::nullopt;
   }
   int month = 0;
-  for (std::size_t m = 0; m < kMonths.size(); ++m) {
-    if (text.substr(3, 3) == kMonths[m]) month = static_cast<int>(m) + 1;
+  for (std::size_t m = 0; m < kMonths.size() && month == 0; ++m) {
+    const std::string_view name = kMonths[m];
+    if (text[3] == name[0] && text[4] == name[1] && text[5] == name[2])
+      month = static_cast<int>(m) + 1;
   }
   if (month == 0 || !IsValidCivil(year, month, day) || hour > 23 || minute > 59 || second > 60 ||
       zone_h > 23 || zone_m > 59) {
@@ -198,6 +233,8 @@ std::optional<std::int64_t> ParseLogTime(std::string_view text) {
   const std::int64_t zone = (zone_h * 3600 + zone_m * 60) * (text[21] == '+' ? 1 : -1);
   return days * 86400 + hour * 3600 + minute * 60 + second - zone;
 }
+
+}  // namespace
 
 std::string RouteTemplate(std::string_view path) {
   std::string route;

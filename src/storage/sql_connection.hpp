@@ -105,7 +105,7 @@ class RowBatch {
  private:
   // A parser stores 18 cells a line: std::vector's push_back was left out of line there, a
   // call per cell (a tenth of the reader thread). The check stays inline, the growth does not.
-  void Push(const Cell& cell) {
+  [[gnu::always_inline]] void Push(const Cell& cell) {
     if (size_ == capacity_) [[unlikely]]
       Grow(size_ + 1);
     cells_[size_++] = cell;
