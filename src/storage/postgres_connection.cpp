@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <bit>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <type_traits>
@@ -196,7 +197,7 @@ class PostgresConnection final : public SqlConnection {
       }
       if (buffer.size() >= (1 << 20)) Send(buffer);
     }
-    if (binary) AppendBigEndian<std::int16_t>(buffer, -1);  // the end of the tuples
+    if (binary) buffer.append("\xff\xff", 2);  // a field count of -1: the end of the tuples
     Send(buffer);
     if (PQputCopyEnd(conn_, nullptr) != 1) {
       throw StorageError(
@@ -249,44 +250,60 @@ class PostgresConnection final : public SqlConnection {
     return true;
   }
 
-  template <typename T>
-  static void AppendBigEndian(std::string& out, T value) {
-    using Unsigned = std::make_unsigned_t<T>;
-    const auto bits = static_cast<Unsigned>(value);
-    for (int shift = 8 * (static_cast<int>(sizeof(T)) - 1); shift >= 0; shift -= 8)
-      out += static_cast<char>((bits >> shift) & 0xFF);
-  }
-
   // One tuple: the field count, then each field's length (-1: NULL) and bytes, big-endian.
   static void AppendBinaryRow(std::string& out, const std::vector<Oid>& types, const RowBatch& rows,
                               std::size_t r) {
-    AppendBigEndian<std::int16_t>(out, static_cast<std::int16_t>(types.size()));
+    // Sized first, then written through a pointer: appended byte by byte, the encoding was
+    // a microsecond a row, half the writer thread.
+    std::size_t size = 2;
+    for (std::size_t c = 0; c < types.size(); ++c) {
+      const RowBatch::Cell& cell = rows.cell(r, c);
+      size += 4 + (cell.kind == RowBatch::Kind::kNull   ? 0
+                   : cell.kind == RowBatch::Kind::kText ? cell.length
+                                                        : 8);
+    }
+    const std::size_t start = out.size();
+    out.resize(start + size);
+    char* at = out.data() + start;
+    at = PutBigEndian(at, static_cast<std::uint16_t>(types.size()));
     for (std::size_t c = 0; c < types.size(); ++c) {
       const RowBatch::Cell& cell = rows.cell(r, c);
       switch (cell.kind) {
         case RowBatch::Kind::kNull:
-          AppendBigEndian<std::int32_t>(out, -1);
+          at = PutBigEndian(at, ~std::uint32_t{0});  // -1: NULL
           break;
         case RowBatch::Kind::kInt:
-          AppendBigEndian<std::int32_t>(out, 8);
-          if (types[c] == kFloat8Oid) {
-            AppendBigEndian(out, std::bit_cast<std::uint64_t>(static_cast<double>(cell.number)));
-          } else {
-            AppendBigEndian(out, cell.number);
-          }
+          at = PutBigEndian(at, std::uint32_t{8});
+          at = PutBigEndian(at, types[c] == kFloat8Oid
+                                    ? std::bit_cast<std::uint64_t>(static_cast<double>(cell.number))
+                                    : static_cast<std::uint64_t>(cell.number));
           break;
         case RowBatch::Kind::kReal:
-          AppendBigEndian<std::int32_t>(out, 8);
-          AppendBigEndian(out, std::bit_cast<std::uint64_t>(rows.RealOf(cell)));
+          at = PutBigEndian(at, std::uint32_t{8});
+          at = PutBigEndian(at, std::bit_cast<std::uint64_t>(rows.RealOf(cell)));
           break;
         case RowBatch::Kind::kText: {
           const std::string_view text = rows.TextOf(cell);
-          AppendBigEndian<std::int32_t>(out, static_cast<std::int32_t>(text.size()));
-          out.append(text);
+          at = PutBigEndian(at, static_cast<std::uint32_t>(text.size()));
+          std::memcpy(at, text.data(), text.size());
+          at += text.size();
           break;
         }
       }
     }
+  }
+
+  // Stores `value` at `at` in network order; returns the byte after it.
+  template <typename Unsigned>
+  static char* PutBigEndian(char* at, Unsigned value) {
+    static_assert(std::is_unsigned_v<Unsigned>);
+    if constexpr (std::endian::native == std::endian::little) {
+      if constexpr (sizeof value == 2) value = __builtin_bswap16(value);
+      if constexpr (sizeof value == 4) value = __builtin_bswap32(value);
+      if constexpr (sizeof value == 8) value = __builtin_bswap64(value);
+    }
+    std::memcpy(at, &value, sizeof value);
+    return at + sizeof value;
   }
 
   static void AppendTextRow(std::string& out, const RowBatch& rows, std::size_t r) {
