@@ -48,22 +48,21 @@ void RowBatch::CopyRow(const RowBatch& from, std::size_t row) {
 }
 
 std::vector<std::uint32_t> RowBatch::OrderByLeadingInts() const {
-  struct Entry {
-    std::int64_t first, second, third;
-    std::uint32_t row;
-    auto operator<=>(const Entry&) const = default;
-  };
-  std::vector<Entry> entries;
-  entries.reserve(rows());
+  std::vector<RowKey> keys;
+  keys.reserve(rows());
   for (std::size_t row = 0; row < rows(); ++row) {
-    entries.push_back({cell(row, 0).number, cell(row, 1).number, cell(row, 2).number,
-                       static_cast<std::uint32_t>(row)});
+    keys.push_back({cell(row, 0).number, cell(row, 1).number, cell(row, 2).number,
+                    static_cast<std::uint32_t>(row)});
   }
-  if (std::is_sorted(entries.begin(), entries.end())) return {};
-  std::sort(entries.begin(), entries.end());
+  return OrderOfRows(keys);
+}
+
+std::vector<std::uint32_t> OrderOfRows(std::vector<RowKey>& keys) {
+  if (std::is_sorted(keys.begin(), keys.end())) return {};
+  std::sort(keys.begin(), keys.end());
   std::vector<std::uint32_t> order;
-  order.reserve(entries.size());
-  for (const Entry& entry : entries) order.push_back(entry.row);
+  order.reserve(keys.size());
+  for (const RowKey& key : keys) order.push_back(key.row);
   return order;
 }
 

@@ -41,6 +41,18 @@ struct SqlBlob {
 using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string, SqlBlob>;
 using SqlRow = std::vector<SqlValue>;
 
+// A row's first three integers and its number, for ordering rows by a key like
+// (ts, key_hi, key_lo); ties keep their order.
+struct RowKey {
+  std::int64_t first, second, third;
+  std::uint32_t row;
+  auto operator<=>(const RowKey&) const = default;
+};
+
+// The rows' numbers in the order of their keys (sorts `keys`); empty when they are in that
+// order already.
+std::vector<std::uint32_t> OrderOfRows(std::vector<RowKey>& keys);
+
 // Rows to append, column-major in spirit but stored row after row: each cell an integer, a
 // real, a text (kept in one arena, so a batch of a million rows makes a handful of
 // allocations) or NULL.

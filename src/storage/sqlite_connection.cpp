@@ -22,6 +22,7 @@ namespace {
 // for a log row, within SQLite's 32,766; 4% faster writes than groups of 64), and what is left
 // in groups of 64, 8 and 1, so that at most three statements per table are prepared.
 constexpr std::size_t kRowsPerInsert[] = {512, 64, 8, 1};
+constexpr std::size_t kPrefetchRows = 4;
 
 std::string FirstWords(std::string_view sql) {
   std::string out(sql.substr(0, std::min<std::size_t>(sql.size(), 60)));
@@ -169,6 +170,13 @@ class SqliteConnection final : public SqlConnection {
       int parameter = 1;
       for (std::size_t i = row; i < row + group; ++i) {
         const std::size_t r = order.empty() ? i : order[i];
+        if (i + kPrefetchRows < rows.rows()) {
+          // In key order the rows are read out of place: their cells fetched ahead.
+          const std::size_t ahead = order.empty() ? i + kPrefetchRows : order[i + kPrefetchRows];
+          const char* cells = reinterpret_cast<const char*>(&rows.cell(ahead, 0));
+          for (std::size_t offset = 0; offset < columns * sizeof(RowBatch::Cell); offset += 64)
+            __builtin_prefetch(cells + offset);
+        }
         for (std::size_t c = 0; c < columns; ++c)
           BindCell(statement, parameter++, rows, rows.cell(r, c));
       }
