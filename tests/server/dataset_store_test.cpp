@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/temp_dir.hpp"
 #include "error/input_error.hpp"
 #include "test_files.hpp"
 
@@ -17,19 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() /
-              ("trend_datasets_" + std::to_string(::getpid()) + "_" + std::to_string(next_++))) {
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int next_ = 0;
-  fs::path path_;
+// The store makes its directory itself.
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("trend_datasets", /*create=*/false) {}
 };
 
 // Two different small returns files.

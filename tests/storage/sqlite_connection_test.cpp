@@ -3,34 +3,18 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 
+#include "../support/temp_dir.hpp"
 #include "storage/sql_connection.hpp"
 #include "storage/sqlite_checkpointer.hpp"
 
 namespace trend::storage {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A directory of the test's own, removed after it.
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() /
-              ("trend_sqlite_test_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+struct TempDir : test_support::TempDir {
+  TempDir() : test_support::TempDir("trend_sqlite_test") {}
 };
 
 std::uintmax_t SizeOrZero(const std::filesystem::path& path) {
