@@ -246,7 +246,8 @@ def test_a_fetch_whose_reply_was_lost_is_put_back_at_once(server, workers, celer
         # Not after the hour of the visibility timeout: the worker puts back what that fetch took.
         assert result.get(timeout=30) == "pong"
         assert proxy.dropped.is_set()
-        assert "reconnected" in worker.log()
+        # The worker says so once its new connection is up, which may come after the result.
+        wait_until(lambda: "reconnected" in worker.log(), 5, "the worker's reconnection")
         wait_until(lambda: server.client(0).hlen("unacked") == 0, 5, "the acknowledgement")
     finally:
         proxy.close()
