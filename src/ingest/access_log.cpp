@@ -170,40 +170,6 @@ bool HasIdSegment(std::string_view path) {
   return false;
 }
 
-}  // namespace
-
-std::string UnescapeLogField(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  AppendUnescaped(text, out);
-  return out;
-}
-
-namespace {
-std::optional<std::int64_t> ParseLogTimeText(std::string_view text);
-}  // namespace
-
-std::optional<std::int64_t> ParseLogTime(std::string_view text) {
-  // A log's lines come a second at a time, each second's with the same text: the last one read
-  // on this thread is answered from memory.
-  thread_local std::array<char, 26> last_text{};
-  thread_local std::int64_t last_time = 0;
-  thread_local bool remembered = false;
-  if (remembered && text.size() == last_text.size() &&
-      std::memcmp(text.data(), last_text.data(), last_text.size()) == 0) {
-    return last_time;
-  }
-  const auto time = ParseLogTimeText(text);
-  if (time) {
-    std::memcpy(last_text.data(), text.data(), last_text.size());
-    last_time = *time;
-    remembered = true;
-  }
-  return time;
-}
-
-namespace {
-
 std::optional<std::int64_t> ParseLogTimeText(std::string_view text) {
   // dd/Mon/yyyy:HH:MM:SS +zzzz
   static constexpr std::array<std::string_view, 12> kMonths = {
@@ -235,6 +201,32 @@ std::optional<std::int64_t> ParseLogTimeText(std::string_view text) {
 }
 
 }  // namespace
+
+std::string UnescapeLogField(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendUnescaped(text, out);
+  return out;
+}
+
+std::optional<std::int64_t> ParseLogTime(std::string_view text) {
+  // A log's lines come a second at a time, each second's with the same text: the last one read
+  // on this thread is answered from memory.
+  thread_local std::array<char, 26> last_text{};
+  thread_local std::int64_t last_time = 0;
+  thread_local bool remembered = false;
+  if (remembered && text.size() == last_text.size() &&
+      std::memcmp(text.data(), last_text.data(), last_text.size()) == 0) {
+    return last_time;
+  }
+  const auto time = ParseLogTimeText(text);
+  if (time) {
+    std::memcpy(last_text.data(), text.data(), last_text.size());
+    last_time = *time;
+    remembered = true;
+  }
+  return time;
+}
 
 std::string RouteTemplate(std::string_view path) {
   std::string route;
