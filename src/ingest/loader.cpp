@@ -1031,11 +1031,18 @@ class Loader {
         duplicates += keep.size() - kept;
       }
     }
+    // Funds first seen in this batch: known to the next ones once it has committed (a retried
+    // batch sees them as new again).
+    std::unordered_map<std::string, std::int64_t> added_funds;
     if (!batch.returns.empty()) {
-      CommitReturns(batch.returns, confirm_all, records, duplicates, corrections);
+      CommitReturns(batch.returns, confirm_all, added_funds, records, duplicates, corrections);
     }
     for (const auto& row : batch.checkpoints) SaveCheckpoint(row);
     transaction.Commit();
+    for (const auto& [fund, seq] : added_funds) {
+      funds_.emplace(fund, seq);
+      next_fund_seq_ = std::max(next_fund_seq_, seq + 1);
+    }
     records_ += records;
     duplicates_ += duplicates;
     corrections_ += corrections;
@@ -1118,6 +1125,7 @@ class Loader {
   // held is a correction (the value replaced, the change kept in returns_history); the same
   // value again is a duplicate.
   void CommitReturns(const std::vector<PendingReturn>& returns, bool confirm_all,
+                     std::unordered_map<std::string, std::int64_t>& added_funds,
                      std::uint64_t& records, std::uint64_t& duplicates,
                      std::uint64_t& corrections) {
     // Current values of the keys the filter may have seen.
@@ -1153,9 +1161,6 @@ class Loader {
     RowBatch history({"stream", "date", "fund", "source", "value", "previous", "change",
                       "ingested_at", "file", "line"});
     RowBatch new_funds({"stream", "fund", "seq"});
-    // Funds first seen in this batch: kept aside until it commits (a retried batch sees them
-    // again as new).
-    std::unordered_map<std::string, std::int64_t> added_funds;
     auto known_fund = [&](const std::string& fund) {
       return funds_.contains(fund) || added_funds.contains(fund);
     };

@@ -1,6 +1,7 @@
 // The exactly-once loader on SQLite: re-sent files add nothing, corrections keep their history,
 // bad lines go to rejects (once), too many of them fail the run, and a second run reads only
 // what was appended since the first.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -36,8 +37,10 @@ class LoaderTest : public ::testing::Test {
     return path;
   }
 
-  IngestCounters Load(InputFormat format, std::vector<std::string> inputs, double max_reject = 1) {
+  IngestCounters Load(InputFormat format, std::vector<std::string> inputs, double max_reject = 1,
+                      std::size_t batch_records = IngestOptions{}.batch_records) {
     IngestOptions options;
+    options.batch_records = batch_records;
     options.database = db_;
     options.format = format;
     options.inputs = std::move(inputs);
@@ -83,6 +86,27 @@ TEST_F(LoaderTest, ReturnsReSentAddNothingAndCorrectionsKeepHistory) {
   const auto funds = Query("SELECT fund FROM funds ORDER BY seq");
   ASSERT_EQ(funds.size(), 2u);
   EXPECT_EQ(storage::AsText(funds[0][0]), "A");
+}
+
+// A fund first seen in one batch is known to the next: it was added again (and the run failed
+// on the funds table's key) when a feed took more than one batch.
+TEST_F(LoaderTest, AFeedOfManyBatchesAddsEachFundOnce) {
+  std::string feed = "date,fund,return\n";
+  const char* const funds[] = {"A", "B", "A", "C", "B", "A", "D", "C", "A"};
+  for (int month = 0; month < 9; ++month) {
+    feed += fmt::format("2024-{:02d}-{},{},0.0{}\n", month + 1, month == 1 ? 29 : 28, funds[month],
+                        month + 1);
+  }
+  const auto counters = Load(InputFormat::kReturns, {Write("feed.csv", feed)}, 1, 2);
+  EXPECT_EQ(counters.records, 9u);
+  EXPECT_GE(counters.batches, 5u);
+  const auto rows = Query("SELECT fund, seq FROM funds ORDER BY seq");
+  ASSERT_EQ(rows.size(), 4u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(storage::AsText(rows[i][0]), std::string(1, static_cast<char>('A' + i)));
+    EXPECT_EQ(storage::AsInt(rows[i][1]), static_cast<std::int64_t>(i));
+  }
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 9);
 }
 
 TEST_F(LoaderTest, RejectsAreKeptOnceWithReasonAndLine) {
