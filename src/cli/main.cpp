@@ -340,6 +340,11 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--batch", ingest.load.batch_records, "Records per transaction")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
       ->capture_default_str();
+  ingest_cmd
+      ->add_option("--connections", ingest.load.connections,
+                   "PostgreSQL: connections writing batches side by side (default 2); SQLite "
+                   "writes over one")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{16}));
   ingest_cmd->add_flag("-q,--quiet", ingest.quiet, "No progress bar");
   ingest_cmd->add_option("inputs", ingest.load.inputs, "Files, globs, or - for stdin");
   CLI::App* ingest_report = ingest_cmd->add_subcommand(

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <glob.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,7 +13,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -32,6 +30,7 @@
 #include "bloom/scalable_bloom_filter.hpp"
 #include "data/date.hpp"
 #include "ingest/access_log.hpp"
+#include "ingest/batch_writer.hpp"
 #include "ingest/error_log.hpp"
 #include "ingest/ingest_errors.hpp"
 #include "ingest/record_identity.hpp"
@@ -257,68 +256,23 @@ struct Batch {
   }
 };
 
-// The thread that commits batches while the next one is read and parsed: tasks run in order,
-// at most two wait, and the first failure is rethrown to the reader at its next call.
-class BatchWriter {
- public:
-  BatchWriter() : thread_([this] { Loop(); }) {}
-  ~BatchWriter() {
-    {
-      std::lock_guard lock(mutex_);
-      closing_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  void Submit(std::function<void()> task) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return tasks_.size() < 2 || error_; });
-    Rethrow();
-    tasks_.push_back(std::move(task));
-    changed_.notify_all();
-  }
-  // Waits until every task submitted has run.
-  void Drain() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return (tasks_.empty() && !busy_) || error_; });
-    Rethrow();
-  }
-
- private:
-  void Rethrow() {
-    if (error_) std::rethrow_exception(error_);
-  }
-  void Loop() {
-    pthread_setname_np(pthread_self(), "ingest-writer");  // for top and perf
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      changed_.wait(lock, [this] { return !tasks_.empty() || closing_; });
-      if (tasks_.empty()) return;
-      std::function<void()> task = std::move(tasks_.front());
-      tasks_.pop_front();
-      busy_ = true;
-      lock.unlock();
-      std::exception_ptr failure;
-      try {
-        if (!error_) task();
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      lock.lock();
-      busy_ = false;
-      if (failure && !error_) error_ = failure;
-      changed_.notify_all();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::function<void()>> tasks_;
-  bool busy_ = false;
-  bool closing_ = false;
-  std::exception_ptr error_;
-  std::thread thread_;  // last: started once the rest exists
+// A thread writing batches, with its own connection and statements.
+struct WriterLane {
+  std::unique_ptr<SqlConnection> db;
+  std::map<std::pair<std::string, int>, std::string> lookup_sql;  // LookupSql's
 };
+
+// The steps of a batch that follow the order batches were read in (BatchWriter::Turn).
+constexpr std::size_t kDimensionStep = 0;  // its new texts have their ids
+constexpr std::size_t kCommitStep = 1;     // its transaction has committed
+constexpr std::size_t kSteps = 2;
+
+// A wait on another transaction's lock that lasts longer than this ends in an error, and the
+// batch is retried: two loaders on one table can wait on each other through a wait of ours
+// (a batch waiting for the one before it to commit), which PostgreSQL cannot see as a
+// deadlock. A normal wait is for one batch's commit: well under a second.
+constexpr const char* kLockTimeout = "SET lock_timeout = '5s'";
+constexpr int kConflictAttempts = 5;
 
 class Loader {
  public:
@@ -339,7 +293,9 @@ class Loader {
     LoadBloom();
     if (options_.format == InputFormat::kReturns) LoadFunds();
     OpenSources();
-    writer_ = std::make_unique<BatchWriter>();
+    OpenLanes();
+    // At most two batches wait for a lane: the reader runs ahead of the writers by no more.
+    writer_ = std::make_unique<BatchWriter>(lanes_.size(), kSteps, 2, "ingest-writer");
     last_commit_ = last_bloom_save_ = Clock::now();
     for (;;) {
       bool progressed = false;
@@ -362,7 +318,7 @@ class Loader {
           if (!sources_.empty() && BatchSize() == 0 &&
               Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds)) {
             writer_->Drain();
-            SaveBloom();
+            StoreBloom(*connection_, bloom_.Serialize());
           }
           std::this_thread::sleep_for(Seconds(options_.poll_seconds));
         }
@@ -372,7 +328,10 @@ class Loader {
     // The filter takes no more keys: its snapshot is made here while the writer finishes the
     // last batches, and stored by the writer after them (so it covers every row).
     writer_->Submit(
-        [this, snapshot = bloom_.Serialize()]() mutable { StoreBloom(std::move(snapshot)); });
+        [this, snapshot = bloom_.Serialize()](std::size_t lane, BatchWriter::Turn& turn) mutable {
+          turn.AwaitEarlier(kCommitStep);
+          StoreBloom(*lanes_[lane].db, std::move(snapshot));
+        });
     writer_->Drain();
     writer_.reset();
     CheckRejectRate(true);
@@ -462,29 +421,47 @@ class Loader {
     }
   }
 
-  void SaveBloom() { StoreBloom(bloom_.Serialize()); }
-
-  // With how far it reaches in each table: a later run adds the keys of newer rows.
-  void StoreBloom(std::string snapshot) {
-    storage::Transaction transaction(*connection_);
+  // With how far it reaches in each table: a later run adds the keys of newer rows. On the
+  // reader's connection or a lane's, when no batch is being written.
+  void StoreBloom(SqlConnection& db, std::string snapshot) {
+    storage::Transaction transaction(db);
     nlohmann::json covered = nlohmann::json::object();
     std::vector<BloomCoverage> tables(std::begin(kKeyedTables), std::end(kKeyedTables));
     tables.push_back(kReturnsHistory);
     for (const BloomCoverage& coverage : tables) {
-      const auto max = connection_->Query(
-          fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
+      const auto max =
+          db.Query(fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
       if (!storage::IsNull(max[0][0])) covered[coverage.table] = storage::AsInt(max[0][0]);
     }
     // An array, not a vector from an initializer list, which would copy the snapshot.
     const SqlValue row[] = {std::string(kBloomName), covered.dump(),
                             storage::SqlBlob{std::move(snapshot)}, storage::UtcTimestamp()};
-    connection_->Query(
+    db.Query(
         "INSERT INTO bloom_state (name, covered, filter, saved_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET covered = excluded.covered, filter = excluded.filter, "
         "saved_at = excluded.saved_at",
         row);
     transaction.Commit();
     last_bloom_save_ = Clock::now();
+  }
+
+  // The writers' connections: PostgreSQL takes batches over several side by side (its server
+  // process per connection was the bound with one); SQLite has one writer at a time.
+  void OpenLanes() {
+    const bool postgres = connection_->dialect() == storage::Dialect::kPostgres;
+    std::size_t lanes = options_.connections == 0 ? (postgres ? 2 : 1) : options_.connections;
+    if (!postgres && lanes > 1) {
+      std::fprintf(stderr,
+                   "trend ingest: warning: --connections %zu: SQLite takes one writer at a "
+                   "time; writing over one connection\n",
+                   lanes);
+      lanes = 1;
+    }
+    for (std::size_t i = 0; i < lanes; ++i) {
+      WriterLane& lane = lanes_.emplace_back();
+      lane.db = storage::Connect(options_.database);
+      if (postgres) lane.db->Execute(kLockTimeout);
+    }
   }
 
   void LoadFunds() {
@@ -943,8 +920,8 @@ class Loader {
     // its 14 MB of cells were copied and their pages faulted in again at each step.
     ReserveLike(batch_->requests, batch->requests);
     ReserveLike(batch_->events, batch->events);
-    writer_->Submit([this, batch] {
-      WriteBatch(*batch);
+    writer_->Submit([this, batch](std::size_t lane, BatchWriter::Turn& turn) {
+      WriteBatch(lanes_[lane], turn, *batch);
       batch->clear();
       std::lock_guard lock(spare_mutex_);
       if (spare_batches_.size() < 3)
@@ -975,30 +952,46 @@ class Loader {
     return batch;
   }
 
-  // On the writer thread.
-  void WriteBatch(Batch& batch) {
-    ResolveDimensions(batch);
-    for (int attempt = 0;; ++attempt) {
+  // On a lane's thread. A batch whose keys the filter has all answered "definitely new" is
+  // written beside the one before it: no earlier batch holds its keys. One with "maybe" keys
+  // (or returns, which update rows) waits for the earlier ones to commit, so that its look-ups
+  // see their rows. Either way it commits after them.
+  void WriteBatch(WriterLane& lane, BatchWriter::Turn& turn, Batch& batch) {
+    const bool all_new = batch.requests.maybes == 0 && batch.events.maybes == 0 &&
+                         batch.rejects.maybes == 0 && batch.returns.empty();
+    if (!all_new) turn.AwaitEarlier(kCommitStep);
+    turn.AwaitEarlier(kDimensionStep);
+    ResolveDimensions(*lane.db, batch);
+    turn.Pass(kDimensionStep);
+    bool confirm_all = false;
+    for (int attempt = 1;; ++attempt) {
       try {
-        WriteBatchOnce(batch, attempt > 0);
+        WriteBatchOnce(lane, turn, batch, confirm_all);
         break;
       } catch (const storage::DuplicateKeyError&) {
         // Another loader added some of these since our filter was loaded: confirm every key.
-        if (attempt > 0) throw;
+        if (confirm_all) throw;
+      } catch (const storage::ConflictError& error) {
+        // Another loader's transaction held what this one needed (see kLockTimeout).
+        if (attempt >= kConflictAttempts) throw;
+        std::fprintf(stderr, "trend ingest: warning: %s; retrying the batch\n", error.what());
       }
+      confirm_all = true;
+      turn.AwaitEarlier(kCommitStep);
     }
     ++batches_;
   }
 
   // The batch's new routes, referrers and user agents get their ids, in a transaction of their
   // own (a text without rows is harmless, and retrying the rows then keeps the same ids), and
-  // the rows' local numbers become those ids.
-  void ResolveDimensions(Batch& batch) {
+  // the rows' local numbers become those ids. In batch order: a text is new in the first batch
+  // that has it.
+  void ResolveDimensions(SqlConnection& db, Batch& batch) {
     if (!batch.new_routes.empty() || !batch.new_referrers.empty() || !batch.new_agents.empty()) {
-      storage::Transaction transaction(*connection_);
-      route_ids_.Resolve(*connection_, batch.new_routes);
-      referrer_ids_.Resolve(*connection_, batch.new_referrers);
-      agent_ids_.Resolve(*connection_, batch.new_agents);
+      storage::Transaction transaction(db);
+      route_ids_.Resolve(db, batch.new_routes);
+      referrer_ids_.Resolve(db, batch.new_referrers);
+      agent_ids_.Resolve(db, batch.new_agents);
       transaction.Commit();
     }
     RowBatch& rows = batch.requests.rows;
@@ -1009,22 +1002,24 @@ class Loader {
     }
   }
 
-  void WriteBatchOnce(const Batch& batch, bool confirm_all) {
-    storage::Transaction transaction(*connection_);
+  void WriteBatchOnce(WriterLane& lane, BatchWriter::Turn& turn, const Batch& batch,
+                      bool confirm_all) {
+    SqlConnection& db = *lane.db;
+    storage::Transaction transaction(db);
     std::uint64_t records = 0, duplicates = 0, corrections = 0;
     for (const TableBatch* table : {&batch.requests, &batch.events, &batch.rejects}) {
       if (table->keys.empty()) continue;
-      const std::vector<bool> keep = Confirm(*table, confirm_all);
+      const std::vector<bool> keep = Confirm(lane, *table, confirm_all);
       const std::size_t kept = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
       if (kept == keep.size()) {
-        connection_->AppendRows(table->table, table->rows, table->order);
+        db.AppendRows(table->table, table->rows, table->order);
       } else {
         RowBatch filtered(table->rows.columns());
         for (std::size_t i = 0; i < keep.size(); ++i) {
           const std::size_t row = table->order.empty() ? i : table->order[i];
           if (keep[row]) filtered.CopyRow(table->rows, row);
         }
-        connection_->AppendRows(table->table, filtered);
+        db.AppendRows(table->table, filtered);
       }
       if (table != &batch.rejects) {
         records += kept;
@@ -1035,9 +1030,13 @@ class Loader {
     // batch sees them as new again).
     std::unordered_map<std::string, std::int64_t> added_funds;
     if (!batch.returns.empty()) {
-      CommitReturns(batch.returns, confirm_all, added_funds, records, duplicates, corrections);
+      CommitReturns(db, batch.returns, confirm_all, added_funds, records, duplicates, corrections);
     }
-    for (const auto& row : batch.checkpoints) SaveCheckpoint(row);
+    // The read positions, and the commit, after the batch before has committed: a position
+    // must never be in the database before the rows read ahead of it. (The checkpoint rows it
+    // updated are then free, too.)
+    turn.AwaitEarlier(kCommitStep);
+    for (const auto& row : batch.checkpoints) SaveCheckpoint(db, row);
     transaction.Commit();
     for (const auto& [fund, seq] : added_funds) {
       funds_.emplace(fund, seq);
@@ -1050,7 +1049,7 @@ class Loader {
 
   // Which rows of the batch to insert: the Bloom filter's "definitely new" ones, and those of
   // its "maybe" ones that are neither earlier in the batch nor in the table.
-  std::vector<bool> Confirm(const TableBatch& batch, bool confirm_all) {
+  std::vector<bool> Confirm(WriterLane& lane, const TableBatch& batch, bool confirm_all) {
     std::vector<bool> keep(batch.keys.size(), true);
     if (batch.maybes == 0 && !confirm_all) return keep;
     // Where each "maybe" key first occurs in the batch: a later one is a repeat inside it. A
@@ -1078,7 +1077,7 @@ class Loader {
     // One statement of kKeysPerLookup keys, prepared once (a short last group repeats its last
     // key). A join on a VALUES list (not "IN (VALUES ...)", which SQLite answers by scanning the
     // whole index) looks each key up in the unique index, in SQLite and PostgreSQL alike.
-    const std::string& sql = by_time ? LookupSql(batch.table, 3) : LookupSql(batch.table, 2);
+    const std::string& sql = LookupSql(lane.lookup_sql, batch.table, by_time ? 3 : 2);
     std::vector<SqlValue> params;
     std::unordered_set<RecordKey, RecordKeyHash> existing;
     for (std::size_t start = 0; start < candidates.size(); start += kKeysPerLookup) {
@@ -1091,7 +1090,7 @@ class Loader {
         params.emplace_back(pending.key.lo);
       }
       existing.clear();
-      for (const auto& row : connection_->Query(sql, params))
+      for (const auto& row : lane.db->Query(sql, params))
         existing.insert({storage::AsInt(row[0]), storage::AsInt(row[1])});
       for (std::size_t c = start; c < end; ++c) {
         if (existing.contains(batch.keys[candidates[c]].key)) keep[candidates[c]] = false;
@@ -1102,8 +1101,9 @@ class Loader {
 
   // SELECT of the keys of `table` among kKeysPerLookup given ones: (ts, key_hi, key_lo) when
   // `columns` is 3, (key_hi, key_lo) when 2.
-  const std::string& LookupSql(const char* table, int columns) {
-    std::string& sql = lookup_sql_[{table, columns}];
+  static const std::string& LookupSql(std::map<std::pair<std::string, int>, std::string>& cache,
+                                      const char* table, int columns) {
+    std::string& sql = cache[{table, columns}];
     if (!sql.empty()) return sql;
     const std::string tuple = columns == 3
                                   ? "(CAST(? AS BIGINT),CAST(? AS BIGINT),CAST(? AS BIGINT))"
@@ -1124,7 +1124,7 @@ class Loader {
   // Returns: new (date, fund, source) keys are inserted; a different value for a key already
   // held is a correction (the value replaced, the change kept in returns_history); the same
   // value again is a duplicate.
-  void CommitReturns(const std::vector<PendingReturn>& returns, bool confirm_all,
+  void CommitReturns(SqlConnection& db, const std::vector<PendingReturn>& returns, bool confirm_all,
                      std::unordered_map<std::string, std::int64_t>& added_funds,
                      std::uint64_t& records, std::uint64_t& duplicates,
                      std::uint64_t& corrections) {
@@ -1150,7 +1150,7 @@ class Loader {
           ") AS v JOIN returns AS r ON r.stream = ? AND r.date = v.column1 AND "
           "r.fund = v.column2 AND r.source = v.column3";
       params.emplace_back(stream_);
-      for (const auto& row : connection_->Query(sql, params)) {
+      for (const auto& row : db.Query(sql, params)) {
         const std::string key = fmt::format("{}\x1f{}\x1f{}", storage::AsText(row[0]),
                                             storage::AsText(row[1]), storage::AsText(row[2]));
         current[key] =
@@ -1236,8 +1236,8 @@ class Loader {
       real_or_null(inserts, insert_values[it->second]);
       inserts.Text(now);
     }
-    connection_->AppendRows("funds", new_funds);
-    connection_->AppendRows("returns", inserts);
+    db.AppendRows("funds", new_funds);
+    db.AppendRows("returns", inserts);
     for (const auto& [key, pending] : updates) {
       const ReturnRecord& r = pending->record;
       const auto& value = current[key];
@@ -1247,12 +1247,12 @@ class Loader {
                                       FormatDate(r.date),
                                       r.fund,
                                       r.source};
-      connection_->Query(
+      db.Query(
           "UPDATE returns SET value = ?, updated_at = ? WHERE stream = ? AND date = ? AND fund = ? "
           "AND source = ?",
           params);
     }
-    connection_->AppendRows("returns_history", history);
+    db.AppendRows("returns_history", history);
   }
 
   // The source's read position now, as the checkpoint row the batch commits.
@@ -1275,8 +1275,8 @@ class Loader {
             storage::UtcTimestamp()};
   }
 
-  void SaveCheckpoint(const std::vector<SqlValue>& row) {
-    connection_->Query(
+  void SaveCheckpoint(SqlConnection& db, const std::vector<SqlValue>& row) {
+    db.Query(
         "INSERT INTO checkpoints (stream, source, file_id, fingerprint, fingerprint_length, "
         "read_offset, window_offset, window_cutoff, newest, line, lines_read, rejects, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -1314,7 +1314,8 @@ class Loader {
   std::unique_ptr<Batch> batch_;           // being filled by the reader
   std::mutex spare_mutex_;
   std::vector<std::unique_ptr<Batch>> spare_batches_;  // written, cleared, for reuse
-  std::unique_ptr<BatchWriter> writer_;
+  std::vector<WriterLane> lanes_;
+  std::unique_ptr<BatchWriter> writer_;  // its lanes use lanes_
   // The writer's counts.
   std::atomic<std::uint64_t> records_{0}, duplicates_{0}, corrections_{0}, maybe_seen_{0},
       batches_{0};
@@ -1324,8 +1325,7 @@ class Loader {
   TextDictionary routes_, referrers_, agents_;  // the reader's
   std::string scratch_;                         // the reader's, for ParseAccessFields
   int batches_submitted_ = 0;
-  std::deque<std::pair<TableBatch*, std::size_t>> unanswered_;     // keys awaiting the filter
-  std::map<std::pair<std::string, int>, std::string> lookup_sql_;  // the writer's
+  std::deque<std::pair<TableBatch*, std::size_t>> unanswered_;  // keys awaiting the filter
   DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
       agent_ids_{"http_user_agents", "user_agent"};  // the writer's
   std::vector<std::unique_ptr<Source>> sources_;

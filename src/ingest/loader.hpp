@@ -34,6 +34,8 @@ struct IngestOptions {
   bool follow = false;              // as tail -F: across rotation and truncation
   double max_reject_rate = 0.5;     // of lines; past it (after 1,000 lines) exit 2; 1: never
   std::size_t batch_records = 50'000;
+  // Connections writing batches side by side: PostgreSQL only (0: 2); SQLite writes over one.
+  std::size_t connections = 0;
   double flush_seconds = 1.0;  // following: commit at least this often
   double poll_seconds = 0.1;
   double bloom_save_seconds = 30;  // following: save the filter at least this often

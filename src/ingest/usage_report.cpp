@@ -53,6 +53,14 @@ nlohmann::json Millis(const SqlValue& seconds) {
   return std::round(storage::AsReal(seconds) * 1e6) / 1e3;  // ms, to the microsecond
 }
 
+// The mean of `count` times whose sum is `micros` whole microseconds, in ms to the microsecond.
+nlohmann::json MeanMillis(const SqlValue& micros, const SqlValue& count) {
+  if (storage::IsNull(micros) || storage::AsInt(count) == 0) return nullptr;
+  const double mean =
+      static_cast<double>(storage::AsInt(micros)) / static_cast<double>(storage::AsInt(count));
+  return std::round(mean) / 1e3;
+}
+
 std::string Text(const SqlValue& value, const char* fallback) {
   return storage::IsNull(value) ? fallback : storage::AsText(value);
 }
@@ -163,16 +171,22 @@ nlohmann::json UsageReport(storage::SqlConnection& connection, const UsageQuery&
                                           {"status", storage::AsInt(row[5])}});
   }
   const auto most =
-      connection.Query("SELECT run_id, COUNT(*), AVG(request_time), MAX(ts) FROM " +
-                           std::string(kRequests) + " WHERE run_id IS NOT NULL AND " +
-                           filter.where + " GROUP BY run_id ORDER BY COUNT(*) DESC, run_id" + limit,
-                       filter.params);
+      // The mean from a sum of whole microseconds: exact, so the same whatever order the
+      // database adds the rows in (AVG of doubles gave SQLite and PostgreSQL different last
+      // digits once the rows were written by two connections).
+      connection.Query(
+          "SELECT run_id, COUNT(*), "
+          "SUM(CAST(ROUND(request_time * 1000000) AS BIGINT)), COUNT(request_time), "
+          "MAX(ts) FROM " +
+              std::string(kRequests) + " WHERE run_id IS NOT NULL AND " + filter.where +
+              " GROUP BY run_id ORDER BY COUNT(*) DESC, run_id" + limit,
+          filter.params);
   report["most_run_analyses"] = nlohmann::json::array();
   for (const auto& row : most) {
     report["most_run_analyses"].push_back({{"run_id", storage::AsText(row[0])},
                                            {"requests", storage::AsInt(row[1])},
-                                           {"mean_ms", Millis(row[2])},
-                                           {"last", IsoTime(storage::AsInt(row[3]))}});
+                                           {"mean_ms", MeanMillis(row[2], row[3])},
+                                           {"last", IsoTime(storage::AsInt(row[4]))}});
   }
   const auto events =
       connection.Query("SELECT level, event, COUNT(*) FROM error_events WHERE " + filter.where +

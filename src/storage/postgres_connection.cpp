@@ -347,7 +347,10 @@ class PostgresConnection final : public SqlConnection {
     const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
     const std::string message = fmt::format(
         "{}: {} (in: {})", name_, Trimmed(PQresultErrorMessage(result.get())), FirstWords(sql));
-    if (state != nullptr && std::string_view(state) == "23505") throw DuplicateKeyError(message);
+    const std::string_view code = state != nullptr ? state : "";
+    if (code == "23505") throw DuplicateKeyError(message);  // unique_violation
+    // lock_not_available (lock_timeout), deadlock_detected
+    if (code == "55P03" || code == "40P01") throw ConflictError(message);
     throw StorageError(message);
   }
 

@@ -30,6 +30,13 @@ class DuplicateKeyError : public StorageError {
   using StorageError::StorageError;
 };
 
+// Another transaction held a lock this one needed for too long (lock_timeout), or the server
+// found the two waiting on each other: the transaction was rolled back and may be retried.
+class ConflictError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 enum class Dialect { kSqlite, kPostgres };
 
 // Bytes stored as such (SQLite BLOB, PostgreSQL BYTEA); a std::string in SqlValue is text.

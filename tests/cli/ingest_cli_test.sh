@@ -63,6 +63,10 @@ kill -TERM "$pid"; wait "$pid"; pid=""
 # --- stdin, a glob, the summary line
 part 1 300 | "$trend" ingest --db s.db --format combined - 2>s.err
 grep -q "300 lines in .* 300 new, 0 duplicates, 0 corrections, 0 rejected" s.err && ok "stdin" || fail "stdin: $(cat s.err)"
+# --connections is for PostgreSQL: SQLite says so and loads over one.
+part 1 300 | "$trend" ingest --connections 3 --db c.db --format combined - 2>c.err
+grep -q "warning: --connections 3: SQLite takes one writer at a time" c.err && grep -q "300 new" c.err &&
+  ok "--connections on SQLite: a warning, one writer" || fail "--connections on SQLite: $(cat c.err)"
 cp source.log copy-a.log; cp source.log copy-b.log
 "$trend" ingest --db s.db --format combined 'copy-*.log' 2>g.err
 grep -q "2,000 lines in .* 700 new, 1,300 duplicates" g.err && ok "a glob of re-sent copies: only the new records" \

@@ -45,6 +45,27 @@ lite_report=$("$trend" ingest report --db sqlite.db --json | strip)
 [ -n "$pg_report" ] && [ "$pg_report" = "$lite_report" ] && ok "the same report as SQLite (percentiles, slowest, most run)" \
   || fail "reports differ: $(diff <(echo "$pg_report" | tr ',' '\n') <(echo "$lite_report" | tr ',' '\n') | head)"
 
+# Two loaders given the same file at once, each writing over two connections: every record
+# once, and both end without error (one waits on the other's uncommitted keys, then finds them).
+for n in 1 2; do
+  "$trend" ingest -q --batch 500 --db "$PG_URL" --stream twice --format combined source.log 2>"twice$n.err" &
+  eval "twice_pid$n=\$!"
+done
+wait "$twice_pid1"; status1=$?
+wait "$twice_pid2"; status2=$?
+[ "$status1" -eq 0 ] && [ "$status2" -eq 0 ] &&
+  [ "$(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'")" = 20000 ] &&
+  ok "two loaders of one file at once: each record once" ||
+  fail "two loaders at once: exits $status1 $status2, $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'") rows; $(cat twice1.err twice2.err | head -n 4)"
+# --connections 1 writes what the default two write.
+"$trend" ingest -q --connections 1 --db "$PG_URL" --stream one-connection --format combined source.log 2>err.txt ||
+  fail "--connections 1: $(cat err.txt)"
+# (The stream is part of a record's identity: the keys differ, the rest is the same.)
+rows_of() { psql_value "SELECT line, ts, client, path, route, status, request_time, run_id FROM http_requests WHERE stream = '$1' ORDER BY 1" | md5sum; }
+one=$(rows_of one-connection)
+two=$(rows_of twice)
+[ "$one" = "$two" ] && ok "--connections 1 and the default two load the same rows" || fail "--connections 1 rows differ"
+
 # Returns: a feed, the same feed re-sent, a correction.
 printf 'date,fund,return,source\n2024-01-31,Alpha,0.01,admin\n2024-01-31,Beta,-0.02,admin\n2024-02-29,Alpha,1.5%%,admin\n' >feed.csv
 "$trend" ingest -q --db "$PG_URL" --format returns feed.csv 2>/dev/null

@@ -11,6 +11,7 @@
 
 #include "ingest/ingest_errors.hpp"
 #include "ingest/loader.hpp"
+#include "ingest/usage_report.hpp"
 #include "storage/migrations.hpp"
 #include "storage/sql_connection.hpp"
 
@@ -107,6 +108,26 @@ TEST_F(LoaderTest, AFeedOfManyBatchesAddsEachFundOnce) {
     EXPECT_EQ(storage::AsInt(rows[i][1]), static_cast<std::int64_t>(i));
   }
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 9);
+}
+
+// An analysis's mean time is summed in whole microseconds: the same value whatever order the
+// database holds the rows in (two connections write them side by side into PostgreSQL).
+TEST_F(LoaderTest, TheUsageReportsMeanTimeIsAnExactMeanOfMicroseconds) {
+  std::string log;
+  const char* const times[] = {"0.031934", "0.031933", "0.031934", "0.5"};
+  for (int i = 0; i < 4; ++i) {
+    log += fmt::format(
+        "10.0.0.1 - - [01/Dec/2026:06:00:0{} +0000] \"GET /api/v1/runs/r HTTP/1.1\" 200 9 \"-\" "
+        "\"curl\" rt={} run={}\n",
+        i, times[i], i < 3 ? "aaaa000000000001" : "aaaa000000000002");
+  }
+  Load(InputFormat::kCombined, {Write("access.log", log)});
+  const auto report = UsageReport(*storage::Connect(db_), {});
+  const auto& runs = report.at("most_run_analyses");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].at("requests"), 3);
+  EXPECT_DOUBLE_EQ(runs[0].at("mean_ms").get<double>(), 31.934);  // 95801 us / 3, rounded
+  EXPECT_DOUBLE_EQ(runs[1].at("mean_ms").get<double>(), 500.0);
 }
 
 TEST_F(LoaderTest, RejectsAreKeptOnceWithReasonAndLine) {
