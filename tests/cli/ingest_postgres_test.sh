@@ -57,6 +57,24 @@ wait "$twice_pid2"; status2=$?
   [ "$(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'")" = 20000 ] &&
   ok "two loaders of one file at once: each record once" ||
   fail "two loaders at once: exits $status1 $status2, $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'") rows; $(cat twice1.err twice2.err | head -n 4)"
+# A key held by another transaction past the lock timeout (5 s): the batch is retried, and
+# loads once the holder has rolled back.
+"$make_log" 3000 5 30 8 >held.log
+"$trend" ingest -q --db held.db --stream held --format combined held.log 2>/dev/null
+read -r held_ts held_hi held_lo < <(sqlite3 -separator ' ' held.db \
+  "SELECT ts, key_hi, key_lo FROM http_request_rows ORDER BY ts, key_hi LIMIT 1 OFFSET 1500")
+psql -X -q "$PG_URL" -c "BEGIN; INSERT INTO http_request_rows (ts, key_hi, key_lo, source_id, line, client, route_id, status, bytes, referrer_id, agent_id) VALUES ($held_ts, $held_hi, $held_lo, 0, 0, 'holder', 0, 200, 0, 0, 0); SELECT pg_sleep(7); ROLLBACK;" >/dev/null &
+holder=$!
+for _ in $(seq 100); do
+  [ "$(psql_value "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(7)%' AND pid <> pg_backend_pid()")" = 1 ] && break
+  sleep 0.1
+done
+"$trend" ingest -q --db "$PG_URL" --stream held --format combined held.log 2>held.err; status=$?
+wait "$holder"
+[ "$status" -eq 0 ] && grep -q "lock timeout" held.err && grep -q "retrying the batch" held.err &&
+  [ "$(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'held'")" = 3000 ] &&
+  ok "a key locked past the lock timeout: the batch retried, every record once" ||
+  fail "held lock: exit $status, $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'held'") rows; $(head -n 3 held.err)"
 # --connections 1 writes what the default two write.
 "$trend" ingest -q --connections 1 --db "$PG_URL" --stream one-connection --format combined source.log 2>err.txt ||
   fail "--connections 1: $(cat err.txt)"
