@@ -59,9 +59,15 @@ if command -v goaccess >/dev/null; then
   time_it "GoAccess 1.7 (parse + JSON report)" goaccess "$work/access.log" --log-format=COMBINED --no-progress -o "$work/goaccess.json"
 fi
 if pg_start "$work/pg"; then
-  time_it "trend ingest -> PostgreSQL" "$trend" ingest -q --db "$PG_URL" --format combined "$work/access.log"
+  time_it "trend ingest -> PostgreSQL (2 connections)" "$trend" ingest -q --db "$PG_URL" --format combined "$work/access.log"
+  [ "$("$PG_BIN/psql" -XAtq "$PG_URL" -c 'SELECT COUNT(*) FROM http_requests')" -eq "$lines" ] || { echo "PostgreSQL row count wrong" >&2; exit 1; }
   "$PG_BIN/psql" -q "$PG_URL" -c "CREATE DATABASE ceiling" >/dev/null
   ceiling "PostgreSQL alone: the same rows, writes only" "${PG_URL%/*}/ceiling"
+  pg_stop
+  # One connection, on a new server as the first run had (its WAL files all new, too).
+  rm -rf "$work/pg"
+  pg_start "$work/pg1" &&
+    time_it "trend ingest -> PostgreSQL, --connections 1" "$trend" ingest -q --connections 1 --db "$PG_URL" --format combined "$work/access.log"
   pg_stop
 else
   echo "PostgreSQL did not start: its row is missing" >&2

@@ -318,21 +318,19 @@ class Loader {
           if (!sources_.empty() && BatchSize() == 0 &&
               Clock::now() - last_bloom_save_ >= Seconds(options_.bloom_save_seconds)) {
             writer_->Drain();
-            StoreBloom(*connection_, bloom_.Serialize());
+            StoreBloom(bloom_.Serialize());
           }
           std::this_thread::sleep_for(Seconds(options_.poll_seconds));
         }
       }
     }
     Commit();
-    // The filter takes no more keys: its snapshot is made here while the writer finishes the
-    // last batches, and stored by the writer after them (so it covers every row).
-    writer_->Submit(
-        [this, snapshot = bloom_.Serialize()](std::size_t lane, BatchWriter::Turn& turn) mutable {
-          turn.AwaitEarlier(kCommitStep);
-          StoreBloom(*lanes_[lane].db, std::move(snapshot));
-        });
+    // The filter takes no more keys: its snapshot is made while the writers finish the last
+    // batches, and stored after them (so it covers every row), over the reader's connection
+    // (no lock timeout: another loader saving its own snapshot is waited for).
+    std::string snapshot = bloom_.Serialize();
     writer_->Drain();
+    StoreBloom(std::move(snapshot));
     writer_.reset();
     CheckRejectRate(true);
     Report();
@@ -421,22 +419,22 @@ class Loader {
     }
   }
 
-  // With how far it reaches in each table: a later run adds the keys of newer rows. On the
-  // reader's connection or a lane's, when no batch is being written.
-  void StoreBloom(SqlConnection& db, std::string snapshot) {
-    storage::Transaction transaction(db);
+  // With how far it reaches in each table: a later run adds the keys of newer rows. When no
+  // batch is being written.
+  void StoreBloom(std::string snapshot) {
+    storage::Transaction transaction(*connection_);
     nlohmann::json covered = nlohmann::json::object();
     std::vector<BloomCoverage> tables(std::begin(kKeyedTables), std::end(kKeyedTables));
     tables.push_back(kReturnsHistory);
     for (const BloomCoverage& coverage : tables) {
-      const auto max =
-          db.Query(fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
+      const auto max = connection_->Query(
+          fmt::format("SELECT MAX({}) FROM {}", coverage.position, coverage.table));
       if (!storage::IsNull(max[0][0])) covered[coverage.table] = storage::AsInt(max[0][0]);
     }
     // An array, not a vector from an initializer list, which would copy the snapshot.
     const SqlValue row[] = {std::string(kBloomName), covered.dump(),
                             storage::SqlBlob{std::move(snapshot)}, storage::UtcTimestamp()};
-    db.Query(
+    connection_->Query(
         "INSERT INTO bloom_state (name, covered, filter, saved_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET covered = excluded.covered, filter = excluded.filter, "
         "saved_at = excluded.saved_at",
