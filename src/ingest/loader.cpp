@@ -48,6 +48,7 @@ using storage::SqlValue;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = 1 << 20;
+constexpr std::uint64_t kReadAhead = 16 << 20;
 constexpr std::size_t kFingerprintBytes = 1024;
 constexpr std::size_t kRawRejectBytes = 2048;
 constexpr std::uint64_t kBloomInitialCapacity = 1'000'000;
@@ -108,11 +109,12 @@ struct Source {
   std::int64_t source_id = 0;  // in ingest_sources
   int fd = -1;
   std::string file_id;
-  std::string head;           // the first bytes, for the fingerprint
-  std::uint64_t offset = 0;   // after the last complete line handed on
-  std::uint64_t read_to = 0;  // bytes read from the file
-  std::uint64_t line = 0;     // complete lines handed on
-  std::string pending;        // bytes after the last newline
+  std::string head;             // the first bytes, for the fingerprint
+  std::uint64_t offset = 0;     // after the last complete line handed on
+  std::uint64_t read_to = 0;    // bytes read from the file
+  std::uint64_t hinted_to = 0;  // the kernel was asked to read ahead up to here
+  std::uint64_t line = 0;       // complete lines handed on
+  std::string pending;          // bytes after the last newline
   OccurrenceCounter occurrences;
   std::unordered_map<std::uint64_t, std::uint64_t> reject_occurrences;
   std::optional<FeedColumns> columns;         // returns: from the header, or the default order
@@ -541,7 +543,7 @@ class Loader {
     if (source.fd > 0) close(source.fd);
     source.fd = fd;
     source.file_id = FileId(info);
-    source.offset = source.read_to = source.line = 0;
+    source.offset = source.read_to = source.line = source.hinted_to = 0;
     source.pending.clear();
     source.head.clear();
     source.occurrences.Clear();
@@ -619,7 +621,7 @@ class Loader {
       source.reject_occurrences[static_cast<std::uint64_t>(storage::AsInt(reject[0]))] =
           static_cast<std::uint64_t>(storage::AsInt(reject[1])) + 1;
     }
-    source.offset = source.read_to = read_offset;
+    source.offset = source.read_to = source.hinted_to = read_offset;
     source.line = static_cast<std::uint64_t>(storage::AsInt(row[7]));
     counters_.bytes_read += read_offset;
   }
@@ -650,6 +652,15 @@ class Loader {
     bool any = false;
     std::string chunk(kReadChunk, '\0');
     for (;;) {
+      if (source.key != "-" && source.hinted_to < source.read_to + kReadAhead / 2) {
+        // The next megabytes are read from disk while these are parsed: a file not in the page
+        // cache (an old log, or one evicted by the database's own writes) otherwise stalls the
+        // reader at every chunk (a third of its time on a 10M-line load into PostgreSQL).
+        const std::uint64_t from = std::max(source.hinted_to, source.read_to);
+        posix_fadvise(source.fd, static_cast<off_t>(from),
+                      static_cast<off_t>(source.read_to + kReadAhead - from), POSIX_FADV_WILLNEED);
+        source.hinted_to = source.read_to + kReadAhead;
+      }
       const ssize_t got = source.key == "-" ? read(source.fd, chunk.data(), chunk.size())
                                             : pread(source.fd, chunk.data(), chunk.size(),
                                                     static_cast<off_t>(source.read_to));
