@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   std::uint64_t number = 0, written = 0;
   double seconds = 0;
   auto flush = [&] {
-    // In the table's key order, as the loader writes them (its writer thread sorts them).
+    // In the table's key order, as the loader writes them (it sorts each batch before handing
+    // it to a writer).
     const auto order = rows.OrderByLeadingInts();
     const auto start = std::chrono::steady_clock::now();
     trend::storage::Transaction transaction(*connection);

@@ -60,7 +60,6 @@ class BatchWriter {
   void Submit(Task task);
   // Waits until every task submitted has run; rethrows the first failure.
   void Drain();
-  std::size_t lanes() const { return threads_.size(); }
 
  private:
   void Lane(std::size_t lane, const char* name);

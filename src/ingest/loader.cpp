@@ -285,7 +285,7 @@ class Loader {
         stop_(stop),
         batch_(std::make_unique<Batch>()),
         bloom_(kBloomInitialCapacity, kBloomErrorRate) {}
-  // The writer first: its last tasks use the members below.
+  // The writers first: their last tasks use the members below.
   ~Loader() { writer_.reset(); }
 
   IngestCounters Run() {
@@ -1325,9 +1325,11 @@ class Loader {
   std::vector<std::unique_ptr<Batch>> spare_batches_;  // written, cleared, for reuse
   std::vector<WriterLane> lanes_;
   std::unique_ptr<BatchWriter> writer_;  // its lanes use lanes_
-  // The writer's counts.
+  // The writers' counts.
   std::atomic<std::uint64_t> records_{0}, duplicates_{0}, corrections_{0}, maybe_seen_{0},
       batches_{0};
+  // The writers', one batch at a time: a batch with returns starts once the earlier ones have
+  // committed.
   std::unordered_map<std::string, std::int64_t> funds_;
   std::int64_t next_fund_seq_ = 0;
   bloom::ScalableBloomFilter bloom_;
@@ -1336,7 +1338,8 @@ class Loader {
   int batches_submitted_ = 0;
   std::deque<std::pair<TableBatch*, std::size_t>> unanswered_;  // keys awaiting the filter
   DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
-      agent_ids_{"http_user_agents", "user_agent"};  // the writer's
+      agent_ids_{"http_user_agents", "user_agent"};  // the writers', in batch order
+                                                     // (kDimensionStep)
   std::vector<std::unique_ptr<Source>> sources_;
   IngestCounters counters_;
   Clock::time_point started_, last_commit_, last_bloom_save_, last_report_;

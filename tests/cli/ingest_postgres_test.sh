@@ -47,10 +47,9 @@ lite_report=$("$trend" ingest report --db sqlite.db --json | strip)
 
 # Two loaders given the same file at once, each writing over two connections: every record
 # once, and both end without error (one waits on the other's uncommitted keys, then finds them).
-for n in 1 2; do
-  "$trend" ingest -q --batch 500 --db "$PG_URL" --stream twice --format combined source.log 2>"twice$n.err" &
-  eval "twice_pid$n=\$!"
-done
+load_twice() { "$trend" ingest -q --batch 500 --db "$PG_URL" --stream twice --format combined source.log 2>"$1"; }
+load_twice twice1.err & twice_pid1=$!
+load_twice twice2.err & twice_pid2=$!
 wait "$twice_pid1"; status1=$?
 wait "$twice_pid2"; status2=$?
 [ "$status1" -eq 0 ] && [ "$status2" -eq 0 ] &&

@@ -58,7 +58,7 @@ TEST(BatchWriter, OneLaneRunsTasksOneAfterTheOther) {
 }
 
 // Tasks take random times before their commit step; the commits still follow the order the
-// tasks were submitted in, and no later task's commit comes before an earlier task ended.
+// tasks were submitted in.
 TEST(BatchWriter, StepsPassInSubmissionOrderWhateverEachTaskTakes) {
   std::mutex mutex;
   std::vector<std::uint64_t> commits;
