@@ -39,9 +39,10 @@ class Ids {
 };
 
 struct Dimensions {
-  Ids routes, referrers, agents;
+  Ids methods, protocols, routes, referrers, agents;
 };
 
+// In the loader's column order.
 void AddRow(RowBatch& rows, Dimensions& dimensions, const trend::ingest::AccessRecord& r,
             std::string_view line, std::uint64_t number) {
   // The occurrence is the line number: every row distinct, as the loader makes them.
@@ -49,24 +50,24 @@ void AddRow(RowBatch& rows, Dimensions& dimensions, const trend::ingest::AccessR
   rows.Int(r.time);
   rows.Int(key.hi);
   rows.Int(key.lo);
-  rows.Int(1);  // source_id
   rows.Int(static_cast<std::int64_t>(number));
-  rows.Text(r.client);
-  rows.OptionalText(r.user == "-" ? std::string_view() : std::string_view(r.user));
-  rows.OptionalText(r.method);
-  rows.Text(r.path);
-  rows.Int(dimensions.routes.Of(r.route));
-  rows.OptionalText(r.query);
-  rows.OptionalText(r.protocol);
-  rows.Int(r.status);
   rows.Int(r.bytes);
-  rows.Int(dimensions.referrers.Of(r.referrer));
-  rows.Int(dimensions.agents.Of(r.user_agent));
   if (r.request_time) {
     rows.Real(*r.request_time);
   } else {
     rows.Null();
   }
+  rows.Int(1);  // source_id
+  rows.Int(dimensions.methods.Of(r.method));
+  rows.Int(dimensions.protocols.Of(r.protocol));
+  rows.Int(dimensions.routes.Of(r.route));
+  rows.Int(dimensions.referrers.Of(r.referrer));
+  rows.Int(dimensions.agents.Of(r.user_agent));
+  rows.Int(r.status);
+  rows.Text(r.client);
+  rows.OptionalText(r.user == "-" ? std::string_view() : std::string_view(r.user));
+  rows.Text(r.path);
+  rows.OptionalText(r.query);
   rows.OptionalText(r.run_id);
 }
 
@@ -94,9 +95,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: cannot open\n", argv[2]);
     return 2;
   }
-  RowBatch rows({"ts", "key_hi", "key_lo", "source_id", "line", "client", "user_name", "method",
-                 "path", "route_id", "query", "protocol", "status", "bytes", "referrer_id",
-                 "agent_id", "request_time", "run_id"});
+  RowBatch rows({"ts", "key_hi", "key_lo", "line", "bytes", "request_time", "source_id",
+                 "method_id", "protocol_id", "route_id", "referrer_id", "agent_id", "status",
+                 "client", "user_name", "path", "query", "run_id"});
   Dimensions dimensions;
   std::string line, reason;
   std::uint64_t number = 0, written = 0;
@@ -129,6 +130,8 @@ int main(int argc, char** argv) {
                                                std::string("access"), std::string(argv[2])};
     connection->Query("INSERT INTO ingest_sources (id, hash, stream, source) VALUES (?, ?, ?, ?)",
                       source);
+    WriteDimension(*connection, "http_methods", "method", dimensions.methods);
+    WriteDimension(*connection, "http_protocols", "protocol", dimensions.protocols);
     WriteDimension(*connection, "http_routes", "route", dimensions.routes);
     WriteDimension(*connection, "http_referrers", "referrer", dimensions.referrers);
     WriteDimension(*connection, "http_user_agents", "user_agent", dimensions.agents);

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +26,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "bloom/bloom_filter.hpp"
 #include "bloom/file_bytes.hpp"
@@ -127,7 +130,7 @@ struct Source {
   }
 };
 
-// A text of a dimension table (route, referrer, user agent) first met in a batch: the writer
+// A text of a dimension table (method, route, user agent, ...) first met in a batch: the writer
 // gives it its database id before the batch's rows are written.
 struct NewText {
   std::uint32_t local;  // the reader's number for it (1, 2, ...; 0 is "absent")
@@ -176,6 +179,11 @@ class DimensionIds {
       if (ids_.size() <= entry.local) ids_.resize(entry.local + 1, 0);
       ids_[entry.local] =
           storage::DimensionRowId(connection, table_, entry.hash, columns, {&entry.text, 1});
+      // The rows keep ids in 4 bytes (migration 7).
+      if (ids_[entry.local] > std::numeric_limits<std::int32_t>::max()) {
+        throw storage::StorageError(
+            fmt::format("{}: more than 2^31 distinct texts; ids no longer fit", table_));
+      }
     }
   }
   std::int64_t Id(std::int64_t local) const {
@@ -188,8 +196,27 @@ class DimensionIds {
   std::vector<std::int64_t> ids_ = {0};
 };
 
-// Columns of http_request_rows holding dimension numbers, as the reader fills them.
-constexpr std::size_t kRouteColumn = 9, kReferrerColumn = 14, kAgentColumn = 15;
+// The dimension tables of http_request_rows, and the row's column holding each one's id (the
+// reader's local number until the writer resolves it).
+struct RequestDimension {
+  const char* table;
+  const char* column;
+  std::size_t row_column;
+};
+constexpr RequestDimension kRequestDimensions[] = {
+    {"http_methods", "method", 7},
+    {"http_protocols", "protocol", 8},
+    {"http_routes", "route", 9},
+    {"http_referrers", "referrer", 10},
+    {"http_user_agents", "user_agent", 11},
+};
+constexpr std::size_t kDimensions = std::size(kRequestDimensions);
+enum DimensionIndex : std::size_t { kMethods, kProtocols, kRoutes, kReferrers, kAgents };
+
+template <std::size_t... I>
+std::array<DimensionIds, kDimensions> MakeDimensionIds(std::index_sequence<I...>) {
+  return {DimensionIds(kRequestDimensions[I].table, kRequestDimensions[I].column)...};
+}
 
 struct PendingKey {
   RecordKey key;
@@ -228,11 +255,12 @@ std::string ReturnKeyText(const ReturnRecord& r) {
 
 // Everything one transaction commits: rows, rejects, returns and the read positions reached.
 struct Batch {
+  // In the table's column order (kRequestDimensions numbers the id columns).
   TableBatch requests{"http_request_rows",
-                      {"ts", "key_hi", "key_lo", "source_id", "line", "client", "user_name",
-                       "method", "path", "route_id", "query", "protocol", "status", "bytes",
-                       "referrer_id", "agent_id", "request_time", "run_id"}};
-  std::vector<NewText> new_routes, new_referrers, new_agents;
+                      {"ts", "key_hi", "key_lo", "line", "bytes", "request_time", "source_id",
+                       "method_id", "protocol_id", "route_id", "referrer_id", "agent_id", "status",
+                       "client", "user_name", "path", "query", "run_id"}};
+  std::array<std::vector<NewText>, kDimensions> new_texts;  // by DimensionIndex
   TableBatch events{
       "error_events",
       {"ts", "key_hi", "key_lo", "stream", "level", "event", "run_id", "fields", "source", "line"}};
@@ -248,9 +276,7 @@ struct Batch {
     rejects.clear();
     returns.clear();
     checkpoints.clear();
-    new_routes.clear();
-    new_referrers.clear();
-    new_agents.clear();
+    for (auto& texts : new_texts) texts.clear();
   }
 
   std::size_t Records() const {
@@ -772,28 +798,31 @@ class Loader {
             stream_, line, source.occurrences.Next(line_hash, record->time, line_offset));
         Admit(batch_->requests, key, record->time);
         RowBatch& rows = batch_->requests.rows;
+        auto local = [&](DimensionIndex dimension, std::string_view text) {
+          return dictionaries_[dimension].Local(text, batch_->new_texts[dimension]);
+        };
         rows.Int(record->time);
         rows.Int(key.hi);
         rows.Int(key.lo);
-        rows.Int(source.source_id);
         rows.Int(static_cast<std::int64_t>(number));
-        rows.Text(record->client);
-        rows.OptionalText(record->user == "-" ? std::string_view()
-                                              : std::string_view(record->user));
-        rows.OptionalText(record->method);
-        rows.Text(record->path);
-        rows.Int(routes_.Local(record->route, batch_->new_routes));
-        rows.OptionalText(record->query);
-        rows.OptionalText(record->protocol);
-        rows.Int(record->status);
         rows.Int(record->bytes);
-        rows.Int(referrers_.Local(record->referrer, batch_->new_referrers));
-        rows.Int(agents_.Local(record->user_agent, batch_->new_agents));
         if (record->request_time) {
           rows.Real(*record->request_time);
         } else {
           rows.Null();
         }
+        rows.Int(source.source_id);
+        rows.Int(local(kMethods, record->method));
+        rows.Int(local(kProtocols, record->protocol));
+        rows.Int(local(kRoutes, record->route));
+        rows.Int(local(kReferrers, record->referrer));
+        rows.Int(local(kAgents, record->user_agent));
+        rows.Int(record->status);
+        rows.Text(record->client);
+        rows.OptionalText(record->user == "-" ? std::string_view()
+                                              : std::string_view(record->user));
+        rows.Text(record->path);
+        rows.OptionalText(record->query);
         rows.OptionalText(record->run_id);
         break;
       }
@@ -991,23 +1020,25 @@ class Loader {
     ++batches_;
   }
 
-  // The batch's new routes, referrers and user agents get their ids, in a transaction of their
+  // The batch's new methods, routes, user agents, ... get their ids, in a transaction of their
   // own (a text without rows is harmless, and retrying the rows then keeps the same ids), and
   // the rows' local numbers become those ids. In batch order: a text is new in the first batch
   // that has it.
   void ResolveDimensions(SqlConnection& db, Batch& batch) {
-    if (!batch.new_routes.empty() || !batch.new_referrers.empty() || !batch.new_agents.empty()) {
+    const bool any_new = std::any_of(batch.new_texts.begin(), batch.new_texts.end(),
+                                     [](const auto& texts) { return !texts.empty(); });
+    if (any_new) {
       storage::Transaction transaction(db);
-      route_ids_.Resolve(db, batch.new_routes);
-      referrer_ids_.Resolve(db, batch.new_referrers);
-      agent_ids_.Resolve(db, batch.new_agents);
+      for (std::size_t d = 0; d < kDimensions; ++d)
+        dimension_ids_[d].Resolve(db, batch.new_texts[d]);
       transaction.Commit();
     }
     RowBatch& rows = batch.requests.rows;
     for (std::size_t row = 0; row < rows.rows(); ++row) {
-      rows.SetInt(row, kRouteColumn, route_ids_.Id(rows.cell(row, kRouteColumn).number));
-      rows.SetInt(row, kReferrerColumn, referrer_ids_.Id(rows.cell(row, kReferrerColumn).number));
-      rows.SetInt(row, kAgentColumn, agent_ids_.Id(rows.cell(row, kAgentColumn).number));
+      for (std::size_t d = 0; d < kDimensions; ++d) {
+        const std::size_t column = kRequestDimensions[d].row_column;
+        rows.SetInt(row, column, dimension_ids_[d].Id(rows.cell(row, column).number));
+      }
     }
   }
 
@@ -1333,13 +1364,13 @@ class Loader {
   std::unordered_map<std::string, std::int64_t> funds_;
   std::int64_t next_fund_seq_ = 0;
   bloom::ScalableBloomFilter bloom_;
-  TextDictionary routes_, referrers_, agents_;  // the reader's
-  std::string scratch_;                         // the reader's, for ParseAccessFields
+  std::array<TextDictionary, kDimensions> dictionaries_;  // the reader's, by DimensionIndex
+  std::string scratch_;                                   // the reader's, for ParseAccessFields
   int batches_submitted_ = 0;
   std::deque<std::pair<TableBatch*, std::size_t>> unanswered_;  // keys awaiting the filter
-  DimensionIds route_ids_{"http_routes", "route"}, referrer_ids_{"http_referrers", "referrer"},
-      agent_ids_{"http_user_agents", "user_agent"};  // the writers', in batch order
-                                                     // (kDimensionStep)
+  // The writers', in batch order (kDimensionStep).
+  std::array<DimensionIds, kDimensions> dimension_ids_ =
+      MakeDimensionIds(std::make_index_sequence<kDimensions>());
   std::vector<std::unique_ptr<Source>> sources_;
   IngestCounters counters_;
   Clock::time_point started_, last_commit_, last_bloom_save_, last_report_;

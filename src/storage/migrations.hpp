@@ -13,7 +13,8 @@ struct Migration {
   int version;
   std::string_view name;
   // Portable SQL with type words substituted per dialect: {id} (an auto-numbered primary
-  // key), {int} (64-bit), {real}, {text}.
+  // key), {int} (64-bit), {real}, {text}; INTEGER (32-bit) and SMALLINT are the
+  // same words on both.
   std::string_view sql;
   // Optional: data moved in C++ (what SQL alone cannot compute), then more SQL; same transaction.
   void (*fill)(SqlConnection&) = nullptr;

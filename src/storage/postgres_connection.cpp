@@ -1,12 +1,13 @@
 // PostgreSQL through libpq: portable `?` placeholders become $1, $2, ...; appends are one COPY
 // per batch, in binary format where every cell is its column's type (the server then parses
-// no text: 8-byte integers and doubles as they are), in text format otherwise.
+// no text: integers and doubles as they are), in text format otherwise.
 #include "storage/postgres_connection.hpp"
 
 #include <libpq-fe.h>
 
 #include <fmt/format.h>
 #include <bit>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -230,24 +231,47 @@ class PostgresConnection final : public SqlConnection {
     return column_types_.emplace(key, std::move(types)).first->second;
   }
 
-  // Whether every cell goes in binary as its column's type: integers into BIGINT, numbers into
-  // DOUBLE PRECISION, texts into TEXT (anything else goes as text, which the server converts).
+  // Whether every cell goes in binary as its column's type: integers into BIGINT, INTEGER or
+  // SMALLINT (when they fit), numbers into DOUBLE PRECISION, texts into TEXT. Anything else goes
+  // as text, which the server converts, or refuses naming the column and value.
   static bool FitsBinaryCopy(const std::vector<Oid>& types, const RowBatch& rows) {
     for (const Oid type : types) {
-      if (type != kInt8Oid && type != kFloat8Oid && type != kTextOid) return false;
+      if (type != kInt8Oid && type != kInt4Oid && type != kInt2Oid && type != kFloat8Oid &&
+          type != kTextOid)
+        return false;
     }
     const std::size_t columns = types.size();
     for (std::size_t r = 0; r < rows.rows(); ++r) {
       for (std::size_t c = 0; c < columns; ++c) {
-        const RowBatch::Kind kind = rows.cell(r, c).kind;
-        const bool fits = kind == RowBatch::Kind::kNull ||
-                          (kind == RowBatch::Kind::kInt && types[c] != kTextOid) ||
-                          (kind == RowBatch::Kind::kReal && types[c] == kFloat8Oid) ||
-                          (kind == RowBatch::Kind::kText && types[c] == kTextOid);
+        const RowBatch::Cell& cell = rows.cell(r, c);
+        const bool fits =
+            cell.kind == RowBatch::Kind::kNull ||
+            (cell.kind == RowBatch::Kind::kInt && FitsInteger(types[c], cell.number)) ||
+            (cell.kind == RowBatch::Kind::kReal && types[c] == kFloat8Oid) ||
+            (cell.kind == RowBatch::Kind::kText && types[c] == kTextOid);
         if (!fits) return false;
       }
     }
     return true;
+  }
+
+  static bool FitsInteger(Oid type, std::int64_t value) {
+    switch (type) {
+      case kInt8Oid:
+      case kFloat8Oid:
+        return true;
+      case kInt4Oid:
+        return value >= INT32_MIN && value <= INT32_MAX;
+      case kInt2Oid:
+        return value >= INT16_MIN && value <= INT16_MAX;
+      default:
+        return false;
+    }
+  }
+
+  // The bytes a binary COPY field of `type` takes for an integer cell.
+  static std::uint32_t IntegerWidth(Oid type) {
+    return type == kInt4Oid ? 4 : type == kInt2Oid ? 2 : 8;
   }
 
   // One tuple: the field count, then each field's length (-1: NULL) and bytes, big-endian.
@@ -260,6 +284,7 @@ class PostgresConnection final : public SqlConnection {
       const RowBatch::Cell& cell = rows.cell(r, c);
       size += 4 + (cell.kind == RowBatch::Kind::kNull   ? 0
                    : cell.kind == RowBatch::Kind::kText ? cell.length
+                   : cell.kind == RowBatch::Kind::kInt  ? IntegerWidth(types[c])
                                                         : 8);
     }
     const std::size_t start = out.size();
@@ -273,10 +298,16 @@ class PostgresConnection final : public SqlConnection {
           at = PutBigEndian(at, ~std::uint32_t{0});  // -1: NULL
           break;
         case RowBatch::Kind::kInt:
-          at = PutBigEndian(at, std::uint32_t{8});
-          at = PutBigEndian(at, types[c] == kFloat8Oid
-                                    ? std::bit_cast<std::uint64_t>(static_cast<double>(cell.number))
-                                    : static_cast<std::uint64_t>(cell.number));
+          at = PutBigEndian(at, IntegerWidth(types[c]));
+          if (types[c] == kInt4Oid) {
+            at = PutBigEndian(at, static_cast<std::uint32_t>(cell.number));
+          } else if (types[c] == kInt2Oid) {
+            at = PutBigEndian(at, static_cast<std::uint16_t>(cell.number));
+          } else {
+            at = PutBigEndian(at, types[c] == kFloat8Oid ? std::bit_cast<std::uint64_t>(
+                                                               static_cast<double>(cell.number))
+                                                         : static_cast<std::uint64_t>(cell.number));
+          }
           break;
         case RowBatch::Kind::kReal:
           at = PutBigEndian(at, std::uint32_t{8});

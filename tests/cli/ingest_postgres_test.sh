@@ -62,7 +62,7 @@ wait "$twice_pid2"; status2=$?
 "$trend" ingest -q --db held.db --stream held --format combined held.log 2>/dev/null
 read -r held_ts held_hi held_lo < <(sqlite3 -separator ' ' held.db \
   "SELECT ts, key_hi, key_lo FROM http_request_rows ORDER BY ts, key_hi LIMIT 1 OFFSET 1500")
-psql -X -q "$PG_URL" -c "BEGIN; INSERT INTO http_request_rows (ts, key_hi, key_lo, source_id, line, client, route_id, status, bytes, referrer_id, agent_id) VALUES ($held_ts, $held_hi, $held_lo, 0, 0, 'holder', 0, 200, 0, 0, 0); SELECT pg_sleep(7); ROLLBACK;" >/dev/null &
+psql -X -q "$PG_URL" -c "BEGIN; INSERT INTO http_request_rows (ts, key_hi, key_lo, line, bytes, source_id, method_id, protocol_id, route_id, referrer_id, agent_id, status, client) VALUES ($held_ts, $held_hi, $held_lo, 0, 0, 0, 0, 0, 0, 0, 0, 200, 'holder'); SELECT pg_sleep(7); ROLLBACK;" >/dev/null &
 holder=$!
 for _ in $(seq 100); do
   [ "$(psql_value "SELECT COUNT(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(7)%' AND pid <> pg_backend_pid()")" = 1 ] && break

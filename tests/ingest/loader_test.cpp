@@ -243,6 +243,7 @@ TEST_F(LoaderTest, WideRequestsTableMigratesIntoTheView) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(storage::AsText(rows[0][0]), "access");
   EXPECT_EQ(storage::AsText(rows[0][2]), "bob");
+  EXPECT_EQ(storage::AsText(rows[0][3]), "GET");
   EXPECT_EQ(storage::AsText(rows[0][5]), "/api/v1/runs/{id}");
   EXPECT_EQ(storage::AsText(rows[0][8]), "https://x.example/");
   EXPECT_EQ(storage::AsText(rows[0][9]), "curl/8");

@@ -4,6 +4,7 @@
 // TREND_TEST_POSTGRES_URL; skipped without it.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -54,11 +55,54 @@ TEST(PostgresAppend, CellsOfTheirColumnsTypesGoInBinaryInTheOrderGiven) {
   EXPECT_EQ(AsText(back[3][2]), texts[2]);
 }
 
+// INTEGER and SMALLINT columns take integers in binary at their own widths, every value they
+// hold; one that does not fit goes as text, and the server's refusal names the type.
+TEST(PostgresAppend, NarrowIntegerColumnsTakeTheirWidthsAndRefuseWhatDoesNotFit) {
+  auto pg = Postgres();
+  if (!pg) GTEST_SKIP() << "TREND_TEST_POSTGRES_URL is not set";
+  pg->Execute("DROP TABLE IF EXISTS append_narrow");
+  pg->Execute("CREATE TABLE append_narrow (i INTEGER, s SMALLINT, n BIGINT, seq INTEGER)");
+  RowBatch rows({"i", "s", "n", "seq"});
+  const std::int64_t ints[] = {INT32_MIN, -1, 0, INT32_MAX};
+  const std::int64_t smalls[] = {INT16_MIN, -2, 404, INT16_MAX};
+  for (int i = 0; i < 4; ++i) {
+    rows.Int(ints[i]);
+    rows.Int(smalls[i]);
+    if (i == 2) {
+      rows.Null();
+    } else {
+      rows.Int(INT64_MAX - i);
+    }
+    rows.Int(i);
+  }
+  pg->AppendRows("append_narrow", rows);
+  const auto back = pg->Query("SELECT i, s, n FROM append_narrow ORDER BY seq");
+  ASSERT_EQ(back.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(AsInt(back[i][0]), ints[i]) << i;
+    EXPECT_EQ(AsInt(back[i][1]), smalls[i]) << i;
+  }
+  EXPECT_EQ(AsInt(back[3][2]), INT64_MAX - 3);
+  EXPECT_TRUE(IsNull(back[2][2]));
+
+  RowBatch too_big({"i", "s", "n", "seq"});
+  too_big.Int(1);
+  too_big.Int(INT16_MAX + 1);
+  too_big.Int(1);
+  too_big.Int(9);
+  try {
+    pg->AppendRows("append_narrow", too_big);
+    ADD_FAILURE() << "32768 went into a SMALLINT";
+  } catch (const StorageError& error) {
+    EXPECT_NE(std::string(error.what()).find("smallint"), std::string::npos) << error.what();
+  }
+}
+
 TEST(PostgresAppend, OtherColumnTypesAndMismatchedCellsGoAsText) {
   auto pg = Postgres();
   if (!pg) GTEST_SKIP() << "TREND_TEST_POSTGRES_URL is not set";
   pg->Execute("DROP TABLE IF EXISTS append_text");
-  pg->Execute("CREATE TABLE append_text (small INTEGER, n BIGINT, t TEXT)");
+  pg->Execute("CREATE TABLE append_text (small NUMERIC, n BIGINT, t TEXT)");
   RowBatch rows({"small", "n", "t"});
   rows.Int(7);
   rows.Text("42");  // a text into a BIGINT column: the server reads it

