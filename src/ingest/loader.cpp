@@ -990,14 +990,13 @@ class Loader {
     return batch;
   }
 
-  // On a lane's thread. A batch whose keys the filter has all answered "definitely new" is
-  // written beside the one before it: no earlier batch holds its keys. One with "maybe" keys
-  // (or returns, which update rows) waits for the earlier ones to commit, so that its look-ups
-  // see their rows. Either way it commits after them.
+  // On a lane's thread. The rows whose keys the filter answered "definitely new" hold no key of
+  // an earlier batch, so they are written while the batches before this one still are; its
+  // "maybe" keys are looked up once those have committed (WriteBatchOnce). A batch with
+  // returns, which update rows, waits for the earlier commits before anything. Every batch
+  // commits after the one before it.
   void WriteBatch(WriterLane& lane, BatchWriter::Turn& turn, Batch& batch) {
-    const bool all_new = batch.requests.maybes == 0 && batch.events.maybes == 0 &&
-                         batch.rejects.maybes == 0 && batch.returns.empty();
-    if (!all_new) turn.AwaitEarlier(kCommitStep);
+    if (!batch.returns.empty()) turn.AwaitEarlier(kCommitStep);
     turn.AwaitEarlier(kDimensionStep);
     ResolveDimensions(*lane.db, batch);
     turn.Pass(kDimensionStep);
@@ -1047,19 +1046,34 @@ class Loader {
     SqlConnection& db = *lane.db;
     storage::Transaction transaction(db);
     std::uint64_t records = 0, duplicates = 0, corrections = 0;
-    for (const TableBatch* table : {&batch.requests, &batch.events, &batch.rejects}) {
+    const TableBatch* const tables[] = {&batch.requests, &batch.events, &batch.rejects};
+    // First the rows the filter called definitely new (every row, unless this is a retry with
+    // every key to confirm), while the earlier batches may still be writing theirs.
+    std::vector<std::uint32_t> order;
+    if (!confirm_all) {
+      for (const TableBatch* table : tables) {
+        if (table->maybes == 0) {
+          db.AppendRows(table->table, table->rows, table->order);
+          continue;
+        }
+        RowsInOrder(
+            *table, [&](std::size_t row) { return !table->keys[row].maybe; }, order);
+        if (!order.empty()) db.AppendRows(table->table, table->rows, order);
+      }
+    }
+    // Then the "maybe" keys, looked up once the earlier batches have committed, so that the
+    // look-ups see their rows; those in neither the table nor earlier in the batch go in.
+    turn.AwaitEarlier(kCommitStep);
+    for (const TableBatch* table : tables) {
       if (table->keys.empty()) continue;
       const std::vector<bool> keep = Confirm(lane, *table, confirm_all);
       const std::size_t kept = static_cast<std::size_t>(std::count(keep.begin(), keep.end(), true));
-      if (kept == keep.size()) {
-        db.AppendRows(table->table, table->rows, table->order);
-      } else {
-        RowBatch filtered(table->rows.columns());
-        for (std::size_t i = 0; i < keep.size(); ++i) {
-          const std::size_t row = table->order.empty() ? i : table->order[i];
-          if (keep[row]) filtered.CopyRow(table->rows, row);
-        }
-        db.AppendRows(table->table, filtered);
+      if (confirm_all || table->maybes > 0) {
+        RowsInOrder(
+            *table,
+            [&](std::size_t row) { return keep[row] && (confirm_all || table->keys[row].maybe); },
+            order);
+        if (!order.empty()) db.AppendRows(table->table, table->rows, order);
       }
       if (table != &batch.rejects) {
         records += kept;
@@ -1072,10 +1086,9 @@ class Loader {
     if (!batch.returns.empty()) {
       CommitReturns(db, batch.returns, confirm_all, added_funds, records, duplicates, corrections);
     }
-    // The read positions, and the commit, after the batch before has committed: a position
-    // must never be in the database before the rows read ahead of it. (The checkpoint rows it
-    // updated are then free, too.)
-    turn.AwaitEarlier(kCommitStep);
+    // The read positions, and the commit, come after the batch before has committed (awaited
+    // above): a position must never be in the database before the rows read ahead of it. (The
+    // checkpoint rows it updated are then free, too.)
     for (const auto& row : batch.checkpoints) SaveCheckpoint(db, row);
     transaction.Commit();
     for (const auto& [fund, seq] : added_funds) {
@@ -1085,6 +1098,17 @@ class Loader {
     records_ += records;
     duplicates_ += duplicates;
     corrections_ += corrections;
+  }
+
+  // The rows of `table` that `wanted` picks, in the order they are written (key order).
+  template <typename Wanted>
+  static void RowsInOrder(const TableBatch& table, Wanted wanted, std::vector<std::uint32_t>& out) {
+    out.clear();
+    for (std::size_t i = 0; i < table.keys.size(); ++i) {
+      const std::uint32_t row =
+          table.order.empty() ? static_cast<std::uint32_t>(i) : table.order[i];
+      if (wanted(row)) out.push_back(row);
+    }
   }
 
   // Which rows of the batch to insert: the Bloom filter's "definitely new" ones, and those of

@@ -179,7 +179,8 @@ class PostgresConnection final : public SqlConnection {
 
   void AppendRows(std::string_view table, const RowBatch& rows,
                   std::span<const std::uint32_t> order) override {
-    if (rows.empty()) return;
+    const std::size_t count = order.empty() ? rows.rows() : order.size();
+    if (count == 0) return;
     const std::vector<Oid>& types = ColumnTypes(table, rows.columns());
     const bool binary = FitsBinaryCopy(types, rows);
     const std::string sql = fmt::format("COPY {}({}) FROM STDIN{}", table,
@@ -189,7 +190,7 @@ class PostgresConnection final : public SqlConnection {
     std::string buffer;
     buffer.reserve(1 << 20);
     if (binary) buffer.append(kBinaryCopyHeader, sizeof kBinaryCopyHeader);
-    for (std::size_t i = 0; i < rows.rows(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       const std::size_t r = order.empty() ? i : order[i];
       if (binary) {
         AppendBinaryRow(buffer, types, rows, r);

@@ -156,9 +156,9 @@ class SqlConnection {
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
 
-  // Appends the batch to `table`, its rows in `order` (row numbers; empty: as they are); a row
-  // that breaks a unique key fails the whole call with DuplicateKeyError (and, inside a
-  // transaction, the transaction must be rolled back).
+  // Appends the batch to `table`: the rows `order` numbers, in that order (all of them or some;
+  // empty: every row, as they are). A row that breaks a unique key fails the whole call with
+  // DuplicateKeyError (and, inside a transaction, the transaction must be rolled back).
   virtual void AppendRows(std::string_view table, const RowBatch& rows,
                           std::span<const std::uint32_t> order) = 0;
   void AppendRows(std::string_view table, const RowBatch& rows) { AppendRows(table, rows, {}); }

@@ -146,14 +146,14 @@ class SqliteConnection final : public SqlConnection {
   void AppendRows(std::string_view table, const RowBatch& rows,
                   std::span<const std::uint32_t> order) override {
     const std::size_t columns = rows.columns().size();
-    if (rows.rows() == 0) return;
+    const std::size_t count = order.empty() ? rows.rows() : order.size();
+    if (count == 0) return;
     // Looked up once per call and group size: the statements are the same for every group.
     sqlite3_stmt* statements[std::size(kRowsPerInsert)] = {};
     std::size_t row = 0;
-    while (row < rows.rows()) {
+    while (row < count) {
       std::size_t size = 0;
-      while (rows.rows() - row < kRowsPerInsert[size] ||
-             kRowsPerInsert[size] * columns > max_parameters_)
+      while (count - row < kRowsPerInsert[size] || kRowsPerInsert[size] * columns > max_parameters_)
         ++size;
       const std::size_t group = kRowsPerInsert[size];
       if (statements[size] == nullptr)
@@ -162,7 +162,7 @@ class SqliteConnection final : public SqlConnection {
       int parameter = 1;
       for (std::size_t i = row; i < row + group; ++i) {
         const std::size_t r = order.empty() ? i : order[i];
-        if (i + kPrefetchRows < rows.rows()) {
+        if (i + kPrefetchRows < count) {
           // In key order the rows are read out of place: their cells fetched ahead.
           const std::size_t ahead = order.empty() ? i + kPrefetchRows : order[i + kPrefetchRows];
           const char* cells = reinterpret_cast<const char*>(&rows.cell(ahead, 0));

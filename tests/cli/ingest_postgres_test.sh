@@ -56,6 +56,18 @@ wait "$twice_pid2"; status2=$?
   [ "$(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'")" = 20000 ] &&
   ok "two loaders of one file at once: each record once" ||
   fail "two loaders at once: exits $status1 $status2, $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'twice'") rows; $(cat twice1.err twice2.err | head -n 4)"
+# A file overlapping one loaded before it in the same run, over two connections in small
+# batches: the batches of new and "maybe" keys write the new rows beside the batch before and
+# look the others up once it has committed; each record once.
+# (A log without repeated lines: a repeat's occurrence number depends on what precedes it.)
+"$make_log" 4000 5 30 1000000000 >unique.log
+head -n 3000 unique.log >first.log
+paste -d '\n' <(sed -n '2001,3000p' unique.log) <(sed -n '3001,4000p' unique.log) >overlap.log
+"$trend" ingest --batch 200 --db "$PG_URL" --stream overlap --format combined first.log overlap.log 2>overlap.err
+[ "$(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'overlap'")" = 4000 ] &&
+  grep -q "4,000 new, 1,000 duplicates" overlap.err &&
+  ok "a file overlapping an earlier one in the same run adds only its new lines" ||
+  fail "overlap: $(psql_value "SELECT COUNT(*) FROM http_requests WHERE stream = 'overlap'") rows; $(tail -n 2 overlap.err)"
 # A key held by another transaction past the lock timeout (5 s): the batch is retried, and
 # loads once the holder has rolled back.
 "$make_log" 3000 5 30 8 >held.log

@@ -110,6 +110,28 @@ TEST_F(LoaderTest, AFeedOfManyBatchesAddsEachFundOnce) {
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM returns"), 9);
 }
 
+// A batch holding both keys the filter has never seen and "maybe" keys writes the first at
+// once and the second after looking them up: a file overlapping one loaded earlier in the same
+// run (its first half re-sent, interleaved with new lines) adds exactly its new lines.
+TEST_F(LoaderTest, ABatchOfNewAndMaybeKeysAddsOnlyItsNewLines) {
+  auto line = [](int i) {
+    return fmt::format(
+        "10.0.{}.{} - - [01/Nov/2026:01:{:02d}:{:02d} +0000] \"GET /item/{} HTTP/1.1\" 200 5 "
+        "\"-\" \"t\"\n",
+        i / 250, i % 250, i / 60 % 60, i % 60, i);
+  };
+  std::string first, overlapping;
+  for (int i = 0; i < 300; ++i) first += line(i);
+  for (int i = 0; i < 100; ++i) overlapping += line(200 + i) + line(300 + i);
+  const IngestCounters counters = Load(
+      InputFormat::kCombined, {Write("a.log", first), Write("b.log", overlapping)}, 1, 16);
+  EXPECT_GE(counters.batches, 20u);
+  EXPECT_EQ(counters.records, 400u);
+  EXPECT_EQ(counters.duplicates, 100u);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM http_requests"), 400);
+  EXPECT_EQ(Scalar("SELECT COUNT(DISTINCT path) FROM http_requests"), 400);
+}
+
 // An analysis's mean time is summed in whole microseconds: the same value whatever order the
 // database holds the rows in (two connections write them side by side into PostgreSQL).
 TEST_F(LoaderTest, TheUsageReportsMeanTimeIsAnExactMeanOfMicroseconds) {
