@@ -111,7 +111,7 @@ for row in "${median_rows[@]}"; do
   if [[ "$row" == Python* ]]; then python_seconds=$(echo "$row" | cut -d'|' -f2); fi
 done
 {
-  echo "# trend ingest: $lines-line combined log ($(echo "$size / 1000000" | bc) MB), $(date -u +%Y-%m-%d), $(nproc) cores"
+  echo "# trend ingest: $lines-line combined log ($(echo "$size / 1000000" | bc) MB), $(date -u +%Y-%m-%d), $(nproc) cores, at $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo
   echo "Each row is the median of $rounds rounds; a round runs every row once, in this order."
   echo
