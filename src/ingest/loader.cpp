@@ -212,6 +212,8 @@ constexpr RequestDimension kRequestDimensions[] = {
 };
 constexpr std::size_t kDimensions = std::size(kRequestDimensions);
 enum DimensionIndex : std::size_t { kMethods, kProtocols, kRoutes, kReferrers, kAgents };
+static_assert(std::string_view(kRequestDimensions[kMethods].table) == "http_methods" &&
+              std::string_view(kRequestDimensions[kAgents].table) == "http_user_agents");
 
 template <std::size_t... I>
 std::array<DimensionIds, kDimensions> MakeDimensionIds(std::index_sequence<I...>) {
