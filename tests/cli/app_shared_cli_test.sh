@@ -64,7 +64,10 @@ echo "$again" | head -n 1 | grep -q " 200 " || fail "after restart: $(echo "$aga
 echo "$again" | grep -q '"Mgr_01"' || fail "after restart the dataset lost its columns"
 # A hung Redis (stopped with its port open): every run still answers (computed), a few
 # lookups pay the 100 ms timeout before the breaker skips the backend, and /healthz, served on
-# the event loop while the workers wait, stays within 50 ms.
+# the event loop while the workers wait, stays under 200 ms. (Queued behind the workers it
+# would wait for the five timed-out lookups, 250 ms and more on two workers; on the event loop
+# it took 5-50 ms, and 184 ms once in a fresh-clone CI run on a loaded 2-core machine, which
+# failed the 50 ms bound this test had.)
 start_app hung --cache "redis://127.0.0.1:$redis_port/0"; port_h=$port
 kill -STOP "$redis_pid"
 clients=()
@@ -99,7 +102,7 @@ for n in $(seq 12); do
   head -n 1 "$tmp/hung$n.reply" | grep -q " 200 " ||
     fail "run $n with Redis hung: $(head -c 300 "$tmp/hung$n.reply")"
 done
-[ "$slowest" -le 50 ] || fail "/healthz took $slowest ms with Redis hung"
+[ "$slowest" -lt 200 ] || fail "/healthz took $slowest ms with Redis hung"
 metrics=$(http "$port_h" GET /metrics)
 echo "$metrics" | grep -q 'trend_cache_breaker_opened_total{backend="redis"} 1' ||
   fail "the breaker did not open: $(echo "$metrics" | grep breaker)"
