@@ -66,8 +66,8 @@ echo "$again" | grep -q '"Mgr_01"' || fail "after restart the dataset lost its c
 # lookups pay the 100 ms timeout before the breaker skips the backend, and /healthz, served on
 # the event loop while the workers wait, stays under 200 ms. (Queued behind the workers it
 # would wait for the five timed-out lookups, 250 ms and more on two workers; on the event loop
-# it took 8 ms in a run here, and 184 ms once in a fresh-clone CI run on a loaded 2-core machine, which
-# failed the 50 ms bound this test had.)
+# it took 8 ms in a run here, and 184 ms once in a fresh-clone CI run on a loaded 2-core
+# machine, which failed the 50 ms bound this test had.)
 start_app hung --cache "redis://127.0.0.1:$redis_port/0"; port_h=$port
 kill -STOP "$redis_pid"
 clients=()
