@@ -37,6 +37,15 @@ void ExecuteAll(SqlConnection& connection, const std::string& sql) {
   }
 }
 
+// Each text that `select_texts` returns (one column) gets its row in the dimension `table`.
+void AddDimensionTexts(SqlConnection& connection, const std::string& select_texts,
+                       std::string_view table, std::string_view column) {
+  for (const auto& row : connection.Query(select_texts)) {
+    const std::string text[] = {AsText(row[0])};
+    DimensionRowId(connection, table, DimensionHash(text[0]), {&column, 1}, text);
+  }
+}
+
 // Migration 3's data step: the texts of the old wide table into the dimension tables.
 void FillRequestDimensions(SqlConnection& connection) {
   constexpr std::string_view kSourceColumns[] = {"stream", "source"};
@@ -51,13 +60,10 @@ void FillRequestDimensions(SqlConnection& connection) {
   } dimensions[] = {
       {"http_routes", "route"}, {"http_referrers", "referrer"}, {"http_user_agents", "user_agent"}};
   for (const auto& dimension : dimensions) {
-    const auto texts = connection.Query(fmt::format(
-        "SELECT DISTINCT {0} FROM http_requests WHERE {0} IS NOT NULL", dimension.column));
-    for (const auto& row : texts) {
-      const std::string text[] = {AsText(row[0])};
-      DimensionRowId(connection, dimension.table, DimensionHash(text[0]), {&dimension.column, 1},
-                     text);
-    }
+    AddDimensionTexts(connection,
+                      fmt::format("SELECT DISTINCT {0} FROM http_requests WHERE {0} IS NOT NULL",
+                                  dimension.column),
+                      dimension.table, dimension.column);
   }
 }
 
@@ -101,14 +107,12 @@ void FillMethodAndProtocolDimensions(SqlConnection& connection) {
     std::string_view column;
   } dimensions[] = {{"http_methods", "method"}, {"http_protocols", "protocol"}};
   for (const auto& dimension : dimensions) {
-    const auto texts = connection.Query(fmt::format(
-        "SELECT DISTINCT {0} FROM http_request_rows WHERE {0} IS NOT NULL AND {0} <> ''",
-        dimension.column));
-    for (const auto& row : texts) {
-      const std::string text[] = {AsText(row[0])};
-      DimensionRowId(connection, dimension.table, DimensionHash(text[0]), {&dimension.column, 1},
-                     text);
-    }
+    AddDimensionTexts(
+        connection,
+        fmt::format(
+            "SELECT DISTINCT {0} FROM http_request_rows WHERE {0} IS NOT NULL AND {0} <> ''",
+            dimension.column),
+        dimension.table, dimension.column);
   }
 }
 

@@ -123,8 +123,8 @@ TEST_F(LoaderTest, ABatchOfNewAndMaybeKeysAddsOnlyItsNewLines) {
   std::string first, overlapping;
   for (int i = 0; i < 300; ++i) first += line(i);
   for (int i = 0; i < 100; ++i) overlapping += line(200 + i) + line(300 + i);
-  const IngestCounters counters = Load(
-      InputFormat::kCombined, {Write("a.log", first), Write("b.log", overlapping)}, 1, 16);
+  const IngestCounters counters =
+      Load(InputFormat::kCombined, {Write("a.log", first), Write("b.log", overlapping)}, 1, 16);
   EXPECT_GE(counters.batches, 20u);
   EXPECT_EQ(counters.records, 400u);
   EXPECT_EQ(counters.duplicates, 100u);
